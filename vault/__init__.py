@@ -1,0 +1,70 @@
+"""Encrypted object store, key management, field encryption and the access ledger.
+
+Knows nothing of students or handovers; configuration enters through constructors.
+"""
+
+from .blobstore import BlobStore, FileBlobStore
+from .categories import PrivateCategory
+from .entry import Entry, VerifyResult
+from .errors import (
+    FieldCipherMissing,
+    FieldDecryptError,
+    IntegrityError,
+    KeyConflict,
+    KeyringInsecure,
+    KeyringMissing,
+    KeyVersionCurrent,
+    KeyVersionInUse,
+    KeyVersionMissing,
+    KeyVersionRetired,
+    LedgerCorrupt,
+    LedgerReadOnly,
+    LedgerUnavailable,
+    ObjectNotFound,
+    VaultError,
+)
+from .fields import (
+    EncryptedText,
+    FieldCipher,
+    attach_field_cipher,
+    normalize_id_number,
+    normalize_phone,
+)
+from .keyring import PURPOSES, Keyring
+from .ledger import Ledger, LedgerKeys
+from .store import BadObject, CheckReport, Vault
+
+__all__ = [
+    "PURPOSES",
+    "BadObject",
+    "BlobStore",
+    "CheckReport",
+    "EncryptedText",
+    "Entry",
+    "FieldCipher",
+    "FieldCipherMissing",
+    "FieldDecryptError",
+    "FileBlobStore",
+    "IntegrityError",
+    "KeyConflict",
+    "KeyVersionCurrent",
+    "KeyVersionInUse",
+    "KeyVersionMissing",
+    "KeyVersionRetired",
+    "Keyring",
+    "KeyringInsecure",
+    "KeyringMissing",
+    "Ledger",
+    "LedgerCorrupt",
+    "LedgerKeys",
+    "LedgerReadOnly",
+    "LedgerUnavailable",
+    "ObjectNotFound",
+    "PrivateCategory",
+    "Vault",
+    "VaultError",
+    "VerifyResult",
+    "attach_field_cipher",
+    "normalize_id_number",
+    "normalize_phone",
+]

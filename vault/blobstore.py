@@ -1,0 +1,100 @@
+"""Where the vault keeps its bytes: a small interface and a crash-safe local implementation.
+
+The vault only ever stores ciphertext and sealed key records here, so a blob store needs no
+confidentiality of its own; it must be atomic. An S3-compatible store can implement the same
+Protocol (DESIGN "Beyond one machine").
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Protocol, runtime_checkable
+
+from . import _fsutil
+
+__all__ = ["BlobStore", "FileBlobStore"]
+
+
+@runtime_checkable
+class BlobStore(Protocol):
+    """Named immutable blobs plus small replaceable records, each write all-or-nothing."""
+
+    def put_atomic(self, name: str, data: bytes) -> None:
+        """Store a new blob; FileExistsError if the name exists. Whole or nothing on a crash."""
+
+    def replace_atomic(self, name: str, data: bytes) -> None:
+        """Store or replace a small record; readers see the old or the new content, whole."""
+
+    def get(self, name: str) -> bytes:
+        """The blob's bytes; FileNotFoundError if absent."""
+
+    def exists(self, name: str) -> bool:
+        """Whether a complete blob of this name is visible."""
+
+    def list(self) -> Iterator[str]:
+        """Names of every complete blob (no temporary or partial files)."""
+
+    def delete(self, name: str) -> None:
+        """Remove a blob (used only to undo a write that was never committed)."""
+
+
+def _check_name(name: str) -> None:
+    if len(name) < 3 or not all(c.isalnum() or c in "._-" for c in name) or name[0] == ".":
+        raise ValueError(f"invalid blob name {name!r}")
+
+
+class FileBlobStore:
+    """Blobs as files under `root`, sharded by the first two characters of the name."""
+
+    def __init__(self, root: str | os.PathLike[str]) -> None:
+        """`root` is created on first write."""
+        self.root = Path(root)
+
+    def _path(self, name: str) -> Path:
+        _check_name(name)
+        return self.root / name[:2] / name
+
+    def _folder(self, name: str) -> Path:
+        path = self._path(name)
+        if not path.parent.is_dir():
+            _fsutil.make_private_dir(path.parent)
+            _fsutil.fsync_dir(self.root)
+        return path
+
+    def put_atomic(self, name: str, data: bytes) -> None:
+        """Temp file, fsync, hard link into place (never replaces), fsync the folder."""
+        _fsutil.write_new(self._folder(name), data)
+
+    def replace_atomic(self, name: str, data: bytes) -> None:
+        """Temp file, fsync, rename over the old one, fsync the folder."""
+        _fsutil.replace(self._folder(name), data)
+
+    def get(self, name: str) -> bytes:
+        """Read the whole blob."""
+        return self._path(name).read_bytes()
+
+    def exists(self, name: str) -> bool:
+        """Whether the blob file exists."""
+        return self._path(name).is_file()
+
+    def list(self) -> Iterator[str]:
+        """Every blob name; temporary files (leading dot) are skipped."""
+        if not self.root.is_dir():
+            return
+        for shard in sorted(os.listdir(self.root)):
+            folder = self.root / shard
+            if shard.startswith(".") or not folder.is_dir():
+                continue
+            for name in sorted(os.listdir(folder)):
+                if not name.startswith("."):
+                    yield name
+
+    def delete(self, name: str) -> None:
+        """Unlink the blob if present and fsync its folder."""
+        path = self._path(name)
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+            _fsutil.fsync_dir(path.parent)

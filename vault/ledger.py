@@ -1,0 +1,275 @@
+"""The access ledger: append-only JSON lines, hash-chained, with a signed head (policy R-ARC).
+
+Files in the ledger folder:
+
+- ``ledger.jsonl``: one entry per line (see `Entry`), each holding the hash of the previous
+  one, so an edited, deleted or reordered entry breaks the chain at that place.
+- ``ledger.head``: a fixed-size record of the newest sequence number and hash, signed with
+  Ed25519 and rewritten in place after every append (or once per `batch()`), so dropping the
+  newest entries is detected too. Keeping a copy of `head()` elsewhere (a report, a second
+  disk) also detects the head itself being rolled back.
+- ``ledger.lock``: appends from all processes are serialised with `fcntl.flock` on it.
+
+Entries hold ids, actors, actions, reasons and outcomes. Callers must never pass a private
+value (policy C2: names, contacts, addresses, grades, ...) as actor, subject, reason or
+context: pass the record id instead.
+
+Every line and the head are fsynced before an append returns. Any I/O failure raises
+`LedgerUnavailable`, so callers can refuse the operation being recorded (fail closed).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Protocol, TypeVar
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import (
+    Ed25519PrivateKey,
+    Ed25519PublicKey,
+)
+
+from . import _fsutil
+from .entry import GENESIS_HASH, Entry, VerifyResult, canonical, entry_hash, utc_now
+from .errors import LedgerCorrupt, LedgerReadOnly, LedgerUnavailable
+from .ledger_head import parse_head, sign_head
+from .ledger_verify import verify_ledger
+
+__all__ = ["Ledger", "LedgerKeys"]
+
+_T = TypeVar("_T")
+
+
+class LedgerKeys(Protocol):
+    """Where a ledger gets its keys; `Keyring` implements this."""
+
+    def ledger_signing_key(self) -> tuple[int, Ed25519PrivateKey]:
+        """The current signing key and its version."""
+
+    def ledger_public_key(self, version: int) -> Ed25519PublicKey:
+        """The public key of a version."""
+
+
+class _FixedKeys:
+    """Adapts bare keys: one private key (version 1), or public keys for verification only."""
+
+    def __init__(self, private: Ed25519PrivateKey | None, public: dict[int, Ed25519PublicKey]):
+        self._private = private
+        self._public = public
+
+    def ledger_signing_key(self) -> tuple[int, Ed25519PrivateKey]:
+        assert self._private is not None  # guarded by Ledger._can_sign
+        return 1, self._private
+
+    def ledger_public_key(self, version: int) -> Ed25519PublicKey:
+        return self._public[version]
+
+
+def _as_keys(provider: Any) -> tuple[LedgerKeys, bool]:
+    """The provider as LedgerKeys, and whether it can sign."""
+    if isinstance(provider, Ed25519PrivateKey):
+        return _FixedKeys(provider, {1: provider.public_key()}), True
+    if isinstance(provider, Ed25519PublicKey):
+        return _FixedKeys(None, {1: provider}), False
+    if isinstance(provider, Mapping):
+        public = {
+            int(v): k if isinstance(k, Ed25519PublicKey) else Ed25519PublicKey.from_public_bytes(k)
+            for v, k in provider.items()
+        }
+        return _FixedKeys(None, public), False
+    if hasattr(provider, "ledger_signing_key") and hasattr(provider, "ledger_public_key"):
+        return provider, True
+    raise TypeError("signing_key_provider must be a Keyring, an Ed25519 key or public keys")
+
+
+class _Position:
+    """Open descriptors and the chain position while the ledger lock is held."""
+
+    __slots__ = ("fd", "seq", "hash", "start_seq")
+
+    def __init__(self, fd: int, seq: int, last_hash: str) -> None:
+        self.fd = fd
+        self.seq = seq
+        self.hash = last_hash
+        self.start_seq = seq
+
+
+class Ledger:
+    """An append-only, hash-chained, signed access ledger in `folder`."""
+
+    def __init__(self, folder: str | os.PathLike[str], signing_key_provider: Any) -> None:
+        """`signing_key_provider`: a Keyring (or any LedgerKeys), an Ed25519PrivateKey, or,
+        for auditors who may only verify, an Ed25519PublicKey or {version: public key}."""
+        self.folder = Path(folder)
+        self.path = self.folder / "ledger.jsonl"
+        self.head_path = self.folder / "ledger.head"
+        self.lock_path = self.folder / "ledger.lock"
+        self._keys, self._can_sign = _as_keys(signing_key_provider)
+        self._thread_lock = threading.RLock()
+        self._open: _Position | None = None
+
+    # -- appending -------------------------------------------------------------------------
+
+    def append(
+        self,
+        *,
+        actor: str,
+        action: str,
+        subject: str | None = None,
+        reason: str = "",
+        outcome: str = "ok",
+        context: dict[str, Any] | None = None,
+    ) -> Entry:
+        """Append one entry, fsync it and re-sign the head; LedgerUnavailable on any failure.
+
+        Pass ids only: no private value may appear in any argument (policy C2).
+        """
+        with self.batch() as pos:
+            fields: dict[str, Any] = {
+                "seq": pos.seq + 1,
+                "time": utc_now(),
+                "actor": actor,
+                "action": action,
+                "subject": subject,
+                "reason": reason,
+                "outcome": outcome,
+                "context": dict(context or {}),
+                "prev": pos.hash,
+            }
+            fields["hash"] = entry_hash(fields)
+            line = canonical(fields) + b"\n"
+            self._guard(lambda: _write_all(pos.fd, line))
+            pos.seq, pos.hash = fields["seq"], fields["hash"]
+            return Entry.from_dict(fields)
+
+    @contextlib.contextmanager
+    def batch(self) -> Iterator[_Position]:
+        """Hold the ledger lock for several appends; fsync and sign the head once at the end.
+
+        Appends inside a batch are durable only when the batch exits.
+        """
+        with self._thread_lock:
+            if self._open is not None:  # nested: the outermost batch signs
+                yield self._open
+                return
+            if not self._can_sign:
+                raise LedgerReadOnly(str(self.path))
+            with contextlib.ExitStack() as stack:
+                pos = self._guard(lambda: self._lock_and_open(stack))
+                self._open = pos
+                try:
+                    yield pos
+                finally:
+                    self._open = None
+                    if pos.seq != pos.start_seq:
+                        self._guard(lambda: os.fsync(pos.fd))
+                        self._guard(lambda: self._write_head(pos.seq, pos.hash))
+
+    def _lock_and_open(self, stack: contextlib.ExitStack) -> _Position:
+        _fsutil.make_private_dir(self.folder)
+        lock_fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+        stack.callback(os.close, lock_fd)  # closing releases the flock
+        fcntl.flock(lock_fd, fcntl.LOCK_EX)
+        if not self.head_path.exists():
+            self._write_head(0, GENESIS_HASH, create=True)
+        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        stack.callback(os.close, fd)
+        seq, last_hash = _read_tail(self.path)
+        head_seq = parse_head(self.head_path.read_bytes())["seq"]
+        if head_seq > seq:
+            raise LedgerCorrupt(seq + 1, f"签名头记录到第 {head_seq} 条，文件只到第 {seq} 条")
+        return _Position(fd, seq, last_hash)
+
+    def _write_head(self, seq: int, last_hash: str, create: bool = False) -> None:
+        version, key = self._keys.ledger_signing_key()
+        record = sign_head(key, version, seq, last_hash)
+        flags = os.O_WRONLY | (os.O_CREAT | os.O_EXCL if create else 0)
+        fd = os.open(self.head_path, flags, 0o600)
+        try:
+            os.pwrite(fd, record, 0)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        if create:
+            _fsutil.fsync_dir(self.folder)
+
+    def _guard(self, fn: Callable[[], _T]) -> _T:
+        try:
+            return fn()
+        except OSError as exc:
+            cause = f"{type(exc).__name__}: {exc.strerror}"
+            raise LedgerUnavailable(str(self.path), cause) from exc
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def head(self) -> dict[str, Any]:
+        """The signed head as stored (seq, hash, key_version, sig), e.g. for an external copy."""
+        return parse_head(self.head_path.read_bytes())
+
+    def entries(
+        self,
+        actor: str | None = None,
+        subject: str | None = None,
+        action: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+    ) -> Iterator[Entry]:
+        """Entries in order, filtered by exact actor/subject/action and since <= time < until."""
+        if not self.path.exists():
+            return
+        with open(self.path, "rb") as f:
+            for raw in f:
+                entry = Entry.from_dict(json.loads(raw))
+                if (
+                    (actor is not None and entry.actor != actor)
+                    or (subject is not None and entry.subject != subject)
+                    or (action is not None and entry.action != action)
+                    or (since is not None and entry.at < since)
+                    or (until is not None and entry.at >= until)
+                ):
+                    continue
+                yield entry
+
+    def verify(self) -> VerifyResult:
+        """Check the chain line by line and the signed head; names the first bad entry."""
+        with contextlib.ExitStack() as stack:
+            with contextlib.suppress(OSError):  # no lock file yet: nothing is appending
+                lock_fd = os.open(self.lock_path, os.O_RDONLY)
+                stack.callback(os.close, lock_fd)
+                fcntl.flock(lock_fd, fcntl.LOCK_SH)
+            return verify_ledger(self.path, self.head_path, self._keys.ledger_public_key)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+def _read_tail(path: Path) -> tuple[int, str]:
+    """Sequence number and hash of the last entry (0 and GENESIS_HASH when empty)."""
+    with open(path, "rb") as f:
+        size = f.seek(0, os.SEEK_END)
+        if size == 0:
+            return 0, GENESIS_HASH
+        chunk = 4096
+        while True:
+            start = max(0, size - chunk)
+            f.seek(start)
+            tail = f.read()
+            if not tail.endswith(b"\n"):
+                raise LedgerCorrupt(None, "最后一条记录不完整（写入中断）")
+            cut = tail.rfind(b"\n", 0, len(tail) - 1)
+            if cut >= 0 or start == 0:
+                try:
+                    last = json.loads(tail[cut + 1 :])
+                    return int(last["seq"]), str(last["hash"])
+                except (ValueError, KeyError, TypeError) as exc:
+                    raise LedgerCorrupt(None, "最后一条记录无法解析") from exc
+            chunk *= 4

@@ -1,0 +1,96 @@
+"""Verification of a ledger file against its signed head, usable with public keys only."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from .entry import GENESIS_HASH, VerifyResult, entry_hash
+from .errors import LedgerCorrupt
+from .ledger_head import head_signature_ok, parse_head
+
+__all__ = ["verify_ledger"]
+
+
+class _Bad(Exception):
+    def __init__(self, seq: int | None, reason: str) -> None:
+        self.seq = seq
+        self.reason = reason
+
+
+def _check_lines(path: Path) -> list[str]:
+    """Hashes of every entry, in order; _Bad at the first entry that breaks the chain."""
+    hashes: list[str] = []
+    prev = GENESIS_HASH
+    if not path.exists():
+        return hashes
+    with open(path, "rb") as f:
+        for seq, raw in enumerate(f, start=1):
+            if not raw.endswith(b"\n"):
+                raise _Bad(seq, "记录不完整（写入中断）")
+            try:
+                fields = json.loads(raw)
+                stored_seq, stored_hash, stored_prev = fields["seq"], fields["hash"], fields["prev"]
+            except (ValueError, KeyError, TypeError):
+                raise _Bad(seq, "记录无法解析") from None
+            if stored_seq != seq:
+                raise _Bad(seq, f"序号应为 {seq}，实为 {stored_seq}（记录被删除、插入或调换）")
+            if entry_hash(fields) != stored_hash:
+                raise _Bad(seq, "记录内容与其哈希不符（记录被修改）")
+            if stored_prev != prev:
+                if seq == 1:
+                    raise _Bad(1, "第 1 条记录的链接不是起始值")
+                reason = f"第 {seq - 1} 条记录的哈希与第 {seq} 条的链接不符（记录被修改）"
+                raise _Bad(seq - 1, reason)
+            hashes.append(stored_hash)
+            prev = stored_hash
+    return hashes
+
+
+def _check_head(
+    head_path: Path, hashes: list[str], public_key: Callable[[int], Ed25519PublicKey]
+) -> int:
+    """The head's sequence number; _Bad if the head is missing, forged or ahead of the file."""
+    if not head_path.exists():
+        if hashes:
+            raise _Bad(None, "签名头缺失")
+        return 0
+    try:
+        head = parse_head(head_path.read_bytes())
+    except LedgerCorrupt as exc:
+        raise _Bad(None, exc.reason) from None
+    try:
+        key = public_key(head["key_version"])
+    except (LookupError, ValueError, OSError):
+        raise _Bad(None, f"没有签名头所用的公钥（版本 {head['key_version']}）") from None
+    if not head_signature_ok(head, key):
+        raise _Bad(None, "签名头的签名无效")
+    seq = head["seq"]
+    if seq > len(hashes):
+        raise _Bad(
+            len(hashes) + 1,
+            f"签名头记录到第 {seq} 条，文件只到第 {len(hashes)} 条（末尾记录被删除）",
+        )
+    expected = hashes[seq - 1] if seq else GENESIS_HASH
+    if head["hash"] != expected:
+        raise _Bad(seq or None, "记录与签名头中的哈希不符")
+    return seq
+
+
+def verify_ledger(
+    path: Path, head_path: Path, public_key: Callable[[int], Ed25519PublicKey]
+) -> VerifyResult:
+    """Verify the entries at `path` and the head at `head_path`."""
+    count = 0
+    try:
+        hashes = _check_lines(path)
+        count = len(hashes)
+        head_seq = _check_head(head_path, hashes, public_key)
+    except _Bad as bad:
+        if not count and bad.seq:
+            count = bad.seq - 1
+        return VerifyResult(ok=False, count=count, first_bad=bad.seq, reason=bad.reason)
+    return VerifyResult(ok=True, count=count, head_seq=head_seq, unsigned=count - head_seq)
