@@ -1,0 +1,39 @@
+# The two commands of the README: `make run` and `make test`. Both set up what is missing
+# (system packages, .venv, the project) and skip what is done.
+PY := $(shell command -v python3.12 || command -v python3.11 || echo python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test setup sysdeps lint bench screenshots
+
+run: setup
+	$(BIN)/handover init
+	$(BIN)/handover demo
+	$(BIN)/handover serve
+
+test: setup
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest
+
+setup: sysdeps $(STAMP)
+
+sysdeps:
+	@sh scripts/system-deps.sh
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[test]'
+	touch $(STAMP)
+
+lint: setup
+	$(BIN)/ruff check .
+
+bench: setup
+	$(BIN)/python bench/vault.py
+	$(BIN)/python bench/pdf.py
+	$(BIN)/python bench/search.py
+
+screenshots: setup
+	HANDOVER_SCREENSHOTS=1 $(BIN)/python -m pytest tests/e2e -q

@@ -1,0 +1,216 @@
+"""Staff accounts as use cases: add, list, disable, passwords, and sign-in with a growing delay
+and a temporary lock after repeated failures. Every sign-in outcome goes to the access ledger."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from records.audit import AuditLog
+from records.clock import as_utc, utcnow
+from records.departments import Department
+from records.errors import (
+    AccountDisabled,
+    AccountLocked,
+    AuthenticationFailed,
+    Conflict,
+    FieldProblem,
+    LoginTooSoon,
+    NotFound,
+    ValidationFailed,
+)
+from records.staff import LoginThrottle, Staff, StaffDepartment
+
+__all__ = ["Accounts", "LoginPolicy", "check_password_rules"]
+
+LOGIN_RE = re.compile(r"^[a-z][a-z0-9._-]{1,31}$")
+MIN_PASSWORD = 10
+MAX_PASSWORD = 128
+
+
+@dataclass(frozen=True)
+class LoginPolicy:
+    max_failures: int = 5
+    """Consecutive failures after which the login name is locked."""
+    base_delay_seconds: int = 1
+    """Delay after the first failure; it doubles with each further failure."""
+    lock_minutes: int = 15
+    """How long a lock lasts."""
+
+
+def check_password_rules(password: str, field: str = "password") -> list[FieldProblem]:
+    problems = []
+    if len(password) < MIN_PASSWORD:
+        problems.append(FieldProblem(field, f"密码至少 {MIN_PASSWORD} 个字符。"))
+    elif len(password) > MAX_PASSWORD:
+        problems.append(FieldProblem(field, f"密码最多 {MAX_PASSWORD} 个字符。"))
+    elif password.isdigit() or password.isalpha():
+        problems.append(FieldProblem(field, "密码须同时包含字母和数字或符号。"))
+    return problems
+
+
+class Accounts:
+    def __init__(
+        self,
+        session: Session,
+        *,
+        audit: AuditLog,
+        hasher: PasswordHasher | None = None,
+        policy: LoginPolicy = LoginPolicy(),
+        clock: Callable[[], datetime] = utcnow,
+    ):
+        self.session = session
+        self.audit = audit
+        self.hasher = hasher or PasswordHasher()
+        self.policy = policy
+        self.clock = clock
+
+    # -- administration ---------------------------------------------------------------------
+
+    def get(self, login: str) -> Staff:
+        staff = self.session.scalar(select(Staff).where(Staff.login == login))
+        if staff is None:
+            raise NotFound("用户", login)
+        return staff
+
+    def list(self) -> list[Staff]:
+        return list(self.session.scalars(select(Staff).order_by(Staff.login)))
+
+    def add(
+        self,
+        login: str,
+        display_name: str,
+        password: str,
+        departments: Iterable[Department],
+        *,
+        head_of: Iterable[Department] = (),
+        is_admin: bool = False,
+        actor: str = "system",
+    ) -> Staff:
+        departments, head_of = list(departments), set(head_of)
+        problems = []
+        if not LOGIN_RE.match(login):
+            problems.append(
+                FieldProblem("login", "登录名须以小写字母开头，2-32 位小写字母、数字或 . _ -。")
+            )
+        if not display_name.strip() or len(display_name) > 64:
+            problems.append(FieldProblem("display_name", "姓名不能为空，且不超过 64 个字符。"))
+        if not departments and not is_admin:
+            problems.append(FieldProblem("departments", "至少选择一个部门。"))
+        if head_of - set(departments):
+            problems.append(FieldProblem("head_of", "只能担任本人所属部门的负责人。"))
+        problems += check_password_rules(password)
+        if problems:
+            raise ValidationFailed(problems)
+        if self.session.scalar(select(Staff.id).where(Staff.login == login)) is not None:
+            raise Conflict(f"登录名已存在：{login}")
+        now = self.clock()
+        staff = Staff(
+            login=login,
+            display_name=display_name.strip(),
+            password_hash=self.hasher.hash(password),
+            is_admin=is_admin,
+            active=True,
+            created_at=now,
+            password_changed_at=now,
+        )
+        staff.departments = [
+            StaffDepartment(department=d.value, is_head=d in head_of) for d in departments
+        ]
+        self.session.add(staff)
+        self.session.flush()
+        self.audit.append(actor=actor, action="staff.add", subject=f"staff:{staff.id}")
+        return staff
+
+    def disable(self, login: str, *, actor: str = "system") -> Staff:
+        staff = self.get(login)
+        staff.active = False
+        self.audit.append(actor=actor, action="staff.disable", subject=f"staff:{staff.id}")
+        return staff
+
+    def set_password(self, staff: Staff, password: str, *, actor: str, action: str) -> None:
+        problems = check_password_rules(password)
+        if problems:
+            raise ValidationFailed(problems)
+        staff.password_hash = self.hasher.hash(password)
+        staff.password_changed_at = self.clock()
+        self.session.execute(
+            LoginThrottle.__table__.delete().where(LoginThrottle.login == staff.login)
+        )
+        self.audit.append(actor=actor, action=action, subject=f"staff:{staff.id}")
+
+    def reset_password(self, login: str, password: str, *, actor: str = "system") -> Staff:
+        staff = self.get(login)
+        self.set_password(staff, password, actor=actor, action="staff.reset_password")
+        return staff
+
+    def change_password(self, staff: Staff, old: str, new: str) -> None:
+        if not self._verify(staff, old):
+            raise ValidationFailed([FieldProblem("old_password", "原密码不正确。")])
+        self.set_password(staff, new, actor=staff.login, action="staff.change_password")
+
+    # -- sign-in ----------------------------------------------------------------------------
+
+    def authenticate(self, login: str, password: str) -> Staff:
+        """The staff member for these credentials, or a DomainError. Unknown names and wrong
+        passwords fail alike and are throttled alike."""
+        login = login.strip().lower()[:64]
+        now = self.clock()
+        throttle = self.session.get(LoginThrottle, login)
+        if throttle is not None:
+            if throttle.locked_until and as_utc(throttle.locked_until) > now:
+                self.audit.append(actor=login, action="auth.login", outcome="locked")
+                minutes = max(1, int((as_utc(throttle.locked_until) - now).total_seconds() // 60))
+                raise AccountLocked(as_utc(throttle.locked_until), minutes)
+            if throttle.next_allowed_at and as_utc(throttle.next_allowed_at) > now:
+                wait = int((as_utc(throttle.next_allowed_at) - now).total_seconds()) + 1
+                self.audit.append(actor=login, action="auth.login", outcome="too_soon")
+                raise LoginTooSoon(as_utc(throttle.next_allowed_at), wait)
+
+        staff = self.session.scalar(select(Staff).where(Staff.login == login))
+        if not self._verify(staff, password):
+            self._record_failure(login, throttle, now)
+            self.audit.append(actor=login, action="auth.login", outcome="failed")
+            raise AuthenticationFailed()
+        if not staff.active:
+            self.audit.append(actor=login, action="auth.login", outcome="disabled")
+            raise AccountDisabled()
+        if throttle is not None:
+            self.session.delete(throttle)
+        if self.hasher.check_needs_rehash(staff.password_hash):
+            staff.password_hash = self.hasher.hash(password)
+        self.audit.append(actor=login, action="auth.login", subject=f"staff:{staff.id}")
+        return staff
+
+    def _verify(self, staff: Staff | None, password: str) -> bool:
+        # An unknown name still costs one hash check, so timing does not reveal which names exist.
+        stored = staff.password_hash if staff is not None else self._dummy_hash()
+        try:
+            return self.hasher.verify(stored, password) and staff is not None
+        except (VerificationError, InvalidHashError):
+            return False
+
+    def _dummy_hash(self) -> str:
+        if not hasattr(self, "_dummy"):
+            self._dummy = self.hasher.hash("no-such-account")
+        return self._dummy
+
+    def _record_failure(self, login: str, throttle: LoginThrottle | None, now: datetime) -> None:
+        if throttle is None:
+            throttle = LoginThrottle(login=login, failures=0)
+            self.session.add(throttle)
+        throttle.failures += 1
+        if throttle.failures >= self.policy.max_failures:
+            throttle.locked_until = now + timedelta(minutes=self.policy.lock_minutes)
+            throttle.failures = 0
+            throttle.next_allowed_at = None
+        else:
+            delay = self.policy.base_delay_seconds * 2 ** (throttle.failures - 1)
+            throttle.next_allowed_at = now + timedelta(seconds=delay)

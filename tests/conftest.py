@@ -1,0 +1,87 @@
+"""Fixtures shared by the whole suite: database URLs (SQLite always, PostgreSQL when it is
+reachable), an initialised app on a temporary instance folder, its client and CLI runner."""
+
+from __future__ import annotations
+
+import secrets
+import socket
+from pathlib import Path
+
+import pytest
+
+PG_HOST, PG_PORT = "127.0.0.1", 5432
+PG_BASE = f"postgresql+psycopg://postgres@{PG_HOST}:{PG_PORT}/test"
+
+
+def _postgres_reachable() -> bool:
+    try:
+        with socket.create_connection((PG_HOST, PG_PORT), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request, tmp_path: Path):
+    """A fresh, empty database: an SQLite file, or a private schema in PostgreSQL."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'test.sqlite3'}"
+        return
+    if not _postgres_reachable():
+        pytest.skip(f"PostgreSQL not reachable on {PG_HOST}:{PG_PORT}: its variant is skipped")
+    from sqlalchemy import create_engine, text
+
+    schema = "t_" + secrets.token_hex(6)
+    admin = create_engine(PG_BASE)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield f"{PG_BASE}?options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+def make_app(instance: Path, **config):
+    from webapp import create_app
+
+    app = create_app({"INSTANCE": instance, "TESTING": True, "PASSWORD_HASH_COST": "low",
+                      **config})
+    with app.app_context():
+        app.extensions["handover"].initialise()
+    return app
+
+
+@pytest.fixture
+def app(tmp_path: Path):
+    app = make_app(tmp_path / "instance")
+    yield app
+    app.extensions["handover"].close()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def add_staff(app):
+    """Add a staff account directly; returns (login, password)."""
+    from records.departments import Department
+
+    def add(login="tester", *, depts=("ENR",), name="测试员", admin=False, heads=()):
+        password = "Passw0rd-" + secrets.token_hex(4)
+        svc = app.extensions["handover"]
+        with svc.session_factory() as db:
+            svc.accounts(db).add(login, name, password, [Department(d) for d in depts],
+                                 head_of=[Department(d) for d in heads], is_admin=admin)
+            db.commit()
+        return login, password
+
+    return add

@@ -1,0 +1,67 @@
+"""The `handover` command line: init, demo, user management; bad input exits non-zero."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+
+def test_init_is_idempotent_and_never_overwrites_keys(app, runner):
+    instance = Path(app.instance_path)
+    keys = {p: p.read_bytes() for p in (instance / "keys").rglob("*") if p.is_file()}
+    secret = (instance / "secret_key").read_bytes()
+    assert keys, "init made no keys"
+    result = runner.invoke(args=["init"])
+    assert result.exit_code == 0 and "无需改动" in result.output
+    assert {p: p.read_bytes() for p in keys} == keys
+    assert (instance / "secret_key").read_bytes() == secret
+    assert oct((instance / "secret_key").stat().st_mode & 0o777) == "0o600"
+
+
+def test_demo_is_idempotent_and_prints_logins(runner):
+    first = runner.invoke(args=["demo"])
+    assert first.exit_code == 0, first.output
+    for login in ["enr", "aca", "tea", "fin", "arc", "log", "mgt", "sup", "admin"]:
+        assert f"  {login} " in first.output
+    second = runner.invoke(args=["demo"])
+    assert second.exit_code == 0 and second.output == first.output
+    users = runner.invoke(args=["user", "list"]).output
+    assert users.count("\n") == 9 and "管理员" in users and "负责人" in users
+
+
+def test_user_add_list_disable_reset(runner):
+    r = runner.invoke(args=["user", "add", "zhang.san", "--name", "张三", "--dept", "tea",
+                            "--password-stdin"], input="Teacher-pass-1\n")
+    assert r.exit_code == 0, r.output
+    assert "张三（教学部）" in runner.invoke(args=["user", "list"]).output
+    assert runner.invoke(args=["user", "disable", "zhang.san"]).exit_code == 0
+    assert "停用" in runner.invoke(args=["user", "list"]).output
+    r = runner.invoke(args=["user", "reset-password", "zhang.san", "--password-stdin"],
+                      input="Teacher-pass-2\n")
+    assert r.exit_code == 0
+
+
+def test_user_bad_input_exits_non_zero_with_chinese_message(runner):
+    r = runner.invoke(args=["user", "add", "x", "--name", "某", "--dept", "XYZ",
+                            "--password-stdin"], input="Teacher-pass-1\n")
+    assert r.exit_code != 0 and "未知部门代码" in r.output
+    r = runner.invoke(args=["user", "add", "li", "--name", "李四", "--dept", "ENR",
+                            "--password-stdin"], input="short\n")
+    assert r.exit_code == 1 and "密码至少" in r.output
+    r = runner.invoke(args=["user", "disable", "nobody"])
+    assert r.exit_code == 1 and "未找到用户" in r.output
+    assert "Traceback" not in r.output
+
+
+def test_console_script_is_the_flask_group(tmp_path):
+    env = {**os.environ, "HANDOVER_INSTANCE": str(tmp_path / "inst")}
+    bindir = Path(sys.executable).parent
+    out = subprocess.run([bindir / "handover", "--help"], env=env, capture_output=True,
+                         text=True, check=True).stdout
+    for command in ("init", "demo", "serve", "user"):
+        assert command in out
+    r = subprocess.run([bindir / "handover", "user", "list"], env=env, capture_output=True,
+                       text=True)
+    assert r.returncode != 0 and "handover init" in r.stderr

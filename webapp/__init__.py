@@ -1,0 +1,90 @@
+"""The web application: `create_app(test_config=None)` wires settings, services, blueprints,
+security and error handling. The only package that imports Flask."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, g
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from webapp.services import Services
+from webapp.settings import load_settings
+
+__all__ = ["create_app", "services"]
+
+ROOT = Path(__file__).resolve().parent.parent
+WEB_TEMPLATES = ROOT / "templates" / "web"
+
+# Main navigation; an entry shows once its blueprint is registered.
+NAV = [("home.index", "首页")]
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    test_config = dict(test_config or {})
+    instance = Path(
+        test_config.pop("INSTANCE", None)
+        or os.environ.get("HANDOVER_INSTANCE")
+        or ROOT / "instance"
+    ).resolve()
+    app = Flask(
+        __name__,
+        instance_path=str(instance),
+        template_folder=str(WEB_TEMPLATES),
+        static_folder="static",
+    )
+    settings = load_settings(instance, overrides=test_config)
+    app.extensions["handover"] = Services(instance, settings)
+    app.config.update(
+        TESTING=bool(test_config.get("TESTING", False)),
+        MAX_CONTENT_LENGTH=settings["MAX_UPLOAD_MB"] * 1024 * 1024,
+        MAX_FORM_MEMORY_SIZE=2 * 1024 * 1024,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_NAME="handover_session",
+        WTF_CSRF_ENABLED=test_config.get("WTF_CSRF_ENABLED", True),
+        WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the sign-in session
+        JSON_AS_ASCII=False,
+    )
+    logging.getLogger("handover").setLevel(settings["LOG_LEVEL"].upper())
+    if settings["TRUSTED_PROXIES"]:
+        n = settings["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
+
+    from webapp import auth, errors, home, security
+
+    security.init_app(app)
+    auth.init_app(app)
+    errors.init_app(app)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(home.bp)
+
+    from webapp import cli
+
+    cli.init_app(app)
+
+    @app.context_processor
+    def _layout():
+        items = [(e, label) for e, label in NAV if e in app.view_functions]
+        return {"school_name": settings["SCHOOL_NAME"], "nav_items": items}
+
+    @app.teardown_appcontext
+    def _close_db(exc):
+        db = g.pop("db", None)
+        if db is not None:
+            if exc is None:
+                db.commit()
+            else:
+                db.rollback()
+            db.close()
+
+    return app
+
+
+def services(app: Flask | None = None) -> Services:
+    from flask import current_app
+
+    return (app or current_app).extensions["handover"]

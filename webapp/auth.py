@@ -1,0 +1,105 @@
+"""Sign-in and sign-out. The cookie carries only the token of a server-side session
+(records.web_sessions), so logout and timeouts take effect on the server."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask, flash, redirect, render_template, request, session, url_for
+from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
+from flask_wtf import FlaskForm
+from wtforms import PasswordField, StringField
+from wtforms.validators import DataRequired, Length
+
+from records.errors import AccountLocked, DomainError, LoginTooSoon
+from records.staff import Staff
+from webapp import services
+from webapp.db import get_db
+
+__all__ = ["bp", "init_app", "SignedIn"]
+
+bp = Blueprint("auth", __name__)
+login_manager = LoginManager()
+login_manager.login_view = "auth.login"
+login_manager.login_message = "请先登录。"
+login_manager.session_protection = None  # the server-side session is the protection
+
+_EXPIRED = {
+    "idle": "长时间未操作，已自动退出，请重新登录。",
+    "expired": "登录已超过时限，请重新登录。",
+}
+
+
+class SignedIn(UserMixin):
+    """The signed-in staff member together with the token of their server-side session."""
+
+    def __init__(self, staff: Staff, token: str):
+        self.staff, self.token = staff, token
+
+    def get_id(self) -> str:
+        return self.token
+
+    def __getattr__(self, name):
+        return getattr(self.staff, name)
+
+
+@login_manager.user_loader
+def _load(token: str):
+    staff, why = services().web_sessions(get_db()).resolve(token)
+    if staff is None:
+        if why in _EXPIRED:
+            flash(_EXPIRED[why], "warning")
+        return None
+    return SignedIn(staff, token)
+
+
+class LoginForm(FlaskForm):
+    login = StringField("登录名", validators=[DataRequired("请输入登录名。"), Length(max=64)])
+    password = PasswordField("密码", validators=[DataRequired("请输入密码。"), Length(max=128)])
+
+
+def _safe_next(target: str | None) -> str:
+    # Only local paths: an open redirect would let a phishing link borrow our login page.
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return url_for("home.index")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("home.index"))
+    form = LoginForm()
+    error, status = None, 200
+    if form.validate_on_submit():
+        db = get_db()
+        try:
+            staff = services().accounts(db).authenticate(form.login.data, form.password.data)
+        except DomainError as exc:
+            db.commit()  # keep the failure count even though the answer is an error
+            error = exc.message_zh
+            status = 429 if isinstance(exc, LoginTooSoon | AccountLocked) else 401
+        else:
+            token = services().web_sessions(db).start(staff)
+            next_url = _safe_next(request.args.get("next"))
+            session.clear()  # a new session on sign-in: nothing carries over
+            login_user(SignedIn(staff, token))
+            return redirect(next_url)
+    elif request.method == "POST":
+        error, status = "；".join(m for msgs in form.errors.values() for m in msgs), 400
+    return render_template("login.html", form=form, error=error), status
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    if current_user.is_authenticated:
+        staff = services().web_sessions(get_db()).end(current_user.token, "logout")
+        if staff is not None:
+            services().ledger.append(actor=staff.login, action="auth.logout",
+                                     subject=f"staff:{staff.id}")
+    logout_user()
+    session.clear()
+    flash("您已安全退出。", "info")
+    return redirect(url_for("auth.login"))
+
+
+def init_app(app: Flask) -> None:
+    login_manager.init_app(app)

@@ -1,0 +1,199 @@
+"""The `handover` command line: the Flask CLI group of the app (so `flask --app webapp ...`
+works too). Domain errors become a Chinese message on stderr and exit status 1."""
+
+from __future__ import annotations
+
+import functools
+import secrets
+import string
+import sys
+
+import click
+from flask import Flask
+from flask.cli import AppGroup, FlaskGroup, with_appcontext
+
+from records.departments import Department
+from records.errors import DomainError
+from webapp import services
+from webapp.db import get_db
+from webapp.services import NotInitialised
+
+__all__ = ["main", "init_app"]
+
+DEMO_STAFF = [
+    # login, name, departments, heads
+    ("enr", "王晓燕", [Department.ENR], []),
+    ("aca", "李建国", [Department.ACA], []),
+    ("tea", "陈静", [Department.TEA], []),
+    ("fin", "赵敏", [Department.FIN], []),
+    ("arc", "孙丽", [Department.ARC], []),
+    ("log", "周强", [Department.LOG], []),
+    ("mgt", "刘志远", [Department.MGT, Department.SUP], [Department.MGT]),
+    ("sup", "吴海涛", [Department.SUP, Department.ACA], [Department.ACA]),
+]
+
+
+def domain_errors(fn):
+    """Turn a DomainError into a clean non-zero exit with the Chinese message."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except (DomainError, NotInitialised) as exc:
+            raise click.ClickException(getattr(exc, "message_zh", str(exc))) from None
+
+    return wrapper
+
+
+def random_password(length: int = 14) -> str:
+    alphabet = string.ascii_letters + string.digits
+    while True:
+        pw = "".join(secrets.choice(alphabet) for _ in range(length))
+        if any(c.isdigit() for c in pw) and any(c.isalpha() for c in pw):
+            return pw
+
+
+@click.command("init")
+@with_appcontext
+@domain_errors
+def init_command():
+    """Create the instance (folders, keys, database schema). Idempotent; never overwrites keys."""
+    svc = services()
+    made = svc.initialise()
+    click.echo(f"实例目录：{svc.instance}")
+    click.echo("已创建：" + "、".join(made) if made else "实例已是最新，无需改动。")
+
+
+@click.command("demo")
+@with_appcontext
+@domain_errors
+def demo_command():
+    """Add the demo staff (idempotent) and print their logins."""
+    svc = services()
+    accounts = svc.accounts(get_db())
+    logins_file = svc.instance / "demo-logins.txt"
+    known = dict(
+        line.split(" ", 1) for line in _read_lines(logins_file) if " " in line
+    )
+    existing = {s.login for s in accounts.list()}
+    new_lines = []
+    for login, name, depts, heads in [*DEMO_STAFF, ("admin", "系统管理员", [], [])]:
+        if login in existing:
+            continue
+        password = random_password()
+        accounts.add(login, name, password, depts, head_of=heads, is_admin=login == "admin",
+                     actor="demo")
+        known[login] = password
+        new_lines.append(f"{login} {password}")
+    get_db().commit()
+    if new_lines:
+        with open(logins_file, "a", encoding="utf-8") as fh:
+            fh.write("".join(line + "\n" for line in new_lines))
+        logins_file.chmod(0o600)
+    click.echo("演示账号（登录名 密码）：")
+    for login, *_ in [*DEMO_STAFF, ("admin",)]:
+        click.echo(f"  {login:<6} {known.get(login, '（密码已更改，见管理员）')}")
+
+
+def _read_lines(path):
+    try:
+        return path.read_text(encoding="utf-8").split("\n")
+    except FileNotFoundError:
+        return []
+
+
+@click.command("serve")
+@with_appcontext
+@click.option("--port", default=5000, show_default=True, help="Port on 127.0.0.1.")
+def serve_command(port: int):
+    """Development server on 127.0.0.1 (use gunicorn in production: docs/operations.md)."""
+    from flask import current_app
+
+    services().secret_key()  # fail early with a clear message if not initialised
+    click.echo(f"服务地址：http://127.0.0.1:{port}/  （Ctrl+C 停止）")
+    current_app.run(host="127.0.0.1", port=port, debug=False, use_reloader=False)
+
+
+@click.group("user", cls=AppGroup)
+def user_group():
+    """Staff accounts."""
+
+
+def _ask_password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    return click.prompt("新密码", hide_input=True, confirmation_prompt="再次输入新密码")
+
+
+@user_group.command("add")
+@click.argument("login")
+@click.option("--name", required=True, help="Display name (Chinese full name).")
+@click.option("--dept", "depts", multiple=True, help="Department code (repeatable).")
+@click.option("--head", "heads", multiple=True, help="Department this person heads.")
+@click.option("--admin", is_flag=True, help="Administrator role.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@domain_errors
+def user_add(login, name, depts, heads, admin, password_stdin):
+    """Add a staff account."""
+    try:
+        departments = [Department.parse(d) for d in depts]
+        head_of = [Department.parse(d) for d in heads]
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+    password = _ask_password(password_stdin)
+    staff = services().accounts(get_db()).add(
+        login, name, password, departments, head_of=head_of, is_admin=admin, actor="cli"
+    )
+    get_db().commit()
+    click.echo(f"已添加用户 {staff.login}：{staff.describe_zh()}")
+
+
+@user_group.command("list")
+@domain_errors
+def user_list():
+    """List staff accounts."""
+    for s in services().accounts(get_db()).list():
+        state = "启用" if s.active else "停用"
+        heads = "、".join(d.label_zh for d in s.headed)
+        extra = (" 管理员" if s.is_admin else "") + (f" 负责人：{heads}" if heads else "")
+        click.echo(f"{s.login:<12} {state}  {s.describe_zh()}{extra}")
+
+
+@user_group.command("disable")
+@click.argument("login")
+@domain_errors
+def user_disable(login):
+    """Disable an account; its open sessions end at their next request."""
+    services().accounts(get_db()).disable(login, actor="cli")
+    get_db().commit()
+    click.echo(f"已停用用户 {login}")
+
+
+@user_group.command("reset-password")
+@click.argument("login")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@domain_errors
+def user_reset_password(login, password_stdin):
+    """Set a new password for an account (administrator action)."""
+    services().accounts(get_db()).reset_password(login, _ask_password(password_stdin), actor="cli")
+    get_db().commit()
+    click.echo(f"已重置用户 {login} 的密码")
+
+
+def init_app(app: Flask) -> None:
+    for command in (init_command, demo_command, serve_command, user_group):
+        app.cli.add_command(command)
+
+
+def _create_app():
+    from webapp import create_app
+
+    return create_app()
+
+
+def main() -> None:
+    FlaskGroup(name="handover", create_app=_create_app, add_default_commands=False,
+               load_dotenv=False, help="学生交接档案系统命令行 (handover-archive).")(
+        prog_name="handover"
+    )

@@ -1,0 +1,140 @@
+"""The objects one application instance works with, built once from its settings and handed to
+the libraries through their constructors (DESIGN.md: library code never reads config)."""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from dataclasses import dataclass, field
+from datetime import timedelta
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from argon2 import PasswordHasher
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from records.accounts import Accounts, LoginPolicy
+from records.db import make_engine, make_session_factory, migrate
+from records.web_sessions import SessionStore
+from vault.keyring import Keyring
+from vault.ledger import Ledger
+
+__all__ = ["Services", "NotInitialised"]
+
+log = logging.getLogger("handover")
+
+
+class NotInitialised(Exception):
+    """The instance folder has not been initialised (`handover init`)."""
+
+    def __init__(self, instance: Path, missing: str):
+        self.instance, self.missing = instance, missing
+        super().__init__(f"实例未初始化（缺少 {missing}），请先运行 handover init：{instance}")
+
+
+def _write_new_file(path: Path, data: bytes) -> bool:
+    """Create `path` with mode 0600 unless it exists; True when it was created. Never overwrites."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return False
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+    return True
+
+
+@dataclass
+class Services:
+    instance: Path
+    settings: dict[str, Any]
+    _engine: Engine | None = field(default=None, init=False, repr=False)
+
+    # -- paths ------------------------------------------------------------------------------
+
+    @property
+    def database_url(self) -> str:
+        return self.settings["DATABASE_URL"] or f"sqlite:///{self.instance / 'handover.sqlite3'}"
+
+    @property
+    def keyring_path(self) -> Path:
+        return Path(self.settings["KEYRING_PATH"] or self.instance / "keys")
+
+    @property
+    def secret_key_path(self) -> Path:
+        return self.instance / "secret_key"
+
+    # -- set-up -----------------------------------------------------------------------------
+
+    def initialise(self) -> list[str]:
+        """Create whatever is missing; never overwrite existing keys. Returns what was made."""
+        made = []
+        self.instance.mkdir(parents=True, exist_ok=True)
+        os.chmod(self.instance, 0o700)
+        if _write_new_file(self.secret_key_path, secrets.token_hex(32).encode()):
+            made.append("secret_key")
+        made += [f"keys/{p}" for p in Keyring.open(self.keyring_path, create=True).ensure()]
+        migrate(self.engine)
+        return made
+
+    def secret_key(self) -> str:
+        if self.settings["SECRET_KEY"]:
+            return self.settings["SECRET_KEY"]
+        try:
+            return self.secret_key_path.read_text().strip()
+        except FileNotFoundError:
+            raise NotInitialised(self.instance, "secret_key") from None
+
+    # -- shared resources -------------------------------------------------------------------
+
+    @property
+    def engine(self) -> Engine:
+        if self._engine is None:
+            self._engine = make_engine(self.database_url)
+        return self._engine
+
+    @cached_property
+    def session_factory(self) -> sessionmaker:
+        return make_session_factory(self.engine)
+
+    @cached_property
+    def keyring(self) -> Keyring:
+        if not self.keyring_path.exists():
+            raise NotInitialised(self.instance, "keys")
+        return Keyring.open(self.keyring_path)
+
+    @cached_property
+    def ledger(self) -> Ledger:
+        return Ledger(self.instance / "ledger", self.keyring)
+
+    @cached_property
+    def password_hasher(self) -> PasswordHasher:
+        if self.settings["PASSWORD_HASH_COST"] == "low":  # noqa: S105 (tests only; documented)
+            return PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1)
+        return PasswordHasher()
+
+    # -- use cases bound to a database session ----------------------------------------------
+
+    def accounts(self, session: Session) -> Accounts:
+        s = self.settings
+        policy = LoginPolicy(
+            max_failures=s["LOGIN_MAX_FAILURES"],
+            base_delay_seconds=s["LOGIN_BASE_DELAY_SECONDS"],
+            lock_minutes=s["LOGIN_LOCK_MINUTES"],
+        )
+        return Accounts(session, audit=self.ledger, hasher=self.password_hasher, policy=policy)
+
+    def web_sessions(self, session: Session) -> SessionStore:
+        return SessionStore(
+            session,
+            idle=timedelta(minutes=self.settings["SESSION_IDLE_MINUTES"]),
+            absolute=timedelta(hours=self.settings["SESSION_ABSOLUTE_HOURS"]),
+        )
+
+    def close(self) -> None:
+        if self._engine is not None:
+            self._engine.dispose()

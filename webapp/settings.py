@@ -1,0 +1,105 @@
+"""Every setting of the application, declared once: name, type, default and meaning.
+
+Settings are read in this order, later ones winning: defaults, `<instance>/config.toml`,
+`HANDOVER_<NAME>` environment variables, then the `test_config` handed to create_app.
+docs/configuration.md documents each one; a test fails when one is missing there."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+__all__ = ["SETTINGS", "Setting", "SettingsError", "load_settings", "ENV_PREFIX"]
+
+ENV_PREFIX = "HANDOVER_"
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    """Upper-case name; lower-case in config.toml, HANDOVER_-prefixed in the environment."""
+    type: type
+    """str, int or bool."""
+    default: Any
+    """Value when nothing sets it; None means derived from the instance folder at start-up."""
+    doc: str
+    """One line for docs/configuration.md."""
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("DATABASE_URL", str, None, "SQLAlchemy URL; default SQLite in the instance folder."),
+    Setting("SECRET_KEY", str, None, "Signs session cookies; default a key file made by init."),
+    Setting("KEYRING_PATH", str, None, "Folder of the vault keys; default <instance>/keys."),
+    Setting("SCHOOL_NAME", str, "示例培训学校", "School name on forms and pages."),
+    Setting("BASE_URL", str, "http://127.0.0.1:5000", "Public address, used in QR codes."),
+    Setting("SESSION_IDLE_MINUTES", int, 30, "Sign out after this many idle minutes."),
+    Setting("SESSION_ABSOLUTE_HOURS", int, 10, "Sign out this long after sign-in, whatever."),
+    Setting("LOGIN_MAX_FAILURES", int, 5, "Failed sign-ins before a temporary lock."),
+    Setting("LOGIN_BASE_DELAY_SECONDS", int, 1, "Wait after one failure; doubles each time."),
+    Setting("LOGIN_LOCK_MINUTES", int, 15, "Length of the temporary lock."),
+    Setting("MAX_UPLOAD_MB", int, 20, "Largest request body (uploads) in MiB; more gets 413."),
+    Setting("TRUSTED_PROXIES", int, 0, "Reverse proxies in front (X-Forwarded-* hops to trust)."),
+    Setting("TSA_URL", str, "", "External RFC 3161 timestamp server; empty: the school's own."),
+    Setting("LOG_LEVEL", str, "INFO", "Application log level (DEBUG, INFO, WARNING, ERROR)."),
+    Setting("PASSWORD_HASH_COST", str, "default", "argon2 cost: 'default', or 'low' for tests."),
+)
+
+_BY_NAME = {s.name: s for s in SETTINGS}
+
+
+class SettingsError(Exception):
+    """A setting that cannot be used; the message names the setting and where it came from."""
+
+
+def _convert(setting: Setting, raw: Any, origin: str) -> Any:
+    if setting.type is bool:
+        if isinstance(raw, bool):
+            return raw
+        text = str(raw).strip().lower()
+        if text in {"1", "true", "yes", "on"}:
+            return True
+        if text in {"0", "false", "no", "off"}:
+            return False
+    elif setting.type is int:
+        try:
+            return int(raw)
+        except (TypeError, ValueError):
+            pass
+    elif setting.type is str and isinstance(raw, str | int):
+        return str(raw)
+    raise SettingsError(f"{origin}: {setting.name} must be {setting.type.__name__}, got {raw!r}")
+
+
+def load_settings(
+    instance: Path, env: Mapping[str, str] | None = None, overrides: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """All settings as a dict of upper-case names. Unknown keys are an error, not ignored: a
+    mistyped setting that silently does nothing is worse than a refusal to start."""
+    env = os.environ if env is None else env
+    values = {s.name: s.default for s in SETTINGS}
+    toml_path = instance / "config.toml"
+    if toml_path.exists():
+        try:
+            data = tomllib.loads(toml_path.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise SettingsError(f"{toml_path}: {exc}") from None
+        for key, raw in data.items():
+            setting = _BY_NAME.get(key.upper())
+            if setting is None:
+                raise SettingsError(f"{toml_path}: unknown setting {key!r}")
+            values[setting.name] = _convert(setting, raw, str(toml_path))
+    for key, raw in env.items():
+        if not key.startswith(ENV_PREFIX) or key == ENV_PREFIX + "INSTANCE":
+            continue
+        setting = _BY_NAME.get(key[len(ENV_PREFIX) :])
+        if setting is None:
+            raise SettingsError(f"environment: unknown setting {key}")
+        values[setting.name] = _convert(setting, raw, key)
+    for key, raw in (overrides or {}).items():
+        if key in _BY_NAME:
+            values[key] = _convert(_BY_NAME[key], raw, "test_config")
+    return values
