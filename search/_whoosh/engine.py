@@ -1,0 +1,265 @@
+"""One Whoosh index directory: open, create, write, search."""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import jieba
+from whoosh import index, sorting
+from whoosh import query as wq
+from whoosh.index import LockError
+
+from .. import query as ast
+from ..documents import IndexDocument
+from ..results import Hit, SearchResults
+from ..tokens import KeyedTokens, normalise_number
+from ..visibility import Filters, Visibility
+from .compile import (
+    FALSE,
+    TRUE,
+    Compiler,
+    Filter,
+    conj,
+    disj,
+    filters_query,
+    negate,
+    top,
+    visibility_queries,
+)
+from .schema import SCHEMA, STORED_META, to_fields
+
+__all__ = ["Engine", "Damaged", "Writer"]
+
+_FACET_FIELDS = {"kind": "kind", "status": "status"}
+
+
+class Damaged(Exception):
+    """The Whoosh directory is missing or unreadable (internal: ``SearchIndex`` decides)."""
+
+
+class Writer:
+    """Adds, replaces and deletes documents inside one Whoosh transaction."""
+
+    def __init__(self, w, keyed: KeyedTokens, tk: jieba.Tokenizer) -> None:
+        self._w = w
+        self._keyed = keyed
+        self._tk = tk
+
+    def update(self, doc: IndexDocument) -> None:
+        """Add ``doc``, replacing a document with the same id."""
+        self._w.update_document(**to_fields(doc, self._keyed, self._tk))
+
+    def add(self, doc: IndexDocument) -> None:
+        """Add ``doc`` (the caller knows the id is new: a fresh index)."""
+        self._w.add_document(**to_fields(doc, self._keyed, self._tk))
+
+    def delete(self, doc_id: str) -> None:
+        """Delete the document with this id, if present."""
+        self._w.delete_by_term("doc_id", doc_id)
+
+
+class Engine:
+    """An opened Whoosh index directory."""
+
+    def __init__(self, ix, keyed: KeyedTokens, tk: jieba.Tokenizer) -> None:
+        self._ix = ix
+        self._keyed = keyed
+        self._tk = tk
+        self._searcher = None
+        self._lock = threading.Lock()
+
+    @classmethod
+    def create(cls, directory: Path, keyed: KeyedTokens, tk: jieba.Tokenizer) -> Engine:
+        """Create an empty index in ``directory``."""
+        directory.mkdir(parents=True, exist_ok=True)
+        return cls(index.create_in(str(directory), SCHEMA), keyed, tk)
+
+    @classmethod
+    def open(cls, directory: Path, keyed: KeyedTokens, tk: jieba.Tokenizer) -> Engine:
+        """Open and check the index in ``directory``; ``Damaged`` if missing or unreadable."""
+        if not directory.is_dir() or not index.exists_in(str(directory)):
+            raise Damaged(f"no index in {directory.name}")
+        try:
+            ix = index.open_dir(str(directory), schema=SCHEMA)
+            engine = cls(ix, keyed, tk)
+            engine.check()
+        except Damaged:
+            raise
+        except Exception as exc:  # any failure to read the files means damage
+            raise Damaged(f"{type(exc).__name__}: {exc}") from exc
+        return engine
+
+    def check(self) -> None:
+        """Read every segment's term dictionary and stored fields once (finds truncation)."""
+        with self._ix.reader() as reader:
+            for fieldname in ("doc_id", "grams"):
+                for _ in reader.lexicon(fieldname):
+                    pass
+            for _ in reader.all_stored_fields():
+                pass
+            for docnum in reader.all_doc_ids():
+                reader.doc_field_length(docnum, "grams")
+
+    def close(self) -> None:
+        """Release the cached searcher."""
+        with self._lock:
+            if self._searcher is not None:
+                self._searcher.close()
+                self._searcher = None
+
+    def doc_count(self) -> int:
+        """Number of documents."""
+        return self._ix.doc_count()
+
+    @contextmanager
+    def writer(self, *, attempts: int = 50, limitmb: int = 128) -> Iterator[Writer]:
+        """A write transaction: committed on normal exit, cancelled on error."""
+        for attempt in range(attempts):
+            try:
+                w = self._ix.writer(limitmb=limitmb)
+                break
+            except LockError:
+                if attempt == attempts - 1:
+                    raise
+                time.sleep(0.05)
+        try:
+            yield Writer(w, self._keyed, self._tk)
+        except BaseException:
+            w.cancel()
+            raise
+        else:
+            w.commit()
+
+    def _current_searcher(self):
+        if self._searcher is None:
+            self._searcher = self._ix.searcher()
+        else:
+            self._searcher = self._searcher.refresh()
+        return self._searcher
+
+    def search(
+        self,
+        node: ast.Node | None,
+        vis: Visibility,
+        filters: Filters | None,
+        sort: str,
+        page: int,
+        page_size: int,
+        facets: bool,
+    ) -> SearchResults:
+        """Run a parsed query for a caller with visibility ``vis``."""
+        comp = Compiler(self._keyed, self._tk)
+        full_vis, meta_vis = visibility_queries(vis)
+        branches = []
+        if full_vis is not FALSE:
+            q_full = comp.compile(node, content=True)
+            branches.append(q_full if full_vis is TRUE else conj([q_full, Filter(full_vis)]))
+        if meta_vis is not FALSE:
+            parts = [comp.compile(node, content=False)]
+            if meta_vis is not TRUE:
+                parts.append(Filter(meta_vis))
+            if full_vis is not FALSE:
+                parts.append(negate(Filter(full_vis)))
+            branches.append(conj(parts))
+        q = top(disj(branches))
+        allow = conj([disj([full_vis, meta_vis]), filters_query(filters)])
+        empty = SearchResults(total=0, hits=[], facets={}, page=page, pages=0)
+        if q is FALSE or allow is FALSE:
+            return empty
+        with self._lock:
+            s = self._current_searcher()
+            allow_set = None
+            if allow is not TRUE:
+                allow_set = set(s.docs_for_query(allow))
+                if not allow_set:  # Whoosh would read an empty filter as "no filter"
+                    return empty
+            groupedby = self._facets(s) if facets else None
+            kwargs = {"sortedby": sorting.FieldFacet("date", reverse=True)}
+            if sort != "date":
+                kwargs = {}
+            results = s.search(
+                q,
+                limit=page * page_size,
+                filter=allow_set,
+                groupedby=groupedby,
+                maptype=sorting.Count,
+                terms=True,
+                **kwargs,
+            )
+            total = len(results)
+            hits = [
+                self._hit(h, vis, comp) for h in results[(page - 1) * page_size : page * page_size]
+            ]
+            facet_counts = {}
+            if groupedby:
+                for name in groupedby:
+                    groups = results.groups(name)
+                    facet_counts[name] = {k: v for k, v in groups.items() if k is not None}
+        pages = math.ceil(total / page_size) if total else 0
+        return SearchResults(total=total, hits=hits, facets=facet_counts, page=page, pages=pages)
+
+    @staticmethod
+    def _facets(s) -> dict:
+        depts = [b.decode("utf-8") for b in s.lexicon("all_depts")]
+        dept_queries = {d: wq.Term("all_depts", d) for d in depts}
+        groupedby = {name: sorting.FieldFacet(field) for name, field in _FACET_FIELDS.items()}
+        if dept_queries:
+            groupedby["department"] = sorting.QueryFacet(dept_queries, allow_overlap=True)
+        return groupedby
+
+    @staticmethod
+    def _hit(h, vis: Visibility, comp: Compiler) -> Hit:
+        stored = h.fields()
+        visible = vis.allows_content(stored)
+        found = set(h.matched_terms()) if h.results.has_matched_terms() else set()
+        matched = []
+        for label, groups in comp.groups.items():
+            if not label:
+                continue
+            for group in groups:
+                if not group <= found:
+                    continue
+                if visible or all(f == "number" for f, _ in group):
+                    matched.append(label)
+                    break
+        meta = {k: stored[k] for k in STORED_META if k in stored}
+        return Hit(
+            doc_id=stored["doc_id"],
+            doc_type=stored.get("doc_type", "handover"),
+            meta=meta,
+            score=float(h.score or 0.0),
+            matched_terms=tuple(matched),
+            content_visible=visible,
+        )
+
+    def suggest(self, prefix: str, vis: Visibility, limit: int) -> list[str]:
+        """Numbers starting with ``prefix`` of documents the caller may see (at least as
+        metadata)."""
+        full_vis, meta_vis = visibility_queries(vis)
+        allow = disj([full_vis, meta_vis])
+        start = normalise_number(prefix)
+        if allow is FALSE or not start:
+            return []
+        out: list[str] = []
+        with self._lock:
+            s = self._current_searcher()
+            allow_set = None if allow is TRUE else set(s.docs_for_query(allow))
+            reader = s.reader()
+            for btext in reader.expand_prefix("number", start):
+                docs = reader.postings("number", btext).all_ids()
+                if allow_set is None or any(d in allow_set for d in docs):
+                    out.append(btext.decode("utf-8") if isinstance(btext, bytes) else btext)
+                    if len(out) >= limit:
+                        break
+        return out
+
+    def all_ids(self) -> Iterable[str]:
+        """Ids of every document (for checks)."""
+        with self._lock:
+            s = self._current_searcher()
+            return [f["doc_id"] for f in s.reader().all_stored_fields()]

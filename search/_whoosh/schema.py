@@ -1,0 +1,170 @@
+"""Schema, keyed-token fields, word segmentation, and IndexDocument -> Whoosh fields."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+from pathlib import Path
+
+import jieba
+from whoosh import fields as wf
+from whoosh import formats
+from whoosh.system import pack_uint
+
+from ..documents import IndexDocument
+from ..tokens import (
+    FIELD_GAP,
+    KeyedTokens,
+    document_grams,
+    normalise,
+    normalise_exact,
+    normalise_number,
+    units,
+)
+
+__all__ = ["SCHEMA", "STORED_META", "segmenter", "to_fields", "is_word", "as_datetime"]
+
+# --- word segmentation (jieba) ---------------------------------------------------------------
+
+_JIEBA: jieba.Tokenizer | None = None
+_JIEBA_LOCK = threading.Lock()
+
+
+def segmenter(cache_dir: Path) -> jieba.Tokenizer:
+    """The process's jieba tokenizer; its dictionary cache lives in ``cache_dir``."""
+    global _JIEBA
+    with _JIEBA_LOCK:
+        if _JIEBA is None:
+            jieba.setLogLevel(logging.WARNING)
+            cache_dir.mkdir(parents=True, exist_ok=True)
+            tk = jieba.Tokenizer()
+            tk.tmp_dir = str(cache_dir)
+            tk.initialize()
+            _JIEBA = tk
+    return _JIEBA
+
+
+def is_word(w: str) -> bool:
+    return len(w) >= 2 and any(ch.isalnum() for ch in w)
+
+
+# --- schema ----------------------------------------------------------------------------------
+
+
+class _KeyedText(wf.TEXT):
+    """A field indexed from ready-made (keyed token, position) pairs; nothing is stored."""
+
+    def __init__(self, fmt: formats.Format) -> None:
+        super().__init__(phrase=isinstance(fmt, formats.Positions))
+        self.format = fmt
+
+    def index(self, value, **kwargs):
+        poses: dict[str, list[int]] = {}
+        for tok, pos in value:
+            poses.setdefault(tok, []).append(pos)
+        fmt = self.format
+        for tok, plist in poses.items():
+            if isinstance(fmt, formats.Positions):
+                plist.sort()
+                encoded = fmt.encode(plist)
+            elif isinstance(fmt, formats.Frequency):
+                encoded = pack_uint(len(plist))
+            else:
+                encoded = b""
+            yield tok.encode("ascii"), len(plist), float(len(plist)), encoded
+
+
+def _schema() -> wf.Schema:
+    ident = {"stored": True}
+    return wf.Schema(
+        doc_id=wf.ID(stored=True, unique=True),
+        doc_type=wf.ID(**ident),
+        number=wf.ID(**ident),
+        kind=wf.ID(stored=True, sortable=True),
+        status=wf.ID(stored=True, sortable=True),
+        sender_id=wf.ID(**ident),
+        receiver_id=wf.ID(**ident),
+        sender_dept=wf.ID(**ident),
+        receiver_dept=wf.ID(**ident),
+        departments=wf.KEYWORD(stored=True),
+        student_ids=wf.KEYWORD(stored=True),
+        owner_depts=wf.KEYWORD(),
+        all_depts=wf.KEYWORD(),
+        date=wf.DATETIME(stored=True, sortable=True),
+        due=wf.DATETIME(stored=True),
+        overdue=wf.BOOLEAN(stored=True),
+        grams=_KeyedText(formats.Positions()),
+        words=_KeyedText(formats.Frequency()),
+        exact=_KeyedText(formats.Existence()),
+    )
+
+
+SCHEMA = _schema()
+
+#: Stored fields handed back in ``Hit.meta``.
+STORED_META = (
+    "number",
+    "kind",
+    "status",
+    "sender_id",
+    "receiver_id",
+    "sender_dept",
+    "receiver_dept",
+    "departments",
+    "student_ids",
+    "date",
+    "due",
+    "overdue",
+)
+
+
+def as_datetime(value: dt.date | dt.datetime) -> dt.datetime:
+    if isinstance(value, dt.datetime):
+        return value
+    return dt.datetime(value.year, value.month, value.day)
+
+
+def to_fields(doc: IndexDocument, keyed: KeyedTokens, tk: jieba.Tokenizer) -> dict:
+    """Whoosh field values for a document: metadata in clear, text as keyed tokens only."""
+    meta = doc.meta
+    out: dict = {"doc_id": doc.doc_id, "doc_type": doc.doc_type}
+    for key in ("kind", "status", "sender_id", "receiver_id", "sender_dept", "receiver_dept"):
+        if meta.get(key):
+            out[key] = meta[key]
+    if meta.get("number"):
+        out["number"] = normalise_number(meta["number"])
+    depts = sorted(set(meta.get("departments") or ()))
+    if depts:
+        out["departments"] = depts
+    if meta.get("student_ids"):
+        out["student_ids"] = sorted(set(meta["student_ids"]))
+    owners = set(depts) | ({meta["receiver_dept"]} if meta.get("receiver_dept") else set())
+    if owners:
+        out["owner_depts"] = sorted(owners)
+    every = owners | ({meta["sender_dept"]} if meta.get("sender_dept") else set())
+    if every:
+        out["all_depts"] = sorted(every)
+    for key in ("date", "due"):
+        if meta.get(key) is not None:
+            out[key] = as_datetime(meta[key])
+    if meta.get("overdue") is not None:
+        out["overdue"] = bool(meta["overdue"])
+
+    grams: list[tuple[str, int]] = []
+    words: list[tuple[str, int]] = []
+    base = 0
+    for name in sorted(doc.texts):
+        norm = normalise(doc.texts[name])
+        us = units(norm)
+        grams.extend((keyed.token("g", g), p) for g, p in document_grams(us, base))
+        base += len(us) + FIELD_GAP
+        words.extend((keyed.token("w", w), 0) for w in tk.cut_for_search(norm) if is_word(w))
+    exact = [(keyed.token("x", normalise_exact(v)), 0) for v in doc.exact if normalise_exact(v)]
+    if grams:
+        out["grams"] = grams
+    if words:
+        out["words"] = words
+    if exact:
+        out["exact"] = exact
+    return out
