@@ -1,6 +1,9 @@
 # The two commands of the README: `make run` and `make test`. Both set up what is missing
 # (system packages, .venv, the project) and skip what is done.
-PY := $(shell command -v python3.12 || command -v python3.11 || echo python3)
+# The first Python >= 3.11 that actually runs (pyenv shims may exist for absent versions).
+PY := $(shell for p in python3 python3.12 python3.11; do \
+	$$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null && { echo $$p; break; }; \
+	done)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed

@@ -61,6 +61,20 @@ def app(tmp_path: Path):
 
 
 @pytest.fixture
+def app_factory(tmp_path: Path):
+    """Makes further initialised apps, e.g. a fresh instance to restore a backup into."""
+    made = []
+
+    def factory(name: str, **config):
+        made.append(make_app(tmp_path / name, **config))
+        return made[-1]
+
+    yield factory
+    for extra in made:
+        extra.extensions["handover"].close()
+
+
+@pytest.fixture
 def client(app):
     return app.test_client()
 

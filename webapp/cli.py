@@ -182,7 +182,9 @@ def user_reset_password(login, password_stdin):
 
 
 def init_app(app: Flask) -> None:
-    for command in (init_command, demo_command, serve_command, user_group):
+    from webapp.cli_vault import COMMANDS as VAULT_COMMANDS
+
+    for command in (init_command, demo_command, serve_command, user_group, *VAULT_COMMANDS):
         app.cli.add_command(command)
 
 

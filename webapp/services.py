@@ -19,8 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from records.accounts import Accounts, LoginPolicy
 from records.db import make_engine, make_session_factory, migrate
 from records.web_sessions import SessionStore
-from vault.keyring import Keyring
-from vault.ledger import Ledger
+from vault import FieldCipher, FileBlobStore, Keyring, Ledger, Vault, attach_field_cipher
 
 __all__ = ["Services", "NotInitialised"]
 
@@ -77,7 +76,9 @@ class Services:
         os.chmod(self.instance, 0o700)
         if _write_new_file(self.secret_key_path, secrets.token_hex(32).encode()):
             made.append("secret_key")
-        made += [f"keys/{p}" for p in Keyring.open(self.keyring_path, create=True).ensure()]
+        self.keyring_path.mkdir(mode=0o700, parents=True, exist_ok=True)
+        made += [f"keys/{p}" for p in Keyring.open(self.keyring_path).ensure()]
+        self.__dict__.pop("keyring", None)  # reopen: init may just have created it
         migrate(self.engine)
         return made
 
@@ -93,9 +94,23 @@ class Services:
 
     @property
     def engine(self) -> Engine:
+        """The engine, with the field cipher attached so private columns are encrypted."""
         if self._engine is None:
             self._engine = make_engine(self.database_url)
+            attach_field_cipher(self._engine, self.field_cipher)
         return self._engine
+
+    @cached_property
+    def field_cipher(self) -> FieldCipher:
+        return FieldCipher(self.keyring)
+
+    @property
+    def vault_root(self) -> Path:
+        return self.instance / "vault"
+
+    @cached_property
+    def vault(self) -> Vault:
+        return Vault(FileBlobStore(self.vault_root), self.keyring, self.ledger)
 
     @cached_property
     def session_factory(self) -> sessionmaker:

@@ -1,0 +1,182 @@
+"""`handover vault|audit|keys|backup|restore`: the administrator's and auditor's commands for
+the vault, the access ledger, key backups and whole-instance backups (policy C1-C3, R-ARC)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+import click
+from flask.cli import AppGroup, with_appcontext
+
+from records.backup import restore_backup, write_backup
+from vault import VaultError
+from webapp import services
+from webapp.cli import domain_errors
+
+__all__ = ["COMMANDS"]
+
+
+def _vault_errors(fn):
+    """Vault errors carry Chinese messages too: exit 1 with the message, never a traceback."""
+    wrapped = domain_errors(fn)
+
+    def run(*args, **kwargs):
+        try:
+            return wrapped(*args, **kwargs)
+        except VaultError as exc:
+            raise click.ClickException(str(exc)) from None
+
+    run.__name__, run.__doc__ = fn.__name__, fn.__doc__
+    return run
+
+
+vault_group = AppGroup("vault", help="Encrypted document vault.")
+audit_group = AppGroup("audit", help="The tamper-evident access ledger.")
+keys_group = AppGroup("keys", help="Key backups (kept apart from data backups).")
+
+
+@contextmanager
+def _progress(label: str, total: int):
+    """A progress bar on stderr; yields the callback the vault reports (done, total) to."""
+    with click.progressbar(length=total, label=label, file=sys.stderr) as bar:
+        yield lambda done, _total=None: bar.update(done - bar.pos)
+
+
+@vault_group.command("check")
+@_vault_errors
+def vault_check():
+    """Decrypt and verify every object; exit 1 naming each bad one."""
+    vault = services().vault
+    with _progress("校验加密文件", len(vault.object_ids())) as update:
+        report = vault.check(progress=update, actor="cli")
+    click.echo(f"已校验 {report.checked} 个文件，损坏 {len(report.bad)} 个，"
+               f"未完成写入的残留 {len(report.orphans)} 个。")
+    for bad in report.bad:
+        click.echo(f"  损坏：{bad.object_id}  {bad.reason}", err=True)
+    if not report.ok:
+        raise SystemExit(1)
+
+
+@vault_group.command("rotate")
+@_vault_errors
+def vault_rotate():
+    """Add a key-encryption key version and rewrap every data key (no object is rewritten)."""
+    vault = services().vault
+    with _progress("重新封装数据密钥", len(vault.object_ids())) as update:
+        count = vault.rotate(progress=update, actor="cli")
+    version, _ = vault.keyring.current("kek")
+    click.echo(f"已启用新的密钥版本 kek v{version}，重新封装了 {count} 个数据密钥；"
+               "旧版本不再使用后可用 handover vault retire 停用。")
+
+
+@vault_group.command("retire")
+@_vault_errors
+def vault_retire():
+    """Retire every key-encryption key version that no object uses any more."""
+    retired = services().vault.retire_unused(actor="cli")
+    click.echo("已停用：" + "、".join(f"kek v{v}" for v in retired) if retired
+               else "没有可停用的密钥版本。")
+
+
+@audit_group.command("verify")
+@_vault_errors
+def audit_verify():
+    """Check the whole hash chain and the signed head; exit 1 naming the first bad entry."""
+    result = services().ledger.verify()
+    if result.ok:
+        click.echo(f"访问日志完整：共 {result.count} 条，哈希链与签名均有效。")
+        return
+    click.echo(f"访问日志校验失败：第 {result.first_bad} 条，{result.reason}", err=True)
+    raise SystemExit(1)
+
+
+def _date(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        return datetime.fromisoformat(value).replace(tzinfo=UTC)
+    except ValueError:
+        raise click.BadParameter(f"日期格式应为 YYYY-MM-DD：{value}") from None
+
+
+@audit_group.command("show")
+@click.option("--actor", help="Only entries by this login.")
+@click.option("--object", "subject", help="Only entries about this subject id.")
+@click.option("--action", help="Only this action, e.g. vault.get or auth.login.")
+@click.option("--since", help="From this date (YYYY-MM-DD, UTC).")
+@click.option("--until", help="Before this date (YYYY-MM-DD, UTC).")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+@_vault_errors
+def audit_show(actor, subject, action, since, until, as_json):
+    """List ledger entries, filtered (for administrators and auditors)."""
+    entries = services().ledger.entries(actor=actor, subject=subject, action=action,
+                                        since=_date(since), until=_date(until))
+    count = 0
+    for e in entries:
+        count += 1
+        if as_json:
+            click.echo(json.dumps(e.as_dict(), ensure_ascii=False))
+        else:
+            click.echo(f"{e.seq:>7}  {e.time}  {e.actor:<12} {e.action:<22} "
+                       f"{e.subject or '-':<36} {e.outcome}  {e.reason}")
+    if not as_json:
+        click.echo(f"共 {count} 条。", err=True)
+
+
+@keys_group.command("export")
+@click.argument("dest", type=click.Path(path_type=Path))
+@_vault_errors
+def keys_export(dest: Path):
+    """Copy every key to DEST (new or empty folder). Keep it offline, apart from data backups."""
+    try:
+        count = services().keyring.export(dest)
+    except FileExistsError:
+        raise click.ClickException(f"目标目录不为空：{dest}") from None
+    click.echo(f"已导出 {count} 个密钥文件到 {dest}。请离线保存，并与数据备份分开存放。")
+
+
+@keys_group.command("import")
+@click.argument("src", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@_vault_errors
+def keys_import(src: Path):
+    """Copy keys from a key backup into this instance's keyring (missing ones only)."""
+    svc = services()
+    svc.keyring_path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    from vault import Keyring
+
+    count = Keyring.open(svc.keyring_path).import_from(src)
+    click.echo(f"已导入 {count} 个密钥文件。")
+
+
+@click.command("backup")
+@click.argument("dest", type=click.Path(path_type=Path))
+@with_appcontext
+@_vault_errors
+def backup_command(dest: Path):
+    """Write a consistent backup of database, vault and ledger to DEST (keys are not in it)."""
+    svc = services()
+    report = write_backup(svc.engine, svc.vault_root, svc.ledger, dest)
+    svc.ledger.append(actor="cli", action="backup.write", reason=str(dest),
+                      context={"rows": report.rows, "objects": report.objects})
+    click.echo(f"备份完成：{report.rows} 行数据、{report.objects} 个加密文件、"
+               f"{report.ledger_entries} 条访问日志 → {dest}")
+    click.echo("注意：备份中不含密钥。请另用 handover keys export 备份密钥并分开保存。")
+
+
+@click.command("restore")
+@click.argument("src", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@with_appcontext
+@_vault_errors
+def restore_command(src: Path):
+    """Restore a backup into this (empty) instance; then run vault check and audit verify."""
+    svc = services()
+    report = restore_backup(svc.engine, svc.vault_root, svc.ledger.folder, src)
+    click.echo(f"已恢复：{report.rows} 行数据、{report.objects} 个加密文件、"
+               f"{report.ledger_entries} 条访问日志。请运行 handover vault check 和 handover audit verify。")
+
+
+COMMANDS = [vault_group, audit_group, keys_group, backup_command, restore_command]
