@@ -1,0 +1,249 @@
+"""The school PKI: a root CA, a timestamping certificate, staff certificates and the CRL.
+
+Files in ``folder`` (never overwritten once written):
+
+- ``ca.pem``, ``ca.key.sealed``: the ECDSA P-256 root and its key, sealed with the
+  "pki" key the caller hands in;
+- ``tsa.pem``, ``tsa.key.sealed``: the RSA-2048 timestamping certificate (pyHanko's
+  in-process timestamper is RSA-only) and its sealed key;
+- ``issued.json``: serial -> subject of every staff certificate issued;
+- ``revoked.json``, ``crl.der``: revocations and the current CRL, re-issued on every
+  revocation and before it gets stale.
+
+Staff keys never touch the folder: :meth:`SchoolPKI.issue_staff` returns them sealed
+under the staff member's own password (policy G3: every step has a named person, and
+only that person can sign).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+
+from . import certs
+from .errors import CertificateRevoked, PKIError, UnknownCertificate, WrongPassword
+from .sealing import SealedOpenError, open_sealed, seal
+
+__all__ = ["SchoolPKI", "StaffCredential", "subject_of"]
+
+CRL_LIFETIME = timedelta(days=7)
+_PEM = serialization.Encoding.PEM
+_PKCS8 = serialization.PrivateFormat.PKCS8
+_NO_ENC = serialization.NoEncryption()
+
+
+@dataclass(frozen=True)
+class StaffCredential:
+    """What a staff member holds: a certificate and a key only their password opens."""
+
+    cert_pem: bytes
+    """The staff certificate (PEM), issued by the school root."""
+    sealed_key: bytes
+    """The ECDSA P-256 private key, sealed under the staff member's password."""
+    serial: int
+    """The certificate serial number (what :meth:`SchoolPKI.revoke` takes)."""
+
+    @property
+    def certificate(self) -> x509.Certificate:
+        """The parsed certificate."""
+        return x509.load_pem_x509_certificate(self.cert_pem)
+
+
+def subject_of(cert: x509.Certificate, oid=x509.NameOID.COMMON_NAME) -> str:
+    """One attribute of a certificate subject (CN by default), or ``""``."""
+    values = cert.subject.get_attributes_for_oid(oid)
+    return str(values[0].value) if values else ""
+
+
+def _key_der(key) -> bytes:
+    return key.private_bytes(serialization.Encoding.DER, _PKCS8, _NO_ENC)
+
+
+def _write_new(path: Path, data: bytes) -> None:
+    """Write a file that must not exist yet (exclusive create, fsync)."""
+    with open(path, "xb") as out:
+        out.write(data)
+        out.flush()
+        os.fsync(out.fileno())
+
+
+def _replace(path: Path, data: bytes) -> None:
+    """Atomically replace ``path`` (temp file, fsync, rename)."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+    with os.fdopen(fd, "wb") as out:
+        out.write(data)
+        out.flush()
+        os.fsync(out.fileno())
+    os.replace(tmp, path)
+
+
+class SchoolPKI:
+    """Opens an existing PKI folder; :meth:`create` makes one."""
+
+    def __init__(self, folder: Path, seal_key: bytes):
+        self.folder = Path(folder)
+        if len(seal_key) != 32:
+            raise PKIError(str(self.folder), "seal key must be 32 bytes")
+        self._seal_key = bytes(seal_key)
+        self.ca_cert = self._load_cert("ca.pem")
+        self.ca_key = self._open_key("ca.key.sealed")
+        self.tsa_cert = self._load_cert("tsa.pem")
+        self.tsa_key = self._open_key("tsa.key.sealed")
+        self.school_name = subject_of(self.ca_cert, x509.NameOID.ORGANIZATION_NAME)
+
+    @classmethod
+    def create(cls, folder: Path, seal_key: bytes, school_name: str) -> SchoolPKI:
+        """Create the root and TSA certificates where missing; never overwrite a key."""
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        with _locked(folder):
+            if not (folder / "ca.pem").exists():
+                key = ec.generate_private_key(ec.SECP256R1())
+                _write_new(folder / "ca.key.sealed", seal(_key_der(key), key=seal_key))
+                _write_new(folder / "ca.pem", certs.build_ca(school_name, key).public_bytes(_PEM))
+            if not (folder / "tsa.pem").exists():
+                ca = x509.load_pem_x509_certificate((folder / "ca.pem").read_bytes())
+                ca_key = _open_key_file(folder / "ca.key.sealed", seal_key, folder)
+                key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+                _write_new(folder / "tsa.key.sealed", seal(_key_der(key), key=seal_key))
+                tsa = certs.build_tsa(school_name, ca, ca_key, key.public_key())
+                _write_new(folder / "tsa.pem", tsa.public_bytes(_PEM))
+        return cls(folder, seal_key)
+
+    # -- reading -----------------------------------------------------------------
+    def _load_cert(self, filename: str) -> x509.Certificate:
+        try:
+            return x509.load_pem_x509_certificate((self.folder / filename).read_bytes())
+        except (OSError, ValueError) as exc:
+            raise PKIError(str(self.folder), f"{filename}: {type(exc).__name__}") from exc
+
+    def _open_key(self, filename: str):
+        return _open_key_file(self.folder / filename, self._seal_key, self.folder)
+
+    def _json(self, filename: str) -> dict:
+        path = self.folder / filename
+        return json.loads(path.read_text("utf-8")) if path.exists() else {}
+
+    def ca_cert_pem(self) -> bytes:
+        """The school root certificate, for readers' trust stores and for validation."""
+        return self.ca_cert.public_bytes(_PEM)
+
+    # -- staff ---------------------------------------------------------------------
+    def issue_staff(self, name: str, department: str, password: str, *,
+                    email: str | None = None) -> StaffCredential:
+        """Issue a certificate (CN name, O school, OU department) and a password-sealed key."""
+        key = ec.generate_private_key(ec.SECP256R1())
+        subject = certs.name(name, self.school_name, department)
+        cert = certs.build_staff(subject, self.ca_cert, self.ca_key, key.public_key(), email)
+        with _locked(self.folder):
+            issued = self._json("issued.json")
+            issued[str(cert.serial_number)] = {"cn": name, "ou": department}
+            _replace(self.folder / "issued.json",
+                     json.dumps(issued, ensure_ascii=False, indent=1).encode("utf-8"))
+        sealed = seal(_key_der(key), password=password,
+                      meta={"serial": cert.serial_number, "subject": name})
+        return StaffCredential(cert.public_bytes(_PEM), sealed, cert.serial_number)
+
+    def change_password(self, sealed_key: bytes, old: str, new: str) -> bytes:
+        """Re-seal a staff key under a new password; :class:`WrongPassword` if ``old`` fails."""
+        meta, der = _open_staff(sealed_key, old)
+        return seal(der, password=new, meta=meta)
+
+    def unlock(self, credential: StaffCredential, password: str) -> ec.EllipticCurvePrivateKey:
+        """The staff member's parsed private key, after checking the certificate."""
+        self.check_certificate(credential.certificate)
+        _, der = _open_staff(credential.sealed_key, password)
+        return serialization.load_der_private_key(der, password=None)
+
+    def check_certificate(self, cert: x509.Certificate) -> None:
+        """Raise :class:`UnknownCertificate` or :class:`CertificateRevoked` unless usable."""
+        try:
+            cert.verify_directly_issued_by(self.ca_cert)
+        except (InvalidSignature, ValueError, TypeError) as exc:
+            raise UnknownCertificate(cert.subject.rfc4514_string()) from exc
+        entry = self._json("revoked.json").get(str(cert.serial_number))
+        if entry is not None:
+            raise CertificateRevoked(cert.serial_number, entry["reason"])
+
+    # -- revocation ----------------------------------------------------------------
+    def revoke(self, serial: int, reason: str = "unspecified") -> None:
+        """Revoke a staff certificate and re-issue the CRL.
+
+        ``reason`` is an X.509 reason: a ``ReasonFlags`` name (``key_compromise``) or
+        value (``keyCompromise``); anything else raises ``ValueError``.
+        """
+        flag = x509.ReasonFlags[reason] if reason in x509.ReasonFlags.__members__ \
+            else x509.ReasonFlags(reason)
+        with _locked(self.folder):
+            if str(serial) not in self._json("issued.json"):
+                raise UnknownCertificate(f"serial={serial}")
+            revoked = self._json("revoked.json")
+            revoked.setdefault(str(serial), {"date": datetime.now(UTC).isoformat(),
+                                             "reason": flag.value})
+            _replace(self.folder / "revoked.json", json.dumps(revoked, indent=1).encode())
+            self._issue_crl(revoked)
+
+    def revoked(self) -> dict[int, str]:
+        """Revoked serial numbers and their reasons."""
+        return {int(k): v["reason"] for k, v in self._json("revoked.json").items()}
+
+    def crl(self) -> bytes:
+        """The current CRL (DER); re-issued when missing or past half its lifetime."""
+        path = self.folder / "crl.der"
+        if path.exists():
+            current = x509.load_der_x509_crl(path.read_bytes())
+            if current.next_update_utc - datetime.now(UTC) > CRL_LIFETIME / 2:
+                return path.read_bytes()
+        with _locked(self.folder):
+            return self._issue_crl(self._json("revoked.json"))
+
+    def _issue_crl(self, revoked: dict) -> bytes:
+        path = self.folder / "crl.der"
+        number = 1
+        if path.exists():
+            old = x509.load_der_x509_crl(path.read_bytes())
+            number = old.extensions.get_extension_for_class(x509.CRLNumber).value.crl_number + 1
+        crl = certs.build_crl(self.ca_cert, self.ca_key,
+                              {int(k): v for k, v in revoked.items()}, number, CRL_LIFETIME)
+        data = crl.public_bytes(serialization.Encoding.DER)
+        _replace(path, data)
+        return data
+
+
+def _open_key_file(path: Path, seal_key: bytes, folder: Path):
+    try:
+        _, der = open_sealed(path.read_bytes(), key=seal_key)
+    except OSError as exc:
+        raise PKIError(str(folder), f"{path.name}: {type(exc).__name__}") from exc
+    except SealedOpenError as exc:
+        raise PKIError(str(folder), f"{path.name}: 密钥无法解封（封存密钥不符）") from exc
+    return serialization.load_der_private_key(der, password=None)
+
+
+def _open_staff(sealed_key: bytes, password: str) -> tuple[dict, bytes]:
+    try:
+        return open_sealed(sealed_key, password=password)
+    except SealedOpenError as exc:
+        raise WrongPassword(str(exc.header.get("subject", ""))) from exc
+
+
+@contextmanager
+def _locked(folder: Path) -> Iterator[None]:
+    with open(folder / ".lock", "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)

@@ -1,0 +1,168 @@
+"""PAdES signing: prepare both fields, certify as sender, countersign as receiver.
+
+Policy M1/M3: both parties sign the handover record, with date and content; policy G3:
+every step has a named person. The sender certifies the document (DocMDP: form filling
+and signatures only); the receiver adds an approval signature as an incremental update,
+so the sender's signature still covers exactly what the sender signed. Each signature
+carries an RFC 3161 timestamp (PAdES B-T) and the certificates and school CRL needed to
+validate it offline (B-LT).
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from asn1crypto import crl as asn1_crl
+from cryptography.hazmat.primitives.asymmetric.ec import ECDSA, EllipticCurvePrivateKey
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.pdf_utils.text import TextBoxStyle
+from pyhanko.sign import fields, signers
+from pyhanko.sign.timestamps.api import TimeStamper
+from pyhanko.stamp import TextStampStyle
+from pyhanko_certvalidator import ValidationContext
+from pyhanko_certvalidator.registry import SimpleCertificateStore
+from pyhanko_certvalidator.util import get_pyca_cryptography_hash
+
+from .errors import AlreadySigned, NotYetSigned, SignatureFieldMissing
+from .fonts import StampFont
+from .pki import SchoolPKI, StaffCredential
+from .render import SignatureBox
+from .timestamps import to_asn1_cert
+
+__all__ = [
+    "RECEIVER_FIELD",
+    "SENDER_FIELD",
+    "StampText",
+    "countersign",
+    "prepare",
+    "sign_sender",
+]
+
+# Not prefixes of each other (pyHanko issue 633).
+SENDER_FIELD = "Sig_Sender"
+RECEIVER_FIELD = "Sig_Receiver"
+FIELDS = {"sender": SENDER_FIELD, "receiver": RECEIVER_FIELD}
+#: Room for the CMS object (signature, two certificates, timestamp token with two more);
+#: a fixed size saves pyHanko's dry-run signature. About 5 KiB is used.
+CMS_BYTES_RESERVED = 12288
+STAMP_TEMPLATE = "%(role)s：%(name)s\n%(department)s\n%(time)s"
+
+
+@dataclass(frozen=True)
+class StampText:
+    """What the visible stamp says (the time is added when signing)."""
+
+    role: str
+    """The party, e.g. "移交人" or "接收人"."""
+    name: str
+    """The signer's name as printed."""
+    department: str
+    """The signer's department as printed."""
+    font: StampFont
+    """The Chinese stamp font (cached single face)."""
+    timezone: str = "Asia/Shanghai"
+    """Time zone of the printed time (the school's local time)."""
+    time_format: str = "%Y-%m-%d %H:%M"
+    """Format of the printed time."""
+
+
+class _KeptKeySigner(signers.Signer):
+    """A pyHanko signer that keeps the parsed ECDSA key (SimpleSigner re-parses it per use)."""
+
+    def __init__(self, cert, key: EllipticCurvePrivateKey, registry):
+        super().__init__(signing_cert=cert, cert_registry=registry)
+        self._key = key
+
+    async def async_sign_raw(self, data: bytes, digest_algorithm: str,
+                             dry_run: bool = False) -> bytes:
+        return self._key.sign(data, ECDSA(get_pyca_cryptography_hash(digest_algorithm)))
+
+
+def prepare(pdf: bytes, boxes: dict[str, SignatureBox]) -> bytes:
+    """Add both signature fields (sender and receiver) before anyone signs.
+
+    Adding the receiver's field after the sender's certification would count as an
+    illegal modification of the certified document.
+    """
+    writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
+    for key, field_name in FIELDS.items():
+        box = boxes.get(key)
+        if box is None:
+            raise SignatureFieldMissing(f"sigbox-{key}")
+        fields.append_signature_field(
+            writer, fields.SigFieldSpec(field_name, on_page=box.page_index, box=box.rect))
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def _field_states(pdf: bytes) -> dict[str, bool]:
+    reader = PdfFileReader(io.BytesIO(pdf))
+    return {name: value is not None
+            for name, value, _ in fields.enumerate_sig_fields(reader, filled_status=None)}
+
+
+def _check_field(pdf: bytes, field_name: str, *, needs_signed: str | None = None) -> None:
+    states = _field_states(pdf)
+    if field_name not in states:
+        raise SignatureFieldMissing(field_name)
+    if states[field_name]:
+        raise AlreadySigned(field_name)
+    if needs_signed is not None and not states.get(needs_signed, False):
+        raise NotYetSigned(needs_signed)
+
+
+def validation_context(pki: SchoolPKI) -> ValidationContext:
+    """Trust the school root, know the TSA certificate and the current CRL, never fetch."""
+    return ValidationContext(
+        trust_roots=[to_asn1_cert(pki.ca_cert)],
+        other_certs=[to_asn1_cert(pki.tsa_cert)],
+        crls=[asn1_crl.CertificateList.load(pki.crl())],
+        allow_fetching=False,
+    )
+
+
+def _sign(pdf: bytes, credential: StaffCredential, password: str, *, field_name: str,
+          certify: bool, stamp: StampText, pki: SchoolPKI, tsa: TimeStamper,
+          reason: str) -> bytes:
+    key = pki.unlock(credential, password)  # refuses unknown / revoked / wrong password
+    cert = to_asn1_cert(credential.certificate)
+    ca = to_asn1_cert(pki.ca_cert)
+    signer = _KeptKeySigner(cert, key, SimpleCertificateStore.from_certs([ca]))
+    meta = signers.PdfSignatureMetadata(
+        field_name=field_name, md_algorithm="sha256", reason=reason,
+        name=stamp.name, certify=certify,
+        docmdp_permissions=fields.MDPPerm.FILL_FORMS,  # policy M2: well-formed, complete
+        subfilter=fields.SigSeedSubFilter.PADES,
+        embed_validation_info=True, validation_context=validation_context(pki))
+    style = TextStampStyle(stamp_text=STAMP_TEMPLATE, border_width=1,
+                           text_box_style=TextBoxStyle(font=stamp.font.factory(
+                               stamp.role + stamp.name + stamp.department)))
+    printed_time = datetime.now(ZoneInfo(stamp.timezone)).strftime(stamp.time_format)
+    pdf_signer = signers.PdfSigner(meta, signer=signer, timestamper=tsa, stamp_style=style)
+    out = pdf_signer.sign_pdf(
+        IncrementalPdfFileWriter(io.BytesIO(pdf)), existing_fields_only=True,
+        bytes_reserved=CMS_BYTES_RESERVED,
+        appearance_text_params={"role": stamp.role, "name": stamp.name,
+                                "department": stamp.department, "time": printed_time})
+    return out.getvalue()
+
+
+def sign_sender(pdf: bytes, credential: StaffCredential, password: str, *,
+                stamp: StampText, pki: SchoolPKI, tsa: TimeStamper) -> bytes:
+    """Certify ``pdf`` in the sender's field (DocMDP: fill forms and sign only)."""
+    _check_field(pdf, SENDER_FIELD)
+    return _sign(pdf, credential, password, field_name=SENDER_FIELD, certify=True,
+                 stamp=stamp, pki=pki, tsa=tsa, reason="移交")
+
+
+def countersign(pdf: bytes, credential: StaffCredential, password: str, *,
+                stamp: StampText, pki: SchoolPKI, tsa: TimeStamper) -> bytes:
+    """Add the receiver's approval signature as an incremental update."""
+    _check_field(pdf, RECEIVER_FIELD, needs_signed=SENDER_FIELD)
+    return _sign(pdf, credential, password, field_name=RECEIVER_FIELD, certify=False,
+                 stamp=stamp, pki=pki, tsa=tsa, reason="接收")
