@@ -255,12 +255,11 @@ class SearchIndex:
                     self._engine_name = None
                     return run(self._ensure_open(locked=False))
                 try:
-                    engine.check()
-                except Exception as damage:
+                    engine.verify()
+                except Damaged as damage:
                     self._engine_name = None
                     self._engine = None
-                    fixed = self._repair(f"{type(damage).__name__}: {damage}", locked=False)
-                    return run(fixed)
+                    return run(self._repair(str(damage), locked=False))
             raise
 
     @staticmethod

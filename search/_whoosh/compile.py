@@ -122,15 +122,12 @@ class Compiler:
         return wq.Term("grams", toks[0]) if len(toks) == 1 else wq.Phrase("grams", toks)
 
     def _words(self, norm: str, label: str) -> wq.Query:
+        """The term's jieba words, all present anywhere. Only when every piece is a real word:
+        a lone character (入门|班) would make the match far looser than the user meant."""
         pieces = [w for w in self.tk.cut(norm) if any(ch.isalnum() for ch in w)]
-        pairs = []
-        for p in pieces:
-            if is_word(p):
-                pairs.append(("words", self.keyed.token("w", p)))
-            elif len(pieces) > 1:
-                pairs.extend(("grams", t) for t in self.keyed.tokens("g", query_grams(units(p))))
-        if not pairs:
+        if not pieces or not all(is_word(p) for p in pieces):
             return FALSE
+        pairs = [("words", self.keyed.token("w", p)) for p in pieces]
         self._remember(label, pairs)
         terms = [wq.Term(f, t) for f, t in pairs]
         return terms[0] if len(terms) == 1 else wq.And(terms)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import gc
 import math
 import threading
 import time
+import warnings
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -36,6 +38,16 @@ from .schema import SCHEMA, STORED_META, to_fields
 __all__ = ["Engine", "Damaged", "Writer"]
 
 _FACET_FIELDS = {"kind": "kind", "status": "status"}
+
+
+@contextmanager
+def _quiet_release() -> Iterator[None]:
+    """Whoosh leaves files open when a read fails; they are closed when the exception is
+    released. Do that here, without the ResourceWarning it would emit later, anywhere."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ResourceWarning)
+        yield
+        gc.collect()
 
 
 class Damaged(Exception):
@@ -84,18 +96,31 @@ class Engine:
         """Open and check the index in ``directory``; ``Damaged`` if missing or unreadable."""
         if not directory.is_dir() or not index.exists_in(str(directory)):
             raise Damaged(f"no index in {directory.name}")
-        try:
-            ix = index.open_dir(str(directory), schema=SCHEMA)
-            engine = cls(ix, keyed, tk)
-            engine.check()
-        except Damaged:
-            raise
-        except Exception as exc:  # any failure to read the files means damage
-            raise Damaged(f"{type(exc).__name__}: {exc}") from exc
+        with _quiet_release():
+            try:
+                engine = cls(index.open_dir(str(directory), schema=SCHEMA), keyed, tk)
+            except Exception as exc:  # any failure to read the files means damage
+                detail = f"{type(exc).__name__}: {exc}"
+            else:
+                detail = None
+        if detail is not None:
+            raise Damaged(detail)
+        engine.verify()
         return engine
 
-    def check(self) -> None:
-        """Read every segment's term dictionary and stored fields once (finds truncation)."""
+    def verify(self) -> None:
+        """``Damaged`` unless every segment's terms and stored fields can be read."""
+        with _quiet_release():
+            try:
+                self._read_everything()
+            except Exception as exc:  # any failure to read the files means damage
+                detail = f"{type(exc).__name__}: {exc}"
+                self.close()
+            else:
+                return
+        raise Damaged(detail)
+
+    def _read_everything(self) -> None:
         with self._ix.reader() as reader:
             for fieldname in ("doc_id", "grams"):
                 for _ in reader.lexicon(fieldname):
@@ -136,10 +161,13 @@ class Engine:
             w.commit()
 
     def _current_searcher(self):
+        # Not Searcher.refresh(): it reuses segment readers whose deletions have changed
+        # (a delete-only commit then stays invisible). Open a fresh searcher instead.
+        if self._searcher is not None and not self._searcher.up_to_date():
+            self._searcher.close()
+            self._searcher = None
         if self._searcher is None:
             self._searcher = self._ix.searcher()
-        else:
-            self._searcher = self._searcher.refresh()
         return self._searcher
 
     def search(
@@ -179,7 +207,7 @@ class Engine:
                 if not allow_set:  # Whoosh would read an empty filter as "no filter"
                     return empty
             groupedby = self._facets(s) if facets else None
-            kwargs = {"sortedby": sorting.FieldFacet("date", reverse=True)}
+            kwargs = {"sortedby": sorting.FieldFacet("sort_date", reverse=True)}
             if sort != "date":
                 kwargs = {}
             results = s.search(
@@ -199,7 +227,7 @@ class Engine:
             if groupedby:
                 for name in groupedby:
                     groups = results.groups(name)
-                    facet_counts[name] = {k: v for k, v in groups.items() if k is not None}
+                    facet_counts[name] = {k: v for k, v in groups.items() if k}
         pages = math.ceil(total / page_size) if total else 0
         return SearchResults(total=total, hits=hits, facets=facet_counts, page=page, pages=pages)
 

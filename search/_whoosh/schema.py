@@ -91,7 +91,8 @@ def _schema() -> wf.Schema:
         student_ids=wf.KEYWORD(stored=True),
         owner_depts=wf.KEYWORD(),
         all_depts=wf.KEYWORD(),
-        date=wf.DATETIME(stored=True, sortable=True),
+        date=wf.DATETIME(stored=True),
+        sort_date=wf.NUMERIC(bits=64, sortable=True, signed=True),
         due=wf.DATETIME(stored=True),
         overdue=wf.BOOLEAN(stored=True),
         grams=_KeyedText(formats.Positions()),
@@ -148,6 +149,8 @@ def to_fields(doc: IndexDocument, keyed: KeyedTokens, tk: jieba.Tokenizer) -> di
     for key in ("date", "due"):
         if meta.get(key) is not None:
             out[key] = as_datetime(meta[key])
+    # undated documents sort last when sorting by date, newest first
+    out["sort_date"] = int(out["date"].timestamp()) if "date" in out else -(1 << 62)
     if meta.get("overdue") is not None:
         out["overdue"] = bool(meta["overdue"])
 
