@@ -22,7 +22,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, column, inspect, select, table, text
+from sqlalchemy import Engine, column, select, table, text
 
 import records.models  # noqa: F401  (every table on Base.metadata)
 from records.clock import utcnow
@@ -145,7 +145,9 @@ def _read_manifest(src: Path) -> dict[str, Any]:
     return manifest
 
 
-def restore_backup(engine: Engine, vault_root: Path, ledger_folder: Path, src: Path) -> BackupReport:
+def restore_backup(
+    engine: Engine, vault_root: Path, ledger_folder: Path, src: Path
+) -> BackupReport:
     """Restore `src` into an empty instance: every file is checked against the manifest first,
     so a damaged backup restores nothing."""
     manifest = _read_manifest(src)
@@ -176,13 +178,13 @@ def restore_backup(engine: Engine, vault_root: Path, ledger_folder: Path, src: P
 
 
 def _reset_sequences(conn) -> None:
-    insp = inspect(conn)
+    """Rows were inserted with their ids: move each serial sequence past the largest one."""
     for tbl in Base.metadata.sorted_tables:
-        pk = [c for c in tbl.primary_key.columns if c.autoincrement is True or
-              (c.type.python_type is int and len(tbl.primary_key.columns) == 1)]
-        if not pk or tbl.name not in insp.get_table_names():
+        pk = list(tbl.primary_key.columns)
+        if len(pk) != 1 or pk[0].type.python_type is not int:
             continue
+        # Table and column names come from our own metadata, never from input.
         conn.execute(text(
-            f"SELECT setval(pg_get_serial_sequence('{tbl.name}', '{pk[0].name}'), "
+            f"SELECT setval(pg_get_serial_sequence('{tbl.name}', '{pk[0].name}'), "  # noqa: S608
             f"COALESCE((SELECT MAX({pk[0].name}) FROM {tbl.name}), 0) + 1, false)"
         ))

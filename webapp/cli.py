@@ -12,6 +12,7 @@ import click
 from flask import Flask
 from flask.cli import AppGroup, FlaskGroup, with_appcontext
 
+from records.demo import DEMO_STAFF, DEMO_STUDENTS
 from records.departments import Department
 from records.errors import DomainError
 from webapp import services
@@ -19,18 +20,6 @@ from webapp.db import get_db
 from webapp.services import NotInitialised
 
 __all__ = ["main", "init_app"]
-
-DEMO_STAFF = [
-    # login, name, departments, heads
-    ("enr", "王晓燕", [Department.ENR], []),
-    ("aca", "李建国", [Department.ACA], []),
-    ("tea", "陈静", [Department.TEA], []),
-    ("fin", "赵敏", [Department.FIN], []),
-    ("arc", "孙丽", [Department.ARC], []),
-    ("log", "周强", [Department.LOG], []),
-    ("mgt", "刘志远", [Department.MGT, Department.SUP], [Department.MGT]),
-    ("sup", "吴海涛", [Department.SUP, Department.ACA], [Department.ACA]),
-]
 
 
 def domain_errors(fn):
@@ -78,7 +67,7 @@ def demo_command():
     )
     existing = {s.login for s in accounts.list()}
     new_lines = []
-    for login, name, depts, heads in [*DEMO_STAFF, ("admin", "系统管理员", [], [])]:
+    for login, name, depts, heads in DEMO_STAFF:
         if login in existing:
             continue
         password = random_password()
@@ -86,14 +75,19 @@ def demo_command():
                      actor="demo")
         known[login] = password
         new_lines.append(f"{login} {password}")
+    students = svc.students(get_db())
+    for student in DEMO_STUDENTS:
+        if students.find_duplicate(student) is None:
+            students.add(student, actor_id=None, actor="demo")
     get_db().commit()
     if new_lines:
         with open(logins_file, "a", encoding="utf-8") as fh:
             fh.write("".join(line + "\n" for line in new_lines))
         logins_file.chmod(0o600)
     click.echo("演示账号（登录名 密码）：")
-    for login, *_ in [*DEMO_STAFF, ("admin",)]:
+    for login, *_ in DEMO_STAFF:
         click.echo(f"  {login:<6} {known.get(login, '（密码已更改，见管理员）')}")
+    click.echo(f"演示学生：{students.count()} 名。")
 
 
 def _read_lines(path):

@@ -176,7 +176,8 @@ def restore_command(src: Path):
     svc = services()
     report = restore_backup(svc.engine, svc.vault_root, svc.ledger.folder, src)
     click.echo(f"已恢复：{report.rows} 行数据、{report.objects} 个加密文件、"
-               f"{report.ledger_entries} 条访问日志。请运行 handover vault check 和 handover audit verify。")
+               f"{report.ledger_entries} 条访问日志。")
+    click.echo("请接着运行 handover vault check 和 handover audit verify。")
 
 
 COMMANDS = [vault_group, audit_group, keys_group, backup_command, restore_command]

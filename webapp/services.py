@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from records.accounts import Accounts, LoginPolicy
 from records.db import make_engine, make_session_factory, migrate
+from records.students import Students
 from records.web_sessions import SessionStore
 from vault import FieldCipher, FileBlobStore, Keyring, Ledger, Vault, attach_field_cipher
 
@@ -142,6 +143,9 @@ class Services:
             lock_minutes=s["LOGIN_LOCK_MINUTES"],
         )
         return Accounts(session, audit=self.ledger, hasher=self.password_hasher, policy=policy)
+
+    def students(self, session: Session) -> Students:
+        return Students(session, cipher=self.field_cipher, audit=self.ledger)
 
     def web_sessions(self, session: Session) -> SessionStore:
         return SessionStore(

@@ -1,0 +1,37 @@
+"""Demo data for `handover demo`: one staff member per department plus an administrator, and
+a handful of realistic (invented) students, so that a newcomer sees a living system."""
+
+from __future__ import annotations
+
+from records.departments import Department
+from records.students import StudentInput
+
+__all__ = ["DEMO_STAFF", "DEMO_STUDENTS"]
+
+# login, display name, departments, departments headed (heads sit in SUP, policy S1)
+DEMO_STAFF: list[tuple[str, str, list[Department], list[Department]]] = [
+    ("enr", "王晓燕", [Department.ENR], []),
+    ("aca", "李建国", [Department.ACA], []),
+    ("tea", "陈静", [Department.TEA], []),
+    ("fin", "赵敏", [Department.FIN], []),
+    ("arc", "孙丽", [Department.ARC], []),
+    ("log", "周强", [Department.LOG], []),
+    ("mgt", "刘志远", [Department.MGT, Department.SUP], [Department.MGT]),
+    ("sup", "吴海涛", [Department.SUP, Department.ACA], [Department.ACA]),
+    ("admin", "系统管理员", [], []),
+]
+
+DEMO_STUDENTS: list[StudentInput] = [
+    StudentInput("张子涵", "女", "2015-03-12", "", "杭州市西湖区文三路 88 号 3 幢 501 室", "",
+                 "张伟", "13812345678", "花生过敏"),
+    StudentInput("李浩然", "男", "2014-07-28", "", "杭州市拱墅区湖墅南路 120 号", "",
+                 "李娜", "13987654321", ""),
+    StudentInput("王梓萱", "女", "2016-01-05", "", "杭州市滨江区江南大道 1000 号 2 单元", "",
+                 "王强", "15024681357", "轻度近视，坐前排"),
+    StudentInput("陈宇轩", "男", "2013-11-19", "13700001111", "杭州市上城区解放路 66 号", "",
+                 "陈芳", "13600002222", ""),
+    StudentInput("欧阳明轩", "男", "2015-09-02", "", "杭州市余杭区文一西路 998 号", "",
+                 "欧阳娟", "18857193456", "哮喘，随身带药"),
+    StudentInput("刘思彤", "女", "2014-04-16", "", "杭州市西湖区古墩路 415 号", "",
+                 "刘洋", "13357146802", ""),
+]
