@@ -10,9 +10,7 @@ characters it shows (HarfBuzz again, a few milliseconds).
 from __future__ import annotations
 
 import io
-import os
 import string
-import tempfile
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +21,7 @@ from pyhanko.pdf_utils.font.api import FontEngineFactory
 from pyhanko.pdf_utils.font.opentype import GlyphAccumulator
 
 from .errors import FontError
+from .files import write_atomic
 
 __all__ = ["DEFAULT_COLLECTION", "StampFont", "StampFontFactory"]
 
@@ -116,9 +115,4 @@ class StampFont:
         face = hb.Face(hb.Blob.from_file_path(str(self.collection)), self._face_index())
         data = _subset(face, (cp for lo, hi in CACHED_RANGES for cp in range(lo, hi + 1)))
         self.cache_dir.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=self.cache_dir, suffix=".tmp")
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, target)
+        write_atomic(target, data)

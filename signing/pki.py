@@ -19,8 +19,6 @@ from __future__ import annotations
 
 import fcntl
 import json
-import os
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -34,6 +32,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from . import certs
 from .errors import CertificateRevoked, PKIError, UnknownCertificate, WrongPassword
+from .files import write_atomic, write_new
 from .sealing import SealedOpenError, open_sealed, seal
 
 __all__ = ["SchoolPKI", "StaffCredential", "subject_of"]
@@ -71,24 +70,6 @@ def _key_der(key) -> bytes:
     return key.private_bytes(serialization.Encoding.DER, _PKCS8, _NO_ENC)
 
 
-def _write_new(path: Path, data: bytes) -> None:
-    """Write a file that must not exist yet (exclusive create, fsync)."""
-    with open(path, "xb") as out:
-        out.write(data)
-        out.flush()
-        os.fsync(out.fileno())
-
-
-def _replace(path: Path, data: bytes) -> None:
-    """Atomically replace ``path`` (temp file, fsync, rename)."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-    with os.fdopen(fd, "wb") as out:
-        out.write(data)
-        out.flush()
-        os.fsync(out.fileno())
-    os.replace(tmp, path)
-
-
 class SchoolPKI:
     """Opens an existing PKI folder; :meth:`create` makes one."""
 
@@ -111,15 +92,15 @@ class SchoolPKI:
         with _locked(folder):
             if not (folder / "ca.pem").exists():
                 key = ec.generate_private_key(ec.SECP256R1())
-                _write_new(folder / "ca.key.sealed", seal(_key_der(key), key=seal_key))
-                _write_new(folder / "ca.pem", certs.build_ca(school_name, key).public_bytes(_PEM))
+                write_new(folder / "ca.key.sealed", seal(_key_der(key), key=seal_key))
+                write_new(folder / "ca.pem", certs.build_ca(school_name, key).public_bytes(_PEM))
             if not (folder / "tsa.pem").exists():
                 ca = x509.load_pem_x509_certificate((folder / "ca.pem").read_bytes())
                 ca_key = _open_key_file(folder / "ca.key.sealed", seal_key, folder)
                 key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-                _write_new(folder / "tsa.key.sealed", seal(_key_der(key), key=seal_key))
+                write_new(folder / "tsa.key.sealed", seal(_key_der(key), key=seal_key))
                 tsa = certs.build_tsa(school_name, ca, ca_key, key.public_key())
-                _write_new(folder / "tsa.pem", tsa.public_bytes(_PEM))
+                write_new(folder / "tsa.pem", tsa.public_bytes(_PEM))
         return cls(folder, seal_key)
 
     # -- reading -----------------------------------------------------------------
@@ -150,7 +131,7 @@ class SchoolPKI:
         with _locked(self.folder):
             issued = self._json("issued.json")
             issued[str(cert.serial_number)] = {"cn": name, "ou": department}
-            _replace(self.folder / "issued.json",
+            write_atomic(self.folder / "issued.json",
                      json.dumps(issued, ensure_ascii=False, indent=1).encode("utf-8"))
         sealed = seal(_key_der(key), password=password,
                       meta={"serial": cert.serial_number, "subject": name})
@@ -192,7 +173,7 @@ class SchoolPKI:
             revoked = self._json("revoked.json")
             revoked.setdefault(str(serial), {"date": datetime.now(UTC).isoformat(),
                                              "reason": flag.value})
-            _replace(self.folder / "revoked.json", json.dumps(revoked, indent=1).encode())
+            write_atomic(self.folder / "revoked.json", json.dumps(revoked, indent=1).encode())
             self._issue_crl(revoked)
 
     def revoked(self) -> dict[int, str]:
@@ -218,7 +199,7 @@ class SchoolPKI:
         crl = certs.build_crl(self.ca_cert, self.ca_key,
                               {int(k): v for k, v in revoked.items()}, number, CRL_LIFETIME)
         data = crl.public_bytes(serialization.Encoding.DER)
-        _replace(path, data)
+        write_atomic(path, data)
         return data
 
 

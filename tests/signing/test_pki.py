@@ -1,0 +1,96 @@
+"""The school PKI: idempotent creation, sealed keys, staff certificates, passwords, the CRL."""
+
+from __future__ import annotations
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+from signing.errors import PKIError, UnknownCertificate, WrongPassword
+from signing.pki import SchoolPKI
+
+KEY = bytes(range(32))
+
+
+@pytest.fixture
+def pki(tmp_path):
+    return SchoolPKI.create(tmp_path / "pki", KEY, "未来星培训学校")
+
+
+def test_create_is_idempotent_and_never_overwrites(pki):
+    files = {p.name: p.read_bytes() for p in pki.folder.iterdir() if p.is_file()}
+    again = SchoolPKI.create(pki.folder, KEY, "另一个名字")
+    assert again.ca_cert_pem() == pki.ca_cert_pem()
+    assert {p.name: p.read_bytes() for p in pki.folder.iterdir() if p.is_file()} == files
+    assert again.school_name == "未来星培训学校"
+
+
+def test_private_keys_are_sealed_with_the_given_key(pki, tmp_path):
+    for name in ("ca.key.sealed", "tsa.key.sealed"):
+        data = (pki.folder / name).read_bytes()
+        assert b"PRIVATE KEY" not in data and b"\x30\x81" not in data[:40]
+    with pytest.raises(PKIError) as caught:
+        SchoolPKI(pki.folder, bytes(32))
+    assert "ca.key.sealed" in caught.value.reason
+
+
+def test_root_and_tsa_certificates(pki):
+    ca, tsa = pki.ca_cert, pki.tsa_cert
+    assert isinstance(ca.public_key(), ec.EllipticCurvePublicKey)
+    assert ca.extensions.get_extension_for_class(x509.BasicConstraints).value.ca
+    assert isinstance(tsa.public_key(), rsa.RSAPublicKey)
+    eku = tsa.extensions.get_extension_for_class(x509.ExtendedKeyUsage)
+    assert eku.critical and list(eku.value) == [ExtendedKeyUsageOID.TIME_STAMPING]
+    tsa.verify_directly_issued_by(ca)
+
+
+def test_staff_certificate_names_person_school_and_department(pki):
+    cred = pki.issue_staff("张三", "招生部", "pw", email="zs@example.cn")
+    cert = cred.certificate
+    subject = {a.oid: a.value for a in cert.subject}
+    assert subject[NameOID.COMMON_NAME] == "张三"
+    assert subject[NameOID.ORGANIZATIONAL_UNIT_NAME] == "招生部"
+    assert subject[NameOID.ORGANIZATION_NAME] == "未来星培训学校"
+    san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    assert san.get_values_for_type(x509.RFC822Name) == ["zs@example.cn"]
+    assert isinstance(cert.public_key().curve, ec.SECP256R1)
+    assert cert.serial_number == cred.serial
+    cert.verify_directly_issued_by(pki.ca_cert)
+    assert isinstance(pki.unlock(cred, "pw"), ec.EllipticCurvePrivateKey)
+
+
+def test_password_change(pki):
+    cred = pki.issue_staff("张三", "招生部", "old")
+    with pytest.raises(WrongPassword) as caught:
+        pki.change_password(cred.sealed_key, "wrong", "new")
+    assert caught.value.subject == "张三"
+    resealed = pki.change_password(cred.sealed_key, "old", "new")
+    new_cred = type(cred)(cred.cert_pem, resealed, cred.serial)
+    assert pki.unlock(new_cred, "new").public_key().public_numbers() == \
+        cred.certificate.public_key().public_numbers()
+    with pytest.raises(WrongPassword):
+        pki.unlock(new_cred, "old")
+
+
+def test_revocation_reissues_the_crl(pki):
+    a = pki.issue_staff("张三", "招生部", "pw")
+    b = pki.issue_staff("李四", "教务部", "pw")
+    before = x509.load_der_x509_crl(pki.crl())
+    pki.revoke(a.serial, "keyCompromise")
+    after = x509.load_der_x509_crl(pki.crl())
+    number = after.extensions.get_extension_for_class(x509.CRLNumber).value.crl_number
+    assert number == before.extensions.get_extension_for_class(x509.CRLNumber).value.crl_number + 1
+    assert after.is_signature_valid(pki.ca_cert.public_key())
+    assert after.get_revoked_certificate_by_serial_number(a.serial) is not None
+    assert after.get_revoked_certificate_by_serial_number(b.serial) is None
+    assert pki.revoked() == {a.serial: "keyCompromise"}
+
+
+def test_revoke_refuses_unknown_serials_and_reasons(pki):
+    cred = pki.issue_staff("张三", "招生部", "pw")
+    with pytest.raises(UnknownCertificate):
+        pki.revoke(12345, "unspecified")
+    with pytest.raises(ValueError):
+        pki.revoke(cred.serial, "离职")
+    assert pki.revoked() == {}
