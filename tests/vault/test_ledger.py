@@ -1,0 +1,212 @@
+"""The access ledger: tampering is detected and named; an unwritable ledger fails closed."""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import (
+    Ed25519PrivateKey,
+    Ed25519PublicKey,
+)
+
+from vault import (
+    Ledger,
+    LedgerCorrupt,
+    LedgerReadOnly,
+    LedgerUnavailable,
+    Vault,
+)
+
+
+def _fill(ledger: Ledger, n: int = 10) -> None:
+    for i in range(n):
+        ledger.append(actor=f"u-{i % 3}", action="vault.get", subject=f"obj-{i}", reason="查阅")
+
+
+def _lines(ledger: Ledger) -> list[bytes]:
+    return ledger.path.read_bytes().splitlines(keepends=True)
+
+
+def _rewrite(ledger: Ledger, lines: list[bytes]) -> None:
+    ledger.path.write_bytes(b"".join(lines))
+
+
+def test_fresh_ledger_verifies_with_public_key_only(ledger: Ledger, keyring, tmp_path: Path):
+    _fill(ledger)
+    result = ledger.verify()
+    assert (result.ok, result.count, result.head_seq, result.unsigned) == (True, 10, 10, 0)
+    auditor = Ledger(tmp_path / "ledger", keyring.ledger_public_keys())
+    assert auditor.verify().ok
+    with pytest.raises(LedgerReadOnly):
+        auditor.append(actor="a", action="x")
+
+
+def test_edited_entry_is_named(ledger: Ledger):
+    _fill(ledger)
+    lines = _lines(ledger)
+    lines[4] = lines[4].replace(b'"u-1"', b'"u-2"')
+    _rewrite(ledger, lines)
+    result = ledger.verify()
+    assert not result.ok and result.first_bad == 5
+    with pytest.raises(LedgerCorrupt) as info:
+        result.raise_if_bad()
+    assert info.value.seq == 5 and "5" in str(info.value)
+
+
+def test_edited_and_rehashed_entry_is_named(ledger: Ledger):
+    """An editor who recomputes the entry's own hash still breaks the link to the next one."""
+    from vault.entry import canonical, entry_hash
+
+    _fill(ledger)
+    lines = _lines(ledger)
+    fields = json.loads(lines[3])
+    fields["reason"] = "改写"
+    fields["hash"] = entry_hash(fields)
+    lines[3] = canonical(fields) + b"\n"
+    _rewrite(ledger, lines)
+    assert ledger.verify().first_bad == 4
+
+
+def test_deleted_entry_is_named(ledger: Ledger):
+    _fill(ledger)
+    lines = _lines(ledger)
+    del lines[6]
+    _rewrite(ledger, lines)
+    result = ledger.verify()
+    assert not result.ok and result.first_bad == 7
+
+
+def test_swapped_entries_are_named(ledger: Ledger):
+    _fill(ledger)
+    lines = _lines(ledger)
+    lines[2], lines[3] = lines[3], lines[2]
+    _rewrite(ledger, lines)
+    result = ledger.verify()
+    assert not result.ok and result.first_bad == 3
+
+
+def test_dropping_newest_entries_is_named(ledger: Ledger):
+    _fill(ledger)
+    _rewrite(ledger, _lines(ledger)[:-3])
+    result = ledger.verify()
+    assert not result.ok and result.first_bad == 8
+    assert "10" in result.reason
+    with pytest.raises(LedgerCorrupt) as info:  # nothing is appended on top of the gap
+        ledger.append(actor="u", action="x")
+    assert info.value.seq == 8
+
+
+def test_forged_head_is_refused(ledger: Ledger, tmp_path: Path):
+    from vault.ledger_head import sign_head
+
+    _fill(ledger)
+    _rewrite(ledger, _lines(ledger)[:-3])
+    lines = _lines(ledger)
+    last = json.loads(lines[-1])
+    # an attacker signs a matching head with a key of their own
+    ledger.head_path.write_bytes(sign_head(Ed25519PrivateKey.generate(), 1, 7, last["hash"]))
+    result = ledger.verify()
+    assert not result.ok and result.first_bad is None and "签名" in result.reason
+
+
+def test_missing_head_is_detected(ledger: Ledger):
+    _fill(ledger, 2)
+    ledger.head_path.unlink()
+    assert not ledger.verify().ok
+
+
+def test_unsigned_tail_from_interrupted_append(ledger: Ledger):
+    """An append killed between its line and its head leaves a chained, unsigned entry."""
+    _fill(ledger, 3)
+    head = ledger.head_path.read_bytes()
+    ledger.append(actor="u", action="x")
+    ledger.head_path.write_bytes(head)  # as if the head write never happened
+    result = ledger.verify()
+    assert (result.ok, result.head_seq, result.unsigned) == (True, 3, 1)
+    ledger.append(actor="u", action="y")  # the next append signs it
+    result = ledger.verify()
+    assert (result.ok, result.head_seq, result.unsigned) == (True, 5, 0)
+
+
+def test_bare_keys_and_batch(tmp_path: Path):
+    key = Ed25519PrivateKey.generate()
+    ledger = Ledger(tmp_path / "l", key)
+    with ledger.batch():
+        for i in range(5):
+            ledger.append(actor="u", action="a", subject=str(i))
+        assert ledger.head()["seq"] == 0  # signed once, at the end
+    assert ledger.head()["seq"] == 5
+    public = Ed25519PublicKey.from_public_bytes(key.public_key().public_bytes_raw())
+    assert Ledger(tmp_path / "l", public).verify().ok
+    assert not Ledger(tmp_path / "l", Ed25519PrivateKey.generate().public_key()).verify().ok
+
+
+def test_entries_filters(ledger: Ledger):
+    _fill(ledger, 9)
+    assert [e.seq for e in ledger.entries(actor="u-1")] == [2, 5, 8]
+    assert [e.seq for e in ledger.entries(subject="obj-4")] == [5]
+    assert len(list(ledger.entries(action="vault.get"))) == 9
+    now = datetime.now(UTC)
+    assert len(list(ledger.entries(since=now - timedelta(minutes=1)))) == 9
+    assert list(ledger.entries(until=now - timedelta(minutes=1))) == []
+    first = next(ledger.entries())
+    assert first.prev == "0" * 64 and first.at <= now
+
+
+def _break_ledger_file(ledger: Ledger) -> None:
+    """Make appends fail for real, even as root: the ledger file becomes a directory."""
+    ledger.path.unlink()
+    ledger.path.mkdir()
+
+
+def test_unwritable_ledger_get_fails_closed(vault: Vault, ledger: Ledger):
+    object_id = vault.put(b"signed form", actor="u", reason="r")
+    _break_ledger_file(ledger)
+    returned = None
+    with pytest.raises(LedgerUnavailable) as info:
+        returned = vault.get(object_id, actor="u", reason="r")
+    assert returned is None
+    assert info.value.path == str(ledger.path)
+
+
+def test_unwritable_ledger_put_leaves_nothing(vault: Vault, ledger: Ledger, blobs):
+    vault.put(b"before", actor="u", reason="r")
+    names_before = set(blobs.list())
+    _break_ledger_file(ledger)
+    with pytest.raises(LedgerUnavailable):
+        vault.put(b"after", actor="u", reason="r")
+    assert set(blobs.list()) == names_before
+    assert len(vault.object_ids()) == 1
+
+
+def test_full_disk_during_append(vault: Vault, ledger: Ledger, monkeypatch):
+    """A disk that is full at the ledger's fsync (simulated: no real full disk here)."""
+    object_id = vault.put(b"signed form", actor="u", reason="r")
+    real_fsync = os.fsync
+
+    def full(fd: int) -> None:
+        if os.readlink(f"/proc/self/fd/{fd}").endswith("ledger.jsonl"):
+            raise OSError(28, "No space left on device")
+        real_fsync(fd)
+
+    monkeypatch.setattr("vault.ledger.os.fsync", full)
+    with pytest.raises(LedgerUnavailable) as info:
+        vault.get(object_id, actor="u", reason="r")
+    assert "No space" in info.value.cause
+
+
+def test_torn_last_line_is_dropped_by_next_append(ledger: Ledger):
+    """A write cut short inside a line (killed mid-write, power loss) is never signed."""
+    _fill(ledger, 3)
+    with open(ledger.path, "ab") as f:
+        f.write(b'{"action":"vault.get","actor":"u-')
+    result = ledger.verify()
+    assert (result.ok, result.count, result.torn_tail) == (True, 3, True)
+    entry = ledger.append(actor="u", action="after")
+    assert entry.seq == 4
+    result = ledger.verify()
+    assert (result.ok, result.count, result.torn_tail) == (True, 4, False)
