@@ -34,7 +34,7 @@ def _patterns(node: Node | None) -> list[re.Pattern[str]]:
         norm = unicodedata.normalize("NFKC", term.text).lower()
         us = [u.text for u in units(norm)]
         if us:
-            pats.append(re.compile(r"\s*".join(re.escape(u) for u in us)))
+            pats.append(re.compile(r"[\W_]*".join(re.escape(u) for u in us)))
         if not isinstance(term, Phrase):
             exact = normalise_exact(term.text).lower()
             if len(exact) >= 5 and any(c.isdigit() for c in exact):
