@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from records.audit import AuditLog
 from records.clock import as_utc, utcnow
+from records.credentials import Credentials
 from records.departments import Department
 from records.errors import (
     AccountDisabled,
@@ -65,8 +66,12 @@ class Accounts:
         hasher: PasswordHasher | None = None,
         policy: LoginPolicy = LoginPolicy(),
         clock: Callable[[], datetime] = utcnow,
+        credentials: Credentials | None = None,
     ):
+        """`credentials`, when given, keeps each account's signing key and certificate in step
+        with its password (issued on add, re-sealed on change, replaced on reset)."""
         self.session = session
+        self.credentials = credentials
         self.audit = audit
         self.hasher = hasher or PasswordHasher()
         self.policy = policy
@@ -126,12 +131,16 @@ class Accounts:
         ]
         self.session.add(staff)
         self.session.flush()
+        if self.credentials is not None:
+            self.credentials.issue(staff, password)
         self.audit.append(actor=actor, action="staff.add", subject=f"staff:{staff.id}")
         return staff
 
     def disable(self, login: str, *, actor: str = "system") -> Staff:
         staff = self.get(login)
         staff.active = False
+        if self.credentials is not None and (record := self.credentials.current(staff)):
+            self.credentials.revoke(record, "cessation_of_operation")
         self.audit.append(actor=actor, action="staff.disable", subject=f"staff:{staff.id}")
         return staff
 
@@ -147,14 +156,20 @@ class Accounts:
         self.audit.append(actor=actor, action=action, subject=f"staff:{staff.id}")
 
     def reset_password(self, login: str, password: str, *, actor: str = "system") -> Staff:
+        """An administrator's reset: the old signing key cannot be opened without the old
+        password, so a new key and certificate are issued and the old one is revoked."""
         staff = self.get(login)
         self.set_password(staff, password, actor=actor, action="staff.reset_password")
+        if self.credentials is not None:
+            self.credentials.issue(staff, password)
         return staff
 
     def change_password(self, staff: Staff, old: str, new: str) -> None:
         if not self._verify(staff, old):
             raise ValidationFailed([FieldProblem("old_password", "原密码不正确。")])
         self.set_password(staff, new, actor=staff.login, action="staff.change_password")
+        if self.credentials is not None:
+            self.credentials.reseal(staff, old, new)
 
     # -- sign-in ----------------------------------------------------------------------------
 

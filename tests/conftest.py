@@ -4,6 +4,7 @@ reachable), an initialised app on a temporary instance folder, its client and CL
 from __future__ import annotations
 
 import secrets
+import shutil
 import socket
 from pathlib import Path
 
@@ -43,9 +44,14 @@ def db_url(request, tmp_path: Path):
         admin.dispose()
 
 
-def make_app(instance: Path, **config):
+def make_app(instance: Path, template: Path | None = None, **config):
+    """An initialised app on `instance`. With `template`, the instance starts as a copy of an
+    already initialised one (keys, PKI, schema): making a school CA and TSA key per test would
+    cost about a second each."""
     from webapp import create_app
 
+    if template is not None and not instance.exists():
+        shutil.copytree(template, instance)
     app = create_app({"INSTANCE": instance, "TESTING": True, "PASSWORD_HASH_COST": "low",
                       **config})
     with app.app_context():
@@ -53,9 +59,16 @@ def make_app(instance: Path, **config):
     return app
 
 
+@pytest.fixture(scope="session")
+def instance_template(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("template") / "instance"
+    make_app(folder).extensions["handover"].close()
+    return folder
+
+
 @pytest.fixture
-def app(tmp_path: Path):
-    app = make_app(tmp_path / "instance")
+def app(tmp_path: Path, instance_template: Path):
+    app = make_app(tmp_path / "instance", instance_template)
     yield app
     app.extensions["handover"].close()
 

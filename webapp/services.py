@@ -17,9 +17,11 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from records.accounts import Accounts, LoginPolicy
+from records.credentials import Credentials
 from records.db import make_engine, make_session_factory, migrate
 from records.students import Students
 from records.web_sessions import SessionStore
+from signing import SchoolPKI
 from vault import FieldCipher, FileBlobStore, Keyring, Ledger, Vault, attach_field_cipher
 
 __all__ = ["Services", "NotInitialised"]
@@ -81,6 +83,9 @@ class Services:
         made += [f"keys/{p}" for p in Keyring.open(self.keyring_path).ensure()]
         self.__dict__.pop("keyring", None)  # reopen: init may just have created it
         migrate(self.engine)
+        if not (self.pki_path / "ca.pem").exists():
+            made.append("pki")
+        SchoolPKI.create(self.pki_path, self._pki_seal_key(), self.settings["SCHOOL_NAME"])
         return made
 
     def secret_key(self) -> str:
@@ -127,6 +132,19 @@ class Services:
     def ledger(self) -> Ledger:
         return Ledger(self.instance / "ledger", self.keyring)
 
+    @property
+    def pki_path(self) -> Path:
+        return self.instance / "pki"
+
+    def _pki_seal_key(self) -> bytes:
+        return self.keyring.get("pki", 1)  # the school CA key is sealed under pki key v1
+
+    @cached_property
+    def pki(self) -> SchoolPKI:
+        if not (self.pki_path / "ca.pem").exists():
+            raise NotInitialised(self.instance, "pki")
+        return SchoolPKI(self.pki_path, self._pki_seal_key())
+
     @cached_property
     def password_hasher(self) -> PasswordHasher:
         if self.settings["PASSWORD_HASH_COST"] == "low":  # noqa: S105 (tests only; documented)
@@ -142,7 +160,8 @@ class Services:
             base_delay_seconds=s["LOGIN_BASE_DELAY_SECONDS"],
             lock_minutes=s["LOGIN_LOCK_MINUTES"],
         )
-        return Accounts(session, audit=self.ledger, hasher=self.password_hasher, policy=policy)
+        return Accounts(session, audit=self.ledger, hasher=self.password_hasher, policy=policy,
+                        credentials=Credentials(session, self.pki))
 
     def students(self, session: Session) -> Students:
         return Students(session, cipher=self.field_cipher, audit=self.ledger)
