@@ -54,8 +54,12 @@ def write_new(path: Path, data: bytes, mode: int = 0o600) -> None:
     fsync_dir(path.parent)
 
 
-def replace(path: Path, data: bytes, mode: int = 0o600) -> None:
-    """Write `path` atomically, replacing any previous content."""
+def replace(path: Path, data: bytes, mode: int = 0o600, *, sync_dir: bool = True) -> None:
+    """Write `path` atomically, replacing any previous content.
+
+    With `sync_dir=False` the caller fsyncs the folder later (until then a crash may keep
+    the old content, still whole).
+    """
     tmp = _write_temp(path.parent, data, mode)
     try:
         os.replace(tmp, path)
@@ -63,7 +67,8 @@ def replace(path: Path, data: bytes, mode: int = 0o600) -> None:
         with contextlib.suppress(OSError):
             tmp.unlink()
         raise
-    fsync_dir(path.parent)
+    if sync_dir:
+        fsync_dir(path.parent)
 
 
 def make_private_dir(path: Path) -> None:

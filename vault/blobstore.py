@@ -8,14 +8,19 @@ Protocol (DESIGN "Beyond one machine").
 from __future__ import annotations
 
 import contextlib
+import mmap
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 from . import _fsutil
 
-__all__ = ["BlobStore", "FileBlobStore"]
+__all__ = ["BlobStore", "FileBlobStore", "Buffer"]
+
+#: What `read_view` yields: bytes, or a read-only mapping of the stored blob.
+Buffer = bytes | memoryview | mmap.mmap
 
 
 @runtime_checkable
@@ -28,8 +33,16 @@ class BlobStore(Protocol):
     def replace_atomic(self, name: str, data: bytes) -> None:
         """Store or replace a small record; readers see the old or the new content, whole."""
 
+    def replace_many(self, items: Iterable[tuple[str, bytes]]) -> None:
+        """`replace_atomic` for several records: each is whole, old or new, after a crash;
+        all are durable when this returns."""
+
     def get(self, name: str) -> bytes:
         """The blob's bytes; FileNotFoundError if absent."""
+
+    def read_view(self, name: str) -> AbstractContextManager[Buffer]:
+        """A read-only buffer of the blob, valid inside the `with` block (no copy where the
+        store can map it); FileNotFoundError if absent."""
 
     def exists(self, name: str) -> bool:
         """Whether a complete blob of this name is visible."""
@@ -72,9 +85,37 @@ class FileBlobStore:
         """Temp file, fsync, rename over the old one, fsync the folder."""
         _fsutil.replace(self._folder(name), data)
 
+    def replace_many(self, items: Iterable[tuple[str, bytes]]) -> None:
+        """Like replace_atomic for each item, with one fsync per folder at the end."""
+        folders = set()
+        for name, data in items:
+            path = self._folder(name)
+            _fsutil.replace(path, data, sync_dir=False)
+            folders.add(path.parent)
+        for folder in sorted(folders):
+            _fsutil.fsync_dir(folder)
+
     def get(self, name: str) -> bytes:
         """Read the whole blob."""
         return self._path(name).read_bytes()
+
+    @contextlib.contextmanager
+    def read_view(self, name: str) -> Iterator[Buffer]:
+        """The file mapped read-only: decryption reads the page cache directly, without the
+        copy into a new 10 MiB bytes object (measured: a 10 MiB get then costs about the
+        same as the decryption alone). Object files are never modified once written."""
+        with open(self._path(name), "rb") as f:
+            if os.fstat(f.fileno()).st_size == 0:
+                yield b""
+                return
+            mapped = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+        try:
+            yield mapped
+        finally:
+            # slices may still be referenced (e.g. from a traceback): then the map is
+            # closed when they are collected
+            with contextlib.suppress(BufferError):
+                mapped.close()
 
     def exists(self, name: str) -> bool:
         """Whether the blob file exists."""

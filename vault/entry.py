@@ -116,6 +116,9 @@ class VerifyResult:
 
     They chain correctly but are not yet covered by a signature; the next append signs them.
     """
+    torn_tail: bool = False
+    """The file ends in an unterminated line: an append interrupted inside its write, never
+    acknowledged nor signed. The next append removes it."""
 
     def raise_if_bad(self) -> None:
         """Raise LedgerCorrupt naming the first bad entry, if verification failed."""

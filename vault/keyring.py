@@ -58,6 +58,7 @@ class Keyring:
         """Use `Keyring.open` instead; this does no I/O."""
         self.root = Path(root)
         self._cache: dict[tuple[str, int], bytes] = {}
+        self._signing_keys: dict[int, Ed25519PrivateKey] = {}
 
     @classmethod
     def open(cls, path: str | os.PathLike[str], create: bool = False) -> Keyring:
@@ -168,7 +169,10 @@ class Keyring:
     def ledger_signing_key(self) -> tuple[int, Ed25519PrivateKey]:
         """The current ledger signing key and its version."""
         version, seed = self.current("ledger")
-        return version, Ed25519PrivateKey.from_private_bytes(seed)
+        key = self._signing_keys.get(version)
+        if key is None:
+            key = self._signing_keys[version] = Ed25519PrivateKey.from_private_bytes(seed)
+        return version, key
 
     def ledger_public_key(self, version: int) -> Ed25519PublicKey:
         """The public ledger key of `version`, retired or not (public keys are not secret)."""

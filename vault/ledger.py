@@ -14,7 +14,7 @@ Entries hold ids, actors, actions, reasons and outcomes. Callers must never pass
 value (policy C2: names, contacts, addresses, grades, ...) as actor, subject, reason or
 context: pass the record id instead.
 
-Every line and the head are fsynced before an append returns. Any I/O failure raises
+Every line and the head are on disk (fdatasync) before an append returns. Any I/O failure raises
 `LedgerUnavailable`, so callers can refuse the operation being recorded (fail closed).
 """
 
@@ -168,7 +168,8 @@ class Ledger:
                 finally:
                     self._open = None
                     if pos.seq != pos.start_seq:
-                        self._guard(lambda: os.fsync(pos.fd))
+                        # fdatasync: data and size, not the mtime (one journal commit less)
+                        self._guard(lambda: os.fdatasync(pos.fd))
                         self._guard(lambda: self._write_head(pos.seq, pos.hash))
 
     def _lock_and_open(self, stack: contextlib.ExitStack) -> _Position:
@@ -180,7 +181,10 @@ class Ledger:
             self._write_head(0, GENESIS_HASH, create=True)
         fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
         stack.callback(os.close, fd)
-        seq, last_hash = _read_tail(self.path)
+        seq, last_hash, complete, size = _read_tail(self.path)
+        if complete < size:  # drop the fragment of an interrupted, never-signed append
+            os.ftruncate(fd, complete)
+            os.fsync(fd)
         head_seq = parse_head(self.head_path.read_bytes())["seq"]
         if head_seq > seq:
             raise LedgerCorrupt(seq + 1, f"签名头记录到第 {head_seq} 条，文件只到第 {seq} 条")
@@ -192,8 +196,11 @@ class Ledger:
         flags = os.O_WRONLY | (os.O_CREAT | os.O_EXCL if create else 0)
         fd = os.open(self.head_path, flags, 0o600)
         try:
-            os.pwrite(fd, record, 0)
-            os.fsync(fd)
+            os.pwrite(fd, record, 0)  # same size, in place: fdatasync needs no metadata
+            if create:
+                os.fsync(fd)
+            else:
+                os.fdatasync(fd)
         finally:
             os.close(fd)
         if create:
@@ -252,24 +259,28 @@ def _write_all(fd: int, data: bytes) -> None:
         view = view[os.write(fd, view) :]
 
 
-def _read_tail(path: Path) -> tuple[int, str]:
-    """Sequence number and hash of the last entry (0 and GENESIS_HASH when empty)."""
+def _read_tail(path: Path) -> tuple[int, str, int, int]:
+    """Sequence number and hash of the last complete entry (0 and GENESIS_HASH when none),
+    the size up to its end and the file size.
+
+    Bytes after the last newline are a line whose write was interrupted (a process killed
+    inside write(), a power loss); that append never returned and its head was never signed.
+    """
     with open(path, "rb") as f:
         size = f.seek(0, os.SEEK_END)
-        if size == 0:
-            return 0, GENESIS_HASH
         chunk = 4096
         while True:
             start = max(0, size - chunk)
             f.seek(start)
             tail = f.read()
-            if not tail.endswith(b"\n"):
-                raise LedgerCorrupt(None, "最后一条记录不完整（写入中断）")
-            cut = tail.rfind(b"\n", 0, len(tail) - 1)
-            if cut >= 0 or start == 0:
+            end = tail.rfind(b"\n")  # end of the last complete line
+            cut = tail.rfind(b"\n", 0, max(end, 0))  # end of the line before it
+            if end >= 0 and (cut >= 0 or start == 0):
                 try:
-                    last = json.loads(tail[cut + 1 :])
-                    return int(last["seq"]), str(last["hash"])
+                    last = json.loads(tail[cut + 1 : end])
+                    return int(last["seq"]), str(last["hash"]), start + end + 1, size
                 except (ValueError, KeyError, TypeError) as exc:
                     raise LedgerCorrupt(None, "最后一条记录无法解析") from exc
+            if start == 0:  # not one complete line
+                return 0, GENESIS_HASH, 0, size
             chunk *= 4

@@ -20,11 +20,15 @@ import hmac
 import json
 import secrets
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from .errors import IntegrityError
+
+if TYPE_CHECKING:
+    from .blobstore import Buffer
 
 __all__ = [
     "FORMAT",
@@ -111,21 +115,23 @@ def encrypt_object(object_id: str, data: bytes) -> tuple[bytes, SealedKey]:
     return blob, SealedKey(data_key, ciphertext[-_TAG:], len(blob))
 
 
-def decrypt_object(object_id: str, blob: bytes, key: SealedKey) -> bytes:
-    """The plaintext of an object file; IntegrityError unless everything matches."""
-    if len(blob) != key.length:
-        raise IntegrityError(object_id, "密文长度与密钥记录不符")
-    if blob[: len(_MAGIC)] != _MAGIC:
-        raise IntegrityError(object_id, "密文文件格式不符")
-    if not hmac.compare_digest(blob[-_TAG:], key.tag):
-        raise IntegrityError(object_id, "密文与密钥记录中的内容摘要不符")
-    view = memoryview(blob)
-    try:
-        return AESGCM(key.data_key).decrypt(
-            view[len(_MAGIC) : _HEADER], view[_HEADER:], _object_aad(object_id)
-        )
-    except InvalidTag:
-        raise IntegrityError(object_id, "密文认证失败") from None
+def decrypt_object(object_id: str, blob: Buffer, key: SealedKey) -> bytes:
+    """The plaintext of an object file (bytes or a mapped buffer); IntegrityError unless
+    everything matches."""
+    with memoryview(blob) as view:
+        if len(view) != key.length:
+            raise IntegrityError(object_id, "密文长度与密钥记录不符")
+        if bytes(view[: len(_MAGIC)]) != _MAGIC:
+            raise IntegrityError(object_id, "密文文件格式不符")
+        if not hmac.compare_digest(bytes(view[-_TAG:]), key.tag):
+            raise IntegrityError(object_id, "密文与密钥记录中的内容摘要不符")
+        nonce = bytes(view[len(_MAGIC) : _HEADER])
+        try:
+            with view[_HEADER:] as body:
+                return AESGCM(key.data_key).decrypt(nonce, body, _object_aad(object_id))
+        except InvalidTag:
+            pass
+    raise IntegrityError(object_id, "密文认证失败")
 
 
 def seal_key(object_id: str, kek_version: int, kek: bytes, key: SealedKey) -> KeyRecord:

@@ -26,8 +26,13 @@ class _Cipher(Protocol):
 
 
 def attach_field_cipher(engine: Engine, cipher: _Cipher) -> None:
-    """Make `cipher` encrypt and decrypt every EncryptedText column used through `engine`."""
+    """Make `cipher` encrypt and decrypt every EncryptedText column used through `engine`.
+
+    Also turns on the engine's `hide_parameters`: SQLAlchemy otherwise prints bound values
+    (plaintext, before encryption) in error messages and SQL echo logs.
+    """
     setattr(engine.dialect, _ATTR, cipher)
+    engine.hide_parameters = True  # policy C2: no private value in a log or error message
 
 
 def _cipher(dialect: Dialect, context: str) -> _Cipher:

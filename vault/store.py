@@ -36,6 +36,7 @@ from .objects import KeyRecord, decrypt_object, encrypt_object, seal_key, unseal
 __all__ = ["Vault", "CheckReport", "BadObject"]
 
 _ID = re.compile(r"[0-9a-f]{32}")
+_ROTATE_CHUNK = 256
 Progress = Callable[[int, int], None]
 
 
@@ -137,10 +138,10 @@ class Vault:
         record = self._key_record(object_id)
         secret = unseal_key(object_id, record, self.keyring.get("kek", record.kek_version))
         try:
-            blob = self.blobs.get(_obj(object_id))
+            with self.blobs.read_view(_obj(object_id)) as blob:
+                return decrypt_object(object_id, blob, secret)
         except FileNotFoundError:
             raise IntegrityError(object_id, "密文文件缺失") from None
-        return decrypt_object(object_id, blob, secret)
 
     def _key_record(self, object_id: str) -> KeyRecord:
         if not _ID.fullmatch(object_id):
@@ -191,16 +192,21 @@ class Vault:
         new_kek = self.keyring.get("kek", new_version)
         ids = self.object_ids()
         count = 0
-        for done, object_id in enumerate(ids, start=1):
-            record = self._key_record(object_id)
-            if record.kek_version != new_version:
-                old_kek = self.keyring.get("kek", record.kek_version)
-                secret = unseal_key(object_id, record, old_kek)
-                new_record = seal_key(object_id, new_version, new_kek, secret)
-                self.blobs.replace_atomic(_key(object_id), new_record.to_bytes())
-                count += 1
+        for start in range(0, len(ids), _ROTATE_CHUNK):
+            resealed = []
+            for object_id in ids[start : start + _ROTATE_CHUNK]:
+                record = self._key_record(object_id)
+                if record.kek_version != new_version:
+                    old_kek = self.keyring.get("kek", record.kek_version)
+                    secret = unseal_key(object_id, record, old_kek)
+                    new_record = seal_key(object_id, new_version, new_kek, secret)
+                    resealed.append((_key(object_id), new_record.to_bytes()))
+            # a crash before this returns leaves some records on the old version, still
+            # readable: the old version stays until `retire` finds it unused
+            self.blobs.replace_many(resealed)
+            count += len(resealed)
             if progress is not None:
-                progress(done, len(ids))
+                progress(min(start + _ROTATE_CHUNK, len(ids)), len(ids))
         self._record(
             actor,
             "vault.rotate",

@@ -186,14 +186,14 @@ def test_unwritable_ledger_put_leaves_nothing(vault: Vault, ledger: Ledger, blob
 def test_full_disk_during_append(vault: Vault, ledger: Ledger, monkeypatch):
     """A disk that is full at the ledger's fsync (simulated: no real full disk here)."""
     object_id = vault.put(b"signed form", actor="u", reason="r")
-    real_fsync = os.fsync
+    real_sync = os.fdatasync
 
     def full(fd: int) -> None:
         if os.readlink(f"/proc/self/fd/{fd}").endswith("ledger.jsonl"):
             raise OSError(28, "No space left on device")
-        real_fsync(fd)
+        real_sync(fd)
 
-    monkeypatch.setattr("vault.ledger.os.fsync", full)
+    monkeypatch.setattr(os, "fdatasync", full)
     with pytest.raises(LedgerUnavailable) as info:
         vault.get(object_id, actor="u", reason="r")
     assert "No space" in info.value.cause
