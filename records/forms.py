@@ -196,13 +196,11 @@ def form_environment(templates_dir: Path = TEMPLATES_DIR) -> Environment:
 def render_form_html(doc: FormDocument, *, templates_dir: Path = TEMPLATES_DIR) -> str:
     """The form's HTML, ready for ``signing.render.Renderer.render``."""
     spec = doc.spec
-    template_name = spec.template
     declared = {a.code: a for a in getattr(spec, "attachments", ())}
     method = Method(doc.method)
-    return form_environment(templates_dir).get_template(template_name).render(
+    return form_environment(templates_dir).get_template(spec.template).render(
         doc=doc,
         spec=spec,
-        kind=spec if isinstance(spec, HandoverKind) else None,
         values=doc.values,
         scalar_fields=[f for f in spec.fields if f.type in _SCALAR_TYPES],
         block_fields=[f for f in spec.fields if f.type not in _SCALAR_TYPES],
