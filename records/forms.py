@@ -130,10 +130,10 @@ class FormDocument:
                           separators=(",", ":"))
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
-    def qr_payload(self) -> str:
+    def qr_payload(self, content_hash: str | None = None) -> str:
         """What the QR code carries: the verification URL plus the content hash."""
         joiner = "&" if "?" in self.verify_url else "?"
-        return f"{self.verify_url}{joiner}sha256={self.content_sha256()}"
+        return f"{self.verify_url}{joiner}sha256={content_hash or self.content_sha256()}"
 
 
 def _canonical(spec: FieldSpec, value: Any) -> Any:
@@ -198,6 +198,7 @@ def render_form_html(doc: FormDocument, *, templates_dir: Path = TEMPLATES_DIR) 
     spec = doc.spec
     declared = {a.code: a for a in getattr(spec, "attachments", ())}
     method = Method(doc.method)
+    content_hash = doc.content_sha256()
     return form_environment(templates_dir).get_template(spec.template).render(
         doc=doc,
         spec=spec,
@@ -207,8 +208,8 @@ def render_form_html(doc: FormDocument, *, templates_dir: Path = TEMPLATES_DIR) 
         attachment_rows=_attachment_rows(doc.attachments, declared),
         method_label=f"{method.value} {METHODS[method]}",
         deadline_rule=getattr(spec, "deadline", None),
-        qr_uri=_qr_data_uri(doc.qr_payload()),
-        content_hash=doc.content_sha256(),
+        qr_uri=_qr_data_uri(doc.qr_payload(content_hash)),
+        content_hash=content_hash,
         FieldType=FieldType,
     )
 
