@@ -45,6 +45,14 @@ def _builder(subject: x509.Name, issuer: x509.Certificate | None, public_key,
     return builder
 
 
+def _crl_point(url: str) -> x509.CRLDistributionPoints:
+    # Validators look for revocation only where a certificate names a CRL distribution
+    # point; without one, pyHanko's validator never consults the school CRL at all.
+    return x509.CRLDistributionPoints([x509.DistributionPoint(
+        full_name=[x509.UniformResourceIdentifier(url)], relative_name=None, reasons=None,
+        crl_issuer=None)])
+
+
 def build_ca(school: str, key: ec.EllipticCurvePrivateKey) -> x509.Certificate:
     """The self-signed school root: CA, path length 0, signs certificates and CRLs."""
     builder = (_builder(name(f"{school} 根证书", school), None, key.public_key(), 20)
@@ -53,21 +61,24 @@ def build_ca(school: str, key: ec.EllipticCurvePrivateKey) -> x509.Certificate:
     return builder.sign(key, hashes.SHA256())
 
 
-def build_tsa(school: str, ca: x509.Certificate, ca_key, public_key) -> x509.Certificate:
+def build_tsa(school: str, ca: x509.Certificate, ca_key, public_key,
+              crl_url: str) -> x509.Certificate:
     """The school's timestamping certificate (EKU timeStamping, critical, RFC 3161 2.3)."""
     builder = (_builder(name(f"{school} 时间戳服务", school), ca, public_key, 10)
                .add_extension(x509.BasicConstraints(ca=False, path_length=None), True)
                .add_extension(_usage(sign=True), True)
-               .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), True))
+               .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), True)
+               .add_extension(_crl_point(crl_url), False))
     return builder.sign(ca_key, hashes.SHA256())
 
 
 def build_staff(subject: x509.Name, ca: x509.Certificate, ca_key, public_key,
-                email: str | None) -> x509.Certificate:
+                email: str | None, crl_url: str) -> x509.Certificate:
     """A staff signing certificate: digital signature and non-repudiation."""
     builder = (_builder(subject, ca, public_key, 3)
                .add_extension(x509.BasicConstraints(ca=False, path_length=None), True)
-               .add_extension(_usage(sign=True), True))
+               .add_extension(_usage(sign=True), True)
+               .add_extension(_crl_point(crl_url), False))
     if email:
         builder = builder.add_extension(
             x509.SubjectAlternativeName([x509.RFC822Name(email)]), False)

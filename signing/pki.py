@@ -38,6 +38,10 @@ from .sealing import SealedOpenError, open_sealed, seal
 __all__ = ["SchoolPKI", "StaffCredential", "subject_of"]
 
 CRL_LIFETIME = timedelta(days=7)
+#: Where certificates say the CRL is published. ``.invalid`` never resolves (RFC 2606), so
+#: a reader that tries to fetch fails at once and uses the CRL embedded in the PDF; give
+#: the real URL when the school publishes its CRL.
+DEFAULT_CRL_URL = "http://pki.school.invalid/school-root.crl"
 _PEM = serialization.Encoding.PEM
 _PKCS8 = serialization.PrivateFormat.PKCS8
 _NO_ENC = serialization.NoEncryption()
@@ -73,8 +77,9 @@ def _key_der(key) -> bytes:
 class SchoolPKI:
     """Opens an existing PKI folder; :meth:`create` makes one."""
 
-    def __init__(self, folder: Path, seal_key: bytes):
+    def __init__(self, folder: Path, seal_key: bytes, *, crl_url: str = DEFAULT_CRL_URL):
         self.folder = Path(folder)
+        self.crl_url = crl_url
         if len(seal_key) != 32:
             raise PKIError(str(self.folder), "seal key must be 32 bytes")
         self._seal_key = bytes(seal_key)
@@ -85,7 +90,8 @@ class SchoolPKI:
         self.school_name = subject_of(self.ca_cert, x509.NameOID.ORGANIZATION_NAME)
 
     @classmethod
-    def create(cls, folder: Path, seal_key: bytes, school_name: str) -> SchoolPKI:
+    def create(cls, folder: Path, seal_key: bytes, school_name: str, *,
+               crl_url: str = DEFAULT_CRL_URL) -> SchoolPKI:
         """Create the root and TSA certificates where missing; never overwrite a key."""
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
@@ -99,9 +105,9 @@ class SchoolPKI:
                 ca_key = _open_key_file(folder / "ca.key.sealed", seal_key, folder)
                 key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
                 write_new(folder / "tsa.key.sealed", seal(_key_der(key), key=seal_key))
-                tsa = certs.build_tsa(school_name, ca, ca_key, key.public_key())
+                tsa = certs.build_tsa(school_name, ca, ca_key, key.public_key(), crl_url)
                 write_new(folder / "tsa.pem", tsa.public_bytes(_PEM))
-        return cls(folder, seal_key)
+        return cls(folder, seal_key, crl_url=crl_url)
 
     # -- reading -----------------------------------------------------------------
     def _load_cert(self, filename: str) -> x509.Certificate:
@@ -127,7 +133,8 @@ class SchoolPKI:
         """Issue a certificate (CN name, O school, OU department) and a password-sealed key."""
         key = ec.generate_private_key(ec.SECP256R1())
         subject = certs.name(name, self.school_name, department)
-        cert = certs.build_staff(subject, self.ca_cert, self.ca_key, key.public_key(), email)
+        cert = certs.build_staff(subject, self.ca_cert, self.ca_key, key.public_key(), email,
+                                 self.crl_url)
         with _locked(self.folder):
             issued = self._json("issued.json")
             issued[str(cert.serial_number)] = {"cn": name, "ou": department}

@@ -55,6 +55,9 @@ def test_staff_certificate_names_person_school_and_department(pki):
     san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
     assert san.get_values_for_type(x509.RFC822Name) == ["zs@example.cn"]
     assert isinstance(cert.public_key().curve, ec.SECP256R1)
+    # Without a distribution point pyHanko's validator never consults the CRL.
+    points = cert.extensions.get_extension_for_class(x509.CRLDistributionPoints).value
+    assert points[0].full_name[0].value == pki.crl_url
     assert cert.serial_number == cred.serial
     cert.verify_directly_issued_by(pki.ca_cert)
     assert isinstance(pki.unlock(cred, "pw"), ec.EllipticCurvePrivateKey)
