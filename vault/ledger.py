@@ -232,6 +232,8 @@ class Ledger:
             return
         with open(self.path, "rb") as f:
             for raw in f:
+                if not raw.endswith(b"\n"):  # a line still being written, or a torn one
+                    break
                 entry = Entry.from_dict(json.loads(raw))
                 if (
                     (actor is not None and entry.actor != actor)

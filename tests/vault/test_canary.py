@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Column, Integer, MetaData, String, Table, create_engine, event, text
 
-from tests.canary import ENCODINGS, assert_absent
+from tests.canary import assert_absent
 from vault import EncryptedText, FieldCipher, Vault, attach_field_cipher, normalize_phone
 
 NAME = "欧阳晓雯"
@@ -42,10 +42,19 @@ def test_canary_values_absent_everywhere(tmp_path: Path, vault: Vault, keyring):
     pdf += f"\n{NAME} {PHONE} {ADDRESS}\n".encode() + b"%%EOF\n"
     object_id = vault.put(pdf, actor="staff-3", reason="F1 潜在学生信息", context={"student": 1})
     with engine.begin() as conn:
-        conn.execute(students.insert(), [{
-            "id": 1, "name": NAME, "phone": PHONE, "address": ADDRESS, "form_object": object_id,
-            "phone_index": cipher.blind_index(normalize_phone(PHONE), kind="phone"),
-        }])
+        conn.execute(
+            students.insert(),
+            [
+                {
+                    "id": 1,
+                    "name": NAME,
+                    "phone": PHONE,
+                    "address": ADDRESS,
+                    "form_object": object_id,
+                    "phone_index": cipher.blind_index(normalize_phone(PHONE), kind="phone"),
+                }
+            ],
+        )
     assert vault.get(object_id, actor="staff-4", reason="接收方查看") == pdf
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM students")).scalar_one() == 1
@@ -56,7 +65,7 @@ def test_canary_values_absent_everywhere(tmp_path: Path, vault: Vault, keyring):
     assert_absent(tmp_path, [NAME, PHONE, ADDRESS])
 
 
-@pytest.mark.parametrize("encoding", ENCODINGS)
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-16-le", "utf-16-be", "gb18030"])
 def test_canary_helper_finds_each_encoding(tmp_path: Path, encoding: str):
     (tmp_path / "deep" / ".hidden").mkdir(parents=True)
     (tmp_path / "deep" / ".hidden" / "x.bin").write_bytes(b"\x00\x01" + NAME.encode(encoding))

@@ -92,7 +92,14 @@ def test_normalizers():
 
 def test_private_categories_have_chinese_labels():
     assert [c.value for c in PrivateCategory] == [
-        "name", "gender", "age", "address", "contact", "grades", "health", "finances",
+        "name",
+        "gender",
+        "age",
+        "address",
+        "contact",
+        "grades",
+        "health",
+        "finances",
     ]
     assert PrivateCategory.FINANCES.label == "家庭经济状况"
     assert all(c.label and not c.label.isascii() for c in PrivateCategory)
@@ -116,11 +123,17 @@ def test_encrypted_text_stores_no_plaintext(cipher: FieldCipher, tmp_path: Path)
     students.metadata.create_all(engine)
     phone = normalize_phone("13912345678")
     with engine.begin() as conn:
-        conn.execute(students.insert(), [
-            {"name": "王小明", "phone": phone,
-             "phone_index": cipher.blind_index(phone, kind="phone")},
-            {"name": "赵六", "phone": None, "phone_index": None},
-        ])
+        conn.execute(
+            students.insert(),
+            [
+                {
+                    "name": "王小明",
+                    "phone": phone,
+                    "phone_index": cipher.blind_index(phone, kind="phone"),
+                },
+                {"name": "赵六", "phone": None, "phone_index": None},
+            ],
+        )
     with engine.connect() as conn:
         raw = conn.execute(text("SELECT name, phone FROM students ORDER BY id")).all()
         found = conn.execute(
