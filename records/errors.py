@@ -38,9 +38,9 @@ class NotFound(DomainError):
 
 
 class PermissionDenied(DomainError):
-    def __init__(self, actor: str, action: str):
+    def __init__(self, actor: str, action: str, message_zh: str | None = None):
         self.actor, self.action = actor, action
-        super().__init__("您没有执行此操作的权限。")
+        super().__init__(message_zh or "您没有执行此操作的权限。")
 
 
 class Conflict(DomainError):

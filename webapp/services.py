@@ -19,10 +19,15 @@ from sqlalchemy.orm import Session, sessionmaker
 from records.accounts import Accounts, LoginPolicy
 from records.credentials import Credentials
 from records.db import make_engine, make_session_factory, migrate
+from records.deadlines import WorkingCalendar
+from records.forms import TEMPLATES_DIR as FORM_TEMPLATES
+from records.paperwork import FormDesk
 from records.students import Students
 from records.web_sessions import SessionStore
-from signing import SchoolPKI
+from records.workflow import Workflow
+from signing import Renderer, SchoolPKI, SchoolTimeStamper, StampFont, make_timestamper
 from vault import FieldCipher, FileBlobStore, Keyring, Ledger, Vault, attach_field_cipher
+from webapp.settings import DEADLINE_KEYS
 
 __all__ = ["Services", "NotInitialised"]
 
@@ -144,6 +149,32 @@ class Services:
         if not (self.pki_path / "ca.pem").exists():
             raise NotInitialised(self.instance, "pki")
         return SchoolPKI(self.pki_path, self._pki_seal_key())
+
+    @cached_property
+    def form_desk(self) -> FormDesk:
+        s = self.settings
+        tsa = make_timestamper(url=s["TSA_URL"]) if s["TSA_URL"] else \
+            make_timestamper(school=SchoolTimeStamper.for_pki(self.pki))
+        return FormDesk(
+            renderer=Renderer(FORM_TEMPLATES, logger=logging.getLogger("handover.render")),
+            pki=self.pki, timestamper=tsa,
+            stamp_font=StampFont(self.instance / "cache" / "fonts"),
+            school_name=s["SCHOOL_NAME"], base_url=s["BASE_URL"])
+
+    @property
+    def deadline_settings(self) -> dict[str, int]:
+        return {key: self.settings[name] for name, key in DEADLINE_KEYS.items()
+                if self.settings[name] is not None}
+
+    def workflow(self, session: Session) -> Workflow:
+        return Workflow(session, vault=self.vault, audit=self.ledger, desk=self.form_desk,
+                        credentials=Credentials(session, self.pki), calendar=WorkingCalendar(),
+                        deadline_settings=self.deadline_settings, on_change=self.on_change)
+
+    @cached_property
+    def on_change(self) -> list:
+        """Hooks called after every handover change (the search index adds itself here)."""
+        return []
 
     @cached_property
     def password_hasher(self) -> PasswordHasher:

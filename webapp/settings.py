@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-__all__ = ["SETTINGS", "Setting", "SettingsError", "load_settings", "ENV_PREFIX"]
+__all__ = ["DEADLINE_KEYS", "ENV_PREFIX", "SETTINGS", "Setting", "SettingsError",
+           "load_settings"]
 
 ENV_PREFIX = "HANDOVER_"
 
@@ -46,7 +47,32 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("TSA_URL", str, "", "External RFC 3161 timestamp server; empty: the school's own."),
     Setting("LOG_LEVEL", str, "INFO", "Application log level (DEBUG, INFO, WARNING, ERROR)."),
     Setting("PASSWORD_HASH_COST", str, "default", "argon2 cost: 'default', or 'low' for tests."),
+    # Deadlines (policy T): every [X] of the policy; None keeps the catalogue's default.
+    Setting("DEADLINE_T1A_DAYS", int, None, "T1a: working days to hand over prospect info."),
+    Setting("DEADLINE_T2_DAYS", int, None, "T2: working days for schedule and grouping."),
+    Setting("DEADLINE_T3A_WEEKDAY", int, None, "T3a: weekday of progress reports (1-7)."),
+    Setting("DEADLINE_T3A_HOUR", int, None, "T3a: hour of progress reports."),
+    Setting("DEADLINE_T3B_DAYS", int, None, "T3b: working days for grades after course end."),
+    Setting("DEADLINE_T4A_DAYS", int, None, "T4a: working days for ACA feedback."),
+    Setting("DEADLINE_T4B_DAYS", int, None, "T4b: working days for the archive after term."),
+    Setting("DEADLINE_T5A_DAYS", int, None, "T5a: working days for the refund calculation."),
+    Setting("DEADLINE_T5B_DAYS", int, None, "T5b: working days to complete a refund."),
+    Setting("WORKDAY_END_HOUR", int, None, "Hour a working day ends (default 18)."),
 )
+
+# School settings of records.deadlines, by the names the catalogue's rules use.
+DEADLINE_KEYS = {
+    "DEADLINE_T1A_DAYS": "deadline.T1a_days",
+    "DEADLINE_T2_DAYS": "deadline.T2_days",
+    "DEADLINE_T3A_WEEKDAY": "deadline.T3a_weekday",
+    "DEADLINE_T3A_HOUR": "deadline.T3a_hour",
+    "DEADLINE_T3B_DAYS": "deadline.T3b_days",
+    "DEADLINE_T4A_DAYS": "deadline.T4a_days",
+    "DEADLINE_T4B_DAYS": "deadline.T4b_days",
+    "DEADLINE_T5A_DAYS": "deadline.T5a_days",
+    "DEADLINE_T5B_DAYS": "deadline.T5b_days",
+    "WORKDAY_END_HOUR": "deadline.workday_end_hour",
+}
 
 _BY_NAME = {s.name: s for s in SETTINGS}
 

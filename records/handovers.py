@@ -1,0 +1,156 @@
+"""Handovers as stored: one Handover per handover number, one immutable HandoverVersion per
+version (a correction after a return is a new version that supersedes the old one), the
+students it concerns, attachments, and every decision as an event. Nothing is overwritten or
+deleted (DESIGN "One handover")."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import (
+    BigInteger,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from records.db import Base
+from records.staff import Staff
+from vault import EncryptedText
+
+__all__ = ["Attachment", "Handover", "HandoverEvent", "HandoverStudent", "HandoverVersion",
+           "Status"]
+
+
+class Status(StrEnum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"  # signed by the sender, waiting for the receiver
+    COMPLETED = "completed"  # countersigned by the receiver
+    RETURNED = "returned"  # sent back with a reason; the sender corrects it (new version)
+    WITHDRAWN = "withdrawn"  # taken back by the sender before receipt, with a reason
+    SUPERSEDED = "superseded"  # (versions only) replaced by a newer version
+
+    @property
+    def label_zh(self) -> str:
+        return _LABELS[self]
+
+
+_LABELS = {
+    Status.DRAFT: "草稿",
+    Status.SUBMITTED: "待接收",
+    Status.COMPLETED: "已完成",
+    Status.RETURNED: "已退回",
+    Status.WITHDRAWN: "已撤回",
+    Status.SUPERSEDED: "已被新版本取代",
+}
+
+
+class Handover(Base):
+    __tablename__ = "handover"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    number: Mapped[str] = mapped_column(String(20), unique=True)
+    kind: Mapped[str] = mapped_column(String(8), index=True)
+    method: Mapped[str] = mapped_column(String(4))
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    sender_id: Mapped[int] = mapped_column(ForeignKey("staff.id"), index=True)
+    sender_dept: Mapped[str] = mapped_column(String(8))
+    receiver_dept: Mapped[str] = mapped_column(String(8), index=True)
+    receiver_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), index=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("handover.id"))
+    current_version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    sender: Mapped[Staff] = relationship(foreign_keys=[sender_id], lazy="joined")
+    receiver: Mapped[Staff | None] = relationship(foreign_keys=[receiver_id], lazy="joined")
+    versions: Mapped[list[HandoverVersion]] = relationship(
+        back_populates="handover", order_by="HandoverVersion.version", lazy="selectin")
+    students: Mapped[list[HandoverStudent]] = relationship(lazy="selectin")
+    events: Mapped[list[HandoverEvent]] = relationship(order_by="HandoverEvent.id",
+                                                       lazy="selectin")
+
+    @property
+    def current(self) -> HandoverVersion:
+        return next(v for v in self.versions if v.version == self.current_version)
+
+    @property
+    def student_ids(self) -> list[int]:
+        return [s.student_id for s in self.students]
+
+    @property
+    def on_time(self) -> bool | None:
+        if self.completed_at is None or self.due_at is None:
+            return None
+        return self.completed_at <= self.due_at
+
+
+class HandoverVersion(Base):
+    __tablename__ = "handover_version"
+    __table_args__ = (UniqueConstraint("handover_id", "version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    handover_id: Mapped[int] = mapped_column(ForeignKey("handover.id"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16))
+    # policy C2: the field values (names, grades, fees, ...) only as ciphertext
+    values_json: Mapped[str] = mapped_column(EncryptedText("handover.values"))
+    content_sha256: Mapped[str | None] = mapped_column(String(64))
+    signed_object_id: Mapped[str | None] = mapped_column(String(64))
+    final_object_id: Mapped[str | None] = mapped_column(String(64))
+    created_by: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    signed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    countersigned_by: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    countersigned_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    handover: Mapped[Handover] = relationship(back_populates="versions")
+    attachments: Mapped[list[Attachment]] = relationship(lazy="selectin")
+
+
+class HandoverStudent(Base):
+    """Which registered students a handover concerns (visibility, search, the student page)."""
+
+    __tablename__ = "handover_student"
+    __table_args__ = (UniqueConstraint("handover_id", "student_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    handover_id: Mapped[int] = mapped_column(ForeignKey("handover.id"), index=True)
+    student_id: Mapped[int] = mapped_column(ForeignKey("student.id"), index=True)
+
+
+class Attachment(Base):
+    __tablename__ = "handover_attachment"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("handover_version.id"), index=True)
+    code: Mapped[str] = mapped_column(String(40))
+    # A file name such as "张三入学协议.pdf" is private too (policy C2).
+    filename: Mapped[str] = mapped_column(EncryptedText("attachment.filename"))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(String(64))
+    object_id: Mapped[str] = mapped_column(String(64))
+
+
+class HandoverEvent(Base):
+    """Every decision on a handover, shown as its history (the ledger has them too)."""
+
+    __tablename__ = "handover_event"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    handover_id: Mapped[int] = mapped_column(ForeignKey("handover.id"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(32))
+    actor_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # Reasons may name a student ("张三的缴费凭证不清晰"): ciphertext only.
+    note: Mapped[str | None] = mapped_column(EncryptedText("handover.event_note"))
+
+    actor: Mapped[Staff] = relationship(lazy="joined")

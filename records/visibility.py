@@ -1,0 +1,54 @@
+"""The need-to-know rule: one function answers every "may X see Y" question about handovers.
+Pages, exports, the CLI and search all ask it (policy C1, C3).
+
+- CONTENT (the form, its values, its PDF): the sender, the named receiver, and staff of the
+  receiving department. Drafts: the sender only.
+- METADATA (number, kind, status, departments, deadlines; no content): the supervision group
+  (policy S1: it watches deadlines and quality) and administrators, who run the system.
+- NONE: everyone else, who must not learn even that the handover exists.
+
+Approvals under policy C3 (a manager's approval naming students, categories, purpose and a time
+window) widen CONTENT later; they enter here and nowhere else."""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+from records.departments import Department
+from records.handovers import Handover, Status
+from records.staff import Staff
+
+__all__ = ["Access", "access_to", "may_countersign"]
+
+
+class Access(IntEnum):
+    NONE = 0
+    METADATA = 1
+    CONTENT = 2
+
+
+def access_to(staff: Staff, handover: Handover) -> Access:
+    if not staff.active:
+        return Access.NONE
+    if handover.sender_id == staff.id:
+        return Access.CONTENT
+    if handover.status == Status.DRAFT:
+        return Access.NONE
+    if handover.receiver_id == staff.id or staff.belongs_to(Department(handover.receiver_dept)):
+        return Access.CONTENT
+    if staff.is_admin or staff.belongs_to(Department.SUP):
+        return Access.METADATA
+    return Access.NONE
+
+
+def may_countersign(staff: Staff, handover: Handover) -> str | None:
+    """None if `staff` may countersign `handover` now; otherwise why not, in Chinese."""
+    if handover.status != Status.SUBMITTED:
+        return "只有待接收的交接单可以签收。"
+    if handover.sender_id == staff.id:
+        return "不能签收自己移交的交接单。"
+    if handover.receiver_id is not None and handover.receiver_id != staff.id:
+        return "此交接单指定了其他接收人。"
+    if handover.receiver_id is None and not staff.belongs_to(Department(handover.receiver_dept)):
+        return f"只有{Department(handover.receiver_dept).label_zh}的工作人员可以签收此交接单。"
+    return None

@@ -1,0 +1,402 @@
+"""The handover lifecycle (policy F1-F13, M, T):
+
+    draft → submitted (signed by the sender) → completed (countersigned by the receiver)
+                 ↘ returned (with a reason) → corrected new version, submitted again
+    draft / submitted → withdrawn by the sender, with a reason (before receipt)
+
+Every step writes an event and a ledger entry; versions, signed PDFs and decisions are never
+overwritten or deleted. A schedule change (F3) is a corrected version with its reason."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from records.audit import AuditLog
+from records.catalogue import FieldType, HandoverKind, get_kind, validate_values
+from records.clock import utcnow
+from records.credentials import Credentials
+from records.deadlines import WorkingCalendar
+from records.errors import Conflict, FieldProblem, NotFound, PermissionDenied, ValidationFailed
+from records.forms import AttachmentRef
+from records.handovers import (
+    Attachment,
+    Handover,
+    HandoverEvent,
+    HandoverStudent,
+    HandoverVersion,
+    Status,
+)
+from records.paperwork import FormDesk
+from records.staff import Staff
+from records.students import Student
+from records.visibility import Access, access_to, may_countersign
+from vault import Vault
+
+__all__ = ["Upload", "Workflow", "MAX_REASON", "ALLOWED_UPLOADS"]
+
+MAX_REASON = 500
+# File types accepted as attachments, recognised by their first bytes, not their names.
+ALLOWED_UPLOADS = {
+    b"%PDF-": "application/pdf",
+    b"\x89PNG\r\n\x1a\n": "image/png",
+    b"\xff\xd8\xff": "image/jpeg",
+}
+
+
+@dataclass(frozen=True)
+class Upload:
+    code: str
+    """The attachment slot (catalogue AttachmentSpec.code), or "other"."""
+    filename: str
+    """As the user named it (private: stored encrypted)."""
+    data: bytes
+    """The file's bytes."""
+
+
+def _sniff(data: bytes) -> str | None:
+    return next((t for magic, t in ALLOWED_UPLOADS.items() if data.startswith(magic)), None)
+
+
+class Workflow:
+    def __init__(self, session: Session, *, vault: Vault, audit: AuditLog, desk: FormDesk,
+                 credentials: Credentials, calendar: WorkingCalendar,
+                 deadline_settings: Mapping[str, int],
+                 on_change: Sequence[Callable[[Handover], None]] = (),
+                 clock: Callable[[], datetime] = utcnow):
+        self.session, self.vault, self.audit, self.desk = session, vault, audit, desk
+        self.credentials, self.calendar = credentials, calendar
+        self.deadline_settings = deadline_settings
+        self.on_change = list(on_change)
+        self.clock = clock
+
+    # -- finding ----------------------------------------------------------------------------
+
+    def get(self, actor: Staff, number: str, *, need: Access = Access.METADATA) -> Handover:
+        """The handover if `actor` may see it at level `need`. Someone who may not see it
+        gets NotFound, never a hint that it exists (policy C1)."""
+        handover = self.session.scalar(select(Handover).where(Handover.number == number))
+        if handover is None or access_to(actor, handover) < need:
+            raise NotFound("交接单", number if re.fullmatch(r"JJ-\d{4}-\d{6}", number) else "")
+        return handover
+
+    def values_of(self, actor: Staff, handover: Handover, version: int | None = None) -> dict:
+        """Decrypted field values; a recorded view of private information (policy C3)."""
+        self.get(actor, handover.number, need=Access.CONTENT)
+        v = self._version(handover, version)
+        self.audit.append(actor=actor.login, action="handover.view",
+                          subject=f"handover:{handover.number}", context={"version": v.version})
+        return json.loads(v.values_json)
+
+    def pdf(self, actor: Staff, handover: Handover, *, reason: str,
+            version: int | None = None) -> bytes:
+        """The signed PDF of a version (countersigned if it is), read from the vault; the read
+        is recorded with `reason` before the bytes are returned."""
+        self.get(actor, handover.number, need=Access.CONTENT)
+        v = self._version(handover, version)
+        object_id = v.final_object_id or v.signed_object_id
+        if object_id is None:
+            raise Conflict("该版本尚未签名，没有可查看的 PDF。")
+        return self.vault.get(object_id, actor=actor.login, reason=reason)
+
+    def attachment(self, actor: Staff, handover: Handover, attachment_id: int) -> Attachment:
+        self.get(actor, handover.number, need=Access.CONTENT)
+        att = self.session.get(Attachment, attachment_id)
+        if att is None or att.version_id not in {v.id for v in handover.versions}:
+            raise NotFound("附件", str(attachment_id))
+        return att
+
+    # -- creating and signing ---------------------------------------------------------------
+
+    def create(self, actor: Staff, kind_code: str, values: Mapping[str, Any], *,
+               uploads: Iterable[Upload] = (), receiver_id: int | None = None,
+               parent_number: str | None = None) -> Handover:
+        """A draft of kind `kind_code` by `actor`, who must belong to its sending department."""
+        kind = get_kind(kind_code)
+        if not actor.belongs_to(kind.sender):
+            raise PermissionDenied(actor.login, f"create {kind.code}")
+        parent = self._parent(actor, kind, parent_number)
+        if receiver_id is not None:
+            self._check_receiver(kind, receiver_id)
+        now = self.clock()
+        handover = Handover(
+            number=self._next_number(now), kind=kind.code, method=kind.method.value,
+            status=Status.DRAFT, sender_id=actor.id, sender_dept=kind.sender.value,
+            receiver_dept=kind.receiver.value, receiver_id=receiver_id,
+            parent_id=parent.id if parent else None, current_version=1, created_at=now)
+        self.session.add(handover)
+        self.session.flush()
+        resolved, student_ids = self._resolve(kind, values, draft=True)
+        version = self._new_version(handover, 1, resolved, actor, now)
+        self._store_uploads(actor, handover, version, uploads)
+        self._link_students(handover, student_ids)
+        self._event(handover, "created", actor, now)
+        self.audit.append(actor=actor.login, action="handover.create",
+                          subject=f"handover:{handover.number}", context={"kind": kind.code})
+        return handover
+
+    def submit(self, actor: Staff, handover: Handover, password: str) -> Handover:
+        """Validate, render, sign as sender (certifying) and store; the deadline starts."""
+        if handover.sender_id != actor.id:
+            raise PermissionDenied(actor.login, "submit")
+        if handover.status != Status.DRAFT:
+            raise Conflict(f"交接单状态为「{Status(handover.status).label_zh}」，不能提交。")
+        self._sign_current(actor, handover, password)
+        now = self.clock()
+        kind = get_kind(handover.kind)
+        handover.status, handover.submitted_at = Status.SUBMITTED, now
+        if kind.deadline is not None:
+            handover.due_at = self.calendar.due_time(now, kind.deadline, self.deadline_settings)
+        self._event(handover, "submitted", actor, now)
+        self.audit.append(actor=actor.login, action="handover.submit",
+                          subject=f"handover:{handover.number}",
+                          context={"version": handover.current_version})
+        self._changed(handover)
+        return handover
+
+    def countersign(self, actor: Staff, handover: Handover, password: str) -> Handover:
+        """The receiver's approval signature, added to the sender's signed PDF (policy M2)."""
+        why_not = may_countersign(actor, handover)
+        if why_not:
+            self.audit.append(actor=actor.login, action="handover.countersign",
+                              subject=f"handover:{handover.number}", outcome="denied")
+            if handover.status != Status.SUBMITTED:
+                raise Conflict(why_not)
+            raise PermissionDenied(actor.login, "countersign", why_not)
+        v = handover.current
+        signed = self.vault.get(v.signed_object_id, actor=actor.login, reason="签收前核对")
+        final = self.desk.countersign(signed, actor, self.credentials.require(actor), password)
+        now = self.clock()
+        v.final_object_id = self.vault.put(
+            final, actor=actor.login, reason="接收人签收",
+            context={"handover": handover.number, "version": v.version})
+        v.status, v.countersigned_by, v.countersigned_at = Status.COMPLETED, actor.id, now
+        handover.status, handover.completed_at = Status.COMPLETED, now
+        if handover.receiver_id is None:
+            handover.receiver_id = actor.id
+        self._event(handover, "countersigned", actor, now)
+        self.audit.append(actor=actor.login, action="handover.countersign",
+                          subject=f"handover:{handover.number}",
+                          context={"version": v.version, "on_time": handover.on_time})
+        self._changed(handover)
+        return handover
+
+    def return_(self, actor: Staff, handover: Handover, reason: str) -> Handover:
+        """The receiver sends it back with a reason; the sender corrects it."""
+        why_not = may_countersign(actor, handover)
+        if why_not:
+            raise PermissionDenied(actor.login, "return", why_not)
+        reason = self._reason(reason)
+        now = self.clock()
+        handover.status = handover.current.status = Status.RETURNED
+        self._event(handover, "returned", actor, now, reason)
+        self.audit.append(actor=actor.login, action="handover.return",
+                          subject=f"handover:{handover.number}")
+        self._changed(handover)
+        return handover
+
+    def correct(self, actor: Staff, handover: Handover, values: Mapping[str, Any], *,
+                reason: str, password: str, uploads: Iterable[Upload] = (),
+                keep_attachments: bool = True) -> Handover:
+        """A corrected new version that supersedes the current one, signed and submitted.
+        Also how a schedule change (policy F3) is made: with its reason."""
+        if handover.sender_id != actor.id:
+            raise PermissionDenied(actor.login, "correct")
+        changeable = {Status.RETURNED} | ({Status.SUBMITTED, Status.COMPLETED}
+                                          if handover.kind == "F3" else set())
+        if handover.status not in changeable:
+            raise Conflict("只有被退回的交接单（或课程安排的调整）可以提交新版本。")
+        reason = self._reason(reason)
+        kind = get_kind(handover.kind)
+        resolved, student_ids = self._resolve(kind, values, draft=False)
+        now = self.clock()
+        old = handover.current
+        old.status = Status.SUPERSEDED
+        new = self._new_version(handover, old.version + 1, resolved, actor, now)
+        if keep_attachments:
+            new.attachments.extend(Attachment(
+                code=att.code, filename=att.filename, content_type=att.content_type,
+                size=att.size, sha256=att.sha256, object_id=att.object_id)
+                for att in old.attachments)
+        self._store_uploads(actor, handover, new, uploads)
+        self._link_students(handover, student_ids)
+        handover.current_version = new.version
+        handover.status, handover.completed_at = Status.DRAFT, None
+        self._event(handover, "corrected", actor, now, reason)
+        return self.submit(actor, handover, password)
+
+    def withdraw(self, actor: Staff, handover: Handover, reason: str) -> Handover:
+        if handover.sender_id != actor.id:
+            raise PermissionDenied(actor.login, "withdraw")
+        if handover.status not in (Status.DRAFT, Status.SUBMITTED, Status.RETURNED):
+            raise Conflict("已签收或已撤回的交接单不能撤回。")
+        reason = self._reason(reason)
+        now = self.clock()
+        handover.status = handover.current.status = Status.WITHDRAWN
+        self._event(handover, "withdrawn", actor, now, reason)
+        self.audit.append(actor=actor.login, action="handover.withdraw",
+                          subject=f"handover:{handover.number}")
+        self._changed(handover)
+        return handover
+
+    # -- internals --------------------------------------------------------------------------
+
+    def _sign_current(self, actor: Staff, handover: Handover, password: str) -> None:
+        kind = get_kind(handover.kind)
+        v = handover.current
+        values = json.loads(v.values_json)
+        problems = validate_values(kind, values) + self._missing_attachments(kind, v)
+        if problems:
+            raise ValidationFailed(problems)
+        credential = self.credentials.require(actor)
+        receiver = handover.receiver.display_name if handover.receiver else "（待签收）"
+        doc = self.desk.document(
+            number=handover.number, version=v.version, kind=kind.code, method=handover.method,
+            sender=actor, sender_dept=handover.sender_dept, receiver_name=receiver,
+            receiver_dept=handover.receiver_dept, values=values,
+            attachments=tuple(AttachmentRef(a.filename, a.sha256, a.code)
+                              for a in v.attachments),
+            due_at=self._expected_due(kind))
+        signed = self.desk.sign_as_sender(self.desk.unsigned_pdf(doc), actor, credential,
+                                          password)
+        v.signed_object_id = self.vault.put(
+            signed, actor=actor.login, reason="移交人签名提交",
+            context={"handover": handover.number, "version": v.version})
+        v.content_sha256 = doc.content_sha256()
+        v.status, v.signed_at = Status.SUBMITTED, self.clock()
+
+    def _expected_due(self, kind: HandoverKind) -> datetime | None:
+        if kind.deadline is None:
+            return None
+        return self.calendar.due_time(self.clock(), kind.deadline, self.deadline_settings)
+
+    def _missing_attachments(self, kind: HandoverKind, v: HandoverVersion) -> list:
+        have = {a.code for a in v.attachments}
+        return [FieldProblem(f"attachment:{a.code}", f"缺少必需的附件「{a.label_zh}」。")
+                for a in kind.attachments if a.required and a.code not in have]
+
+    def _resolve(self, kind: HandoverKind, values: Mapping[str, Any], *, draft: bool):
+        """Student fields arrive as registry ids and are printed as {number, name}; returns the
+        values to store and the ids to link. Drafts may still miss required fields."""
+        resolved, ids = dict(values), []
+        for spec in kind.fields:
+            raw = values.get(spec.name)
+            if spec.type is FieldType.STUDENT and raw not in (None, ""):
+                resolved[spec.name], sid = self._student_ref(raw, spec.name)
+                ids.append(sid)
+            elif spec.type is FieldType.STUDENTS and raw:
+                refs = [self._student_ref(r, spec.name) for r in raw]
+                resolved[spec.name] = [r for r, _ in refs]
+                ids += [sid for _, sid in refs]
+        problems = validate_values(kind, resolved)
+        if draft:
+            problems = [p for p in problems if not _is_missing(resolved, p)]
+        if problems:
+            raise ValidationFailed(problems)
+        return resolved, ids
+
+    def _student_ref(self, raw: Any, field: str) -> tuple[dict, int]:
+        if isinstance(raw, Mapping) and "id" in raw:
+            raw = raw["id"]
+        try:
+            student = self.session.get(Student, int(raw))
+        except (TypeError, ValueError):
+            student = None
+        if student is None:
+            raise ValidationFailed([FieldProblem(field, "请从学生名册中选择学生。")])
+        return {"number": student.student_no, "name": student.name}, student.id
+
+    def _parent(self, actor: Staff, kind: HandoverKind, number: str | None) -> Handover | None:
+        if number is None:
+            return None
+        parent = self.get(actor, number, need=Access.CONTENT)
+        if kind.code not in get_kind(parent.kind).next_kinds:
+            raise ValidationFailed([FieldProblem(
+                "parent", f"{parent.kind} 之后不能接 {kind.code}（制度规定的流程顺序）。")])
+        return parent
+
+    def _check_receiver(self, kind: HandoverKind, receiver_id: int) -> None:
+        receiver = self.session.get(Staff, receiver_id)
+        if receiver is None or not receiver.active or not receiver.belongs_to(kind.receiver):
+            raise ValidationFailed([FieldProblem(
+                "receiver", f"接收人必须是{kind.receiver.label_zh}的在职工作人员。")])
+
+    def _next_number(self, now: datetime) -> str:
+        prefix = f"JJ-{now.year}-"
+        last = self.session.scalar(select(func.max(Handover.number)).where(
+            Handover.number.like(f"{prefix}%")))
+        return f"{prefix}{int(last[-6:]) + 1 if last else 1:06d}"
+
+    def _new_version(self, handover: Handover, number: int, values: Mapping[str, Any],
+                     actor: Staff, now: datetime) -> HandoverVersion:
+        version = HandoverVersion(
+            version=number, status=Status.DRAFT,
+            values_json=json.dumps(values, ensure_ascii=False, sort_keys=True, default=str),
+            created_by=actor.id, created_at=now)
+        handover.versions.append(version)
+        self.session.flush()
+        return version
+
+    def _store_uploads(self, actor: Staff, handover: Handover, version: HandoverVersion,
+                       uploads: Iterable[Upload]) -> None:
+        kind = get_kind(handover.kind)
+        slots = {a.code for a in kind.attachments} | {"other"}
+        for up in uploads:
+            if up.code not in slots:
+                raise ValidationFailed([FieldProblem("attachment", "未知的附件类型。")])
+            content_type = _sniff(up.data)
+            if content_type is None:
+                raise ValidationFailed([FieldProblem(
+                    f"attachment:{up.code}", "附件只能是 PDF、PNG 或 JPEG 文件。")])
+            object_id = self.vault.put(up.data, actor=actor.login, reason="上传附件",
+                                       context={"handover": handover.number})
+            version.attachments.append(Attachment(
+                code=up.code, filename=up.filename[:200] or "附件",
+                content_type=content_type, size=len(up.data),
+                sha256=hashlib.sha256(up.data).hexdigest(), object_id=object_id))
+        self.session.flush()
+
+    def _link_students(self, handover: Handover, student_ids: Iterable[int]) -> None:
+        have = set(handover.student_ids)
+        handover.students.extend(HandoverStudent(student_id=sid)
+                                 for sid in dict.fromkeys(student_ids) if sid not in have)
+        self.session.flush()
+
+    def _event(self, handover: Handover, action: str, actor: Staff, at: datetime,
+               note: str | None = None) -> None:
+        handover.events.append(HandoverEvent(version=handover.current_version, action=action,
+                                             actor_id=actor.id, at=at, note=note))
+        self.session.flush()
+
+    def _reason(self, reason: str) -> str:
+        reason = (reason or "").strip()
+        if not reason:
+            raise ValidationFailed([FieldProblem("reason", "请填写原因。")])
+        if len(reason) > MAX_REASON:
+            raise ValidationFailed([FieldProblem("reason", f"原因不能超过 {MAX_REASON} 字。")])
+        return reason
+
+    def _version(self, handover: Handover, version: int | None) -> HandoverVersion:
+        number = version or handover.current_version
+        for v in handover.versions:
+            if v.version == number:
+                return v
+        raise NotFound("版本", str(number))
+
+    def _changed(self, handover: Handover) -> None:
+        self.session.flush()
+        for hook in self.on_change:
+            hook(handover)
+
+
+def _is_missing(values: Mapping[str, Any], problem: FieldProblem) -> bool:
+    value = values.get(problem.field)
+    return value is None or value == "" or value == []

@@ -1,0 +1,157 @@
+"""The handover lifecycle through the records API, with real rendering, signing, vault and
+ledger: submit, countersign, return and correct, withdraw, and what is refused."""
+
+from __future__ import annotations
+
+import io
+from datetime import UTC, datetime
+
+import pytest
+from pypdf import PdfReader
+
+from records.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from records.handovers import Status
+from records.students import StudentInput
+from records.visibility import Access
+from records.workflow import Upload
+from signing import WrongPassword
+
+AGREEMENT = b"%PDF-1.4\n% enrollment agreement scan\n%%EOF\n"
+
+
+@pytest.fixture
+def world(app, add_staff):
+    """Staff of ENR, ACA (two), TEA and SUP, one student, and a workflow bound to a session."""
+    people = {
+        "enr": add_staff("enr", name="王晓燕", depts=("ENR",)),
+        "aca": add_staff("aca", name="李建国", depts=("ACA",)),
+        "aca2": add_staff("aca2", name="何芳", depts=("ACA",)),
+        "tea": add_staff("tea", name="陈静", depts=("TEA",)),
+        "sup": add_staff("sup", name="吴海涛", depts=("SUP",)),
+    }
+    svc = app.extensions["handover"]
+    db = svc.session_factory()
+    student = svc.students(db).add(StudentInput("张子涵", "女", "2015-03-12", "", "杭州市",
+                                                "", "张伟", "13812345678"),
+                                   actor_id=None, actor="test")
+    db.commit()
+
+    class World:
+        session, workflow = db, svc.workflow(db)
+        student_id = student.id
+
+        def staff(self, login):
+            return svc.accounts(db).get(login)
+
+        def password(self, login):
+            return people[login][1]
+
+    yield World()
+    db.close()
+
+
+def f2_values(student_id, **overrides):
+    values = {"student": student_id, "course": "初二数学思维提高班",
+              "registration_date": "2026-03-02", "fee_paid": "4680.50",
+              "payment_method": "微信支付", "class_hours": 48, "agreement_number": "XY-2026-0457",
+              "special_needs": "几何基础较弱"}
+    return {**values, **overrides}
+
+
+def submitted_f2(w, **overrides):
+    enr = w.staff("enr")
+    h = w.workflow.create(enr, "F2", f2_values(w.student_id, **overrides),
+                          uploads=[Upload("enrollment_agreement", "入学协议.pdf", AGREEMENT)])
+    return w.workflow.submit(enr, h, w.password("enr"))
+
+
+def test_submit_then_countersign_produces_a_valid_doubly_signed_pdf(world):
+    w = world
+    h = submitted_f2(w)
+    assert h.status == Status.SUBMITTED and h.number.startswith("JJ-")
+    assert h.due_at is not None  # T1b: the same working day
+    aca = w.staff("aca")
+    w.workflow.countersign(aca, h, w.password("aca"))
+    assert h.status == Status.COMPLETED and h.receiver_id == aca.id and h.on_time is not None
+    pdf = w.workflow.pdf(aca, h, reason="核对")
+    report = w.workflow.desk.verify(pdf)
+    assert report.ok and len(report.signatures) == 2
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
+    assert "张子涵" in text and h.number in text and "4,680.50" in text or "4680.50" in text
+    assert [e.action for e in h.events] == ["created", "submitted", "countersigned"]
+
+
+def test_return_and_corrected_resubmission_keeps_both_versions(world):
+    w = world
+    h = submitted_f2(w, fee_paid="100.00")
+    aca = w.staff("aca")
+    w.workflow.return_(aca, h, "缴费金额与收据不符")
+    assert h.status == Status.RETURNED
+    enr = w.staff("enr")
+    w.workflow.correct(enr, h, f2_values(w.student_id, fee_paid="4680.50"),
+                       reason="更正缴费金额", password=w.password("enr"))
+    assert h.current_version == 2 and h.status == Status.SUBMITTED
+    v1, v2 = h.versions
+    assert v1.status == Status.SUPERSEDED and v1.signed_object_id != v2.signed_object_id
+    assert v2.attachments and v2.attachments[0].sha256 == v1.attachments[0].sha256
+    old = w.workflow.pdf(enr, h, version=1, reason="对比")
+    assert w.workflow.desk.verify(old).ok  # the superseded version is still intact
+    w.workflow.countersign(aca, h, w.password("aca"))
+    assert w.workflow.values_of(aca, h)["fee_paid"] == "4680.50"
+    assert w.workflow.values_of(aca, h, version=1)["fee_paid"] == "100.00"
+    actions = [e.action for e in h.events]
+    assert actions == ["created", "submitted", "returned", "corrected", "submitted",
+                       "countersigned"]
+
+
+def test_refusals(world):
+    w = world
+    h = submitted_f2(w)
+    with pytest.raises(PermissionDenied, match="不能签收自己"):
+        w.workflow.countersign(w.staff("enr"), h, w.password("enr"))
+    with pytest.raises(PermissionDenied, match="教务部"):
+        w.workflow.countersign(w.staff("tea"), h, w.password("tea"))
+    with pytest.raises(WrongPassword):
+        w.workflow.countersign(w.staff("aca"), h, "wrong-password-1")
+    assert h.status == Status.SUBMITTED
+    with pytest.raises(PermissionDenied):
+        w.workflow.create(w.staff("tea"), "F2", f2_values(w.student_id))
+    enr = w.staff("enr")
+    draft = w.workflow.create(enr, "F2", f2_values(w.student_id, course=""))
+    with pytest.raises(ValidationFailed) as missing:
+        w.workflow.submit(enr, draft, w.password("enr"))
+    fields = {p.field for p in missing.value.problems}
+    assert fields == {"course", "attachment:enrollment_agreement"}
+    with pytest.raises(ValidationFailed, match="PDF、PNG 或 JPEG"):
+        w.workflow.create(enr, "F2", f2_values(w.student_id),
+                          uploads=[Upload("enrollment_agreement", "x.exe", b"MZ\x90\x00")])
+    with pytest.raises(ValidationFailed, match="学生名册"):
+        w.workflow.create(enr, "F2", f2_values(99999))
+
+
+def test_visibility_and_withdraw(world):
+    w = world
+    h = submitted_f2(w)
+    # The receiving department sees content; supervision sees metadata; teaching sees nothing.
+    assert w.workflow.get(w.staff("aca2"), h.number, need=Access.CONTENT) is h
+    assert w.workflow.get(w.staff("sup"), h.number) is h
+    with pytest.raises(NotFound):
+        w.workflow.get(w.staff("sup"), h.number, need=Access.CONTENT)
+    with pytest.raises(NotFound):
+        w.workflow.get(w.staff("tea"), h.number)
+    with pytest.raises(NotFound):
+        w.workflow.pdf(w.staff("tea"), h, reason="好奇")
+    with pytest.raises(PermissionDenied):
+        w.workflow.withdraw(w.staff("aca"), h, "不是我的")
+    w.workflow.withdraw(w.staff("enr"), h, "信息录入有误，重新办理")
+    assert h.status == Status.WITHDRAWN
+    with pytest.raises(Conflict):
+        w.workflow.countersign(w.staff("aca"), h, w.password("aca"))
+
+
+def test_deadline_is_the_end_of_the_same_working_day_for_f2(world):
+    w = world
+    w.workflow.clock = lambda: datetime(2026, 9, 30, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
+    h = submitted_f2(w)
+    # 2026-09-30 is a working day; T1b: before 18:00 Shanghai time that day.
+    assert h.due_at.astimezone(UTC) == datetime(2026, 9, 30, 10, 0, tzinfo=UTC)
