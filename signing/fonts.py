@@ -52,6 +52,22 @@ def _subset(face: hb.Face, codepoints, *, drop: tuple[str, ...] = ()) -> bytes:
     return result.blob.data
 
 
+class _PresubsetAccumulator(GlyphAccumulator):
+    """A glyph accumulator for a font that already holds only the stamp's glyphs.
+
+    pyHanko would subset it again with fontTools and recompute the font's bounding box,
+    executing every charstring (about 100 ms each); the font from
+    :meth:`StampFont.factory` is already that subset, and keeps the face's bounding box.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.tt.recalcBBoxes = False
+
+    def _extract_subset(self, options=None) -> None:
+        return None
+
+
 @dataclass(frozen=True)
 class StampFontFactory(FontEngineFactory):
     """A pyHanko font factory for one stamp: a font with exactly the characters needed."""
@@ -64,7 +80,7 @@ class StampFontFactory(FontEngineFactory):
     def create_font_engine(self, writer, obj_stream=None) -> GlyphAccumulator:
         if obj_stream is None and writer.stream_xrefs:
             obj_stream = writer.prepare_object_stream()
-        return GlyphAccumulator(
+        return _PresubsetAccumulator(
             writer=writer, font_handle=io.BytesIO(self.font_bytes),
             font_size=self.font_size, obj_stream=obj_stream)
 
