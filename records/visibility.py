@@ -14,11 +14,14 @@ from __future__ import annotations
 
 from enum import IntEnum
 
+from sqlalchemy import select
+
 from records.departments import Department
-from records.handovers import Handover, Status
+from records.handovers import Handover, HandoverStudent, Status
 from records.staff import Staff
 
-__all__ = ["Access", "access_to", "may_countersign"]
+__all__ = ["Access", "access_to", "may_countersign", "sees_whole_registry",
+           "visible_student_ids"]
 
 
 class Access(IntEnum):
@@ -52,3 +55,26 @@ def may_countersign(staff: Staff, handover: Handover) -> str | None:
     if handover.receiver_id is None and not staff.belongs_to(Department(handover.receiver_dept)):
         return f"只有{Department(handover.receiver_dept).label_zh}的工作人员可以签收此交接单。"
     return None
+
+
+# Departments that register students and enter their information (policy R-ENR, R-ACA): they
+# work with the whole registry. Everyone else sees a student only through a handover they may
+# read in full.
+REGISTRY_DEPARTMENTS = (Department.ENR, Department.ACA)
+
+
+def sees_whole_registry(staff: Staff) -> bool:
+    return staff.active and any(staff.belongs_to(d) for d in REGISTRY_DEPARTMENTS)
+
+
+def visible_student_ids(session, staff: Staff) -> set[int] | None:
+    """Ids of the students `staff` may see; None means the whole registry."""
+    if sees_whole_registry(staff):
+        return None
+    rows = session.execute(
+        select(Handover, HandoverStudent.student_id)
+        .join(HandoverStudent, HandoverStudent.handover_id == Handover.id)
+        .where((Handover.sender_id == staff.id) | (Handover.receiver_id == staff.id)
+               | Handover.receiver_dept.in_([d.value for d in staff.department_codes]))
+    ).all()
+    return {sid for handover, sid in rows if access_to(staff, handover) == Access.CONTENT}

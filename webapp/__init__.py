@@ -20,7 +20,13 @@ ROOT = Path(__file__).resolve().parent.parent
 WEB_TEMPLATES = ROOT / "templates" / "web"
 
 # Main navigation; an entry shows once its blueprint is registered.
-NAV = [("home.index", "首页")]
+NAV = [
+    ("home.index", "首页"),
+    ("handovers.index", "交接"),
+    ("students.index", "学生"),
+    ("search.index", "搜索"),
+    ("verify.index", "验证签名"),
+]
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -54,13 +60,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         n = settings["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
 
-    from webapp import auth, errors, home, security
+    from webapp import auth, errors, handovers, home, security, students
 
     security.init_app(app)
     auth.init_app(app)
     errors.init_app(app)
-    app.register_blueprint(auth.bp)
-    app.register_blueprint(home.bp)
+    for blueprint in (auth.bp, home.bp, handovers.bp, students.bp):
+        app.register_blueprint(blueprint)
 
     from webapp import cli
 
