@@ -198,8 +198,11 @@ class Keyring:
         """Copy keys from a backup at `src` that are missing here; count of files copied.
 
         An existing key with different content raises KeyConflict; nothing is overwritten.
+        To restore into a new place: ``Keyring(path).import_from(backup)``.
         """
-        other = Keyring.open(src)
+        if not Path(src).is_dir():
+            raise KeyringMissing(str(src))
+        other = Keyring(Path(src))  # a backup medium may not keep 0600: no permission check
         return _copy_keys(other._files(), other.root, self.root)
 
     # -- internals -------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from pathlib import Path
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from .entry import GENESIS_HASH, VerifyResult, entry_hash
-from .errors import LedgerCorrupt
+from .errors import LedgerCorrupt, VaultError
 from .ledger_head import head_signature_ok, parse_head
 
 __all__ = ["verify_ledger"]
@@ -66,7 +66,7 @@ def _check_head(
         raise _Bad(None, exc.reason) from None
     try:
         key = public_key(head["key_version"])
-    except (LookupError, ValueError, OSError):
+    except (LookupError, ValueError, OSError, VaultError):
         raise _Bad(None, f"没有签名头所用的公钥（版本 {head['key_version']}）") from None
     if not head_signature_ok(head, key):
         raise _Bad(None, "签名头的签名无效")

@@ -89,7 +89,11 @@ class Vault:
     def put(
         self, data: bytes, *, actor: str, reason: str, context: dict[str, Any] | None = None
     ) -> str:
-        """Encrypt and store `data`; returns the new object's random hex id."""
+        """Encrypt and store `data`; returns the new object's random hex id.
+
+        `actor`, `reason` and `context` go into the ledger in clear: ids only, never a
+        private value (policy C2).
+        """
         object_id = secrets.token_hex(16)
         kek_version, kek = self.keyring.current("kek")
         blob, secret = encrypt_object(object_id, data)

@@ -113,6 +113,17 @@ def test_forged_head_is_refused(ledger: Ledger, tmp_path: Path):
     assert not result.ok and result.first_bad is None and "签名" in result.reason
 
 
+def test_head_signed_with_unknown_key_version(ledger: Ledger, keyring):
+    _fill(ledger, 2)
+    keyring.add_version("ledger")
+    ledger.append(actor="u", action="x")  # signed with version 2
+    assert ledger.head()["key_version"] == 2 and ledger.verify().ok
+    (keyring.root / "ledger" / "2.key").unlink()
+    fresh = Ledger(ledger.folder, type(keyring).open(keyring.root))
+    result = fresh.verify()
+    assert not result.ok and "2" in result.reason
+
+
 def test_missing_head_is_detected(ledger: Ledger):
     _fill(ledger, 2)
     ledger.head_path.unlink()
