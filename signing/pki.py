@@ -23,6 +23,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cached_property
 from pathlib import Path
 
 from cryptography import x509
@@ -84,9 +85,8 @@ class SchoolPKI:
             raise PKIError(str(self.folder), "seal key must be 32 bytes")
         self._seal_key = bytes(seal_key)
         self.ca_cert = self._load_cert("ca.pem")
-        self.ca_key = self._open_key("ca.key.sealed")
         self.tsa_cert = self._load_cert("tsa.pem")
-        self.tsa_key = self._open_key("tsa.key.sealed")
+        _ = self.ca_key  # unseal now: a wrong seal key fails here, not at a revocation
         self.school_name = subject_of(self.ca_cert, x509.NameOID.ORGANIZATION_NAME)
 
     @classmethod
@@ -108,6 +108,16 @@ class SchoolPKI:
                 tsa = certs.build_tsa(school_name, ca, ca_key, key.public_key(), crl_url)
                 write_new(folder / "tsa.pem", tsa.public_bytes(_PEM))
         return cls(folder, seal_key, crl_url=crl_url)
+
+    @cached_property
+    def ca_key(self) -> ec.EllipticCurvePrivateKey:
+        """The root's private key (unsealed once)."""
+        return self._open_key("ca.key.sealed")
+
+    @cached_property
+    def tsa_key(self) -> rsa.RSAPrivateKey:
+        """The TSA's private key, unsealed on first use (parsing RSA costs tens of ms)."""
+        return self._open_key("tsa.key.sealed")
 
     # -- reading -----------------------------------------------------------------
     def _load_cert(self, filename: str) -> x509.Certificate:
