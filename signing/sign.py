@@ -31,7 +31,7 @@ from .errors import AlreadySigned, NotYetSigned, SignatureFieldMissing
 from .fonts import StampFont
 from .pki import SchoolPKI, StaffCredential
 from .render import SignatureBox
-from .timestamps import to_asn1_cert
+from .timestamps import SchoolTimeStamper, to_asn1_cert
 
 __all__ = [
     "RECEIVER_FIELD",
@@ -46,8 +46,9 @@ __all__ = [
 SENDER_FIELD = "Sig_Sender"
 RECEIVER_FIELD = "Sig_Receiver"
 FIELDS = {"sender": SENDER_FIELD, "receiver": RECEIVER_FIELD}
-#: Room for the CMS object (signature, two certificates, timestamp token with two more);
-#: a fixed size saves pyHanko's dry-run signature. About 5 KiB is used.
+#: Room for the CMS object, in hex digits (signature, two certificates, a school timestamp
+#: token with two more): 6 KiB, of which about 4 KiB are used. A fixed size saves
+#: pyHanko's dry-run signature.
 CMS_BYTES_RESERVED = 12288
 STAMP_TEMPLATE = "%(role)s：%(name)s\n%(department)s\n%(time)s"
 
@@ -100,14 +101,10 @@ def prepare(pdf: bytes, boxes: dict[str, SignatureBox]) -> bytes:
     return out.getvalue()
 
 
-def _field_states(pdf: bytes) -> dict[str, bool]:
-    reader = PdfFileReader(io.BytesIO(pdf))
-    return {name: value is not None
-            for name, value, _ in fields.enumerate_sig_fields(reader, filled_status=None)}
-
-
-def _check_field(pdf: bytes, field_name: str, *, needs_signed: str | None = None) -> None:
-    states = _field_states(pdf)
+def _check_field(reader: PdfFileReader, field_name: str, *,
+                 needs_signed: str | None = None) -> None:
+    states = {name: value is not None
+              for name, value, _ in fields.enumerate_sig_fields(reader, filled_status=None)}
     if field_name not in states:
         raise SignatureFieldMissing(field_name)
     if states[field_name]:
@@ -128,7 +125,9 @@ def validation_context(pki: SchoolPKI) -> ValidationContext:
 
 def _sign(pdf: bytes, credential: StaffCredential, password: str, *, field_name: str,
           certify: bool, stamp: StampText, pki: SchoolPKI, tsa: TimeStamper,
-          reason: str) -> bytes:
+          reason: str, needs_signed: str | None = None) -> bytes:
+    writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
+    _check_field(writer.prev, field_name, needs_signed=needs_signed)
     key = pki.unlock(credential, password)  # refuses unknown / revoked / wrong password
     cert = to_asn1_cert(credential.certificate)
     ca = to_asn1_cert(pki.ca_cert)
@@ -144,9 +143,11 @@ def _sign(pdf: bytes, credential: StaffCredential, password: str, *, field_name:
                                stamp.role + stamp.name + stamp.department)))
     printed_time = datetime.now(ZoneInfo(stamp.timezone)).strftime(stamp.time_format)
     pdf_signer = signers.PdfSigner(meta, signer=signer, timestamper=tsa, stamp_style=style)
+    # A fixed reservation fits the school TSA's tokens; an external TSA's chain may be
+    # longer, so pyHanko measures it (one dummy request, cached by the timestamper).
+    reserved = CMS_BYTES_RESERVED if isinstance(tsa, SchoolTimeStamper) else None
     out = pdf_signer.sign_pdf(
-        IncrementalPdfFileWriter(io.BytesIO(pdf)), existing_fields_only=True,
-        bytes_reserved=CMS_BYTES_RESERVED,
+        writer, existing_fields_only=True, bytes_reserved=reserved,
         appearance_text_params={"role": stamp.role, "name": stamp.name,
                                 "department": stamp.department, "time": printed_time})
     return out.getvalue()
@@ -155,7 +156,6 @@ def _sign(pdf: bytes, credential: StaffCredential, password: str, *, field_name:
 def sign_sender(pdf: bytes, credential: StaffCredential, password: str, *,
                 stamp: StampText, pki: SchoolPKI, tsa: TimeStamper) -> bytes:
     """Certify ``pdf`` in the sender's field (DocMDP: fill forms and sign only)."""
-    _check_field(pdf, SENDER_FIELD)
     return _sign(pdf, credential, password, field_name=SENDER_FIELD, certify=True,
                  stamp=stamp, pki=pki, tsa=tsa, reason="移交")
 
@@ -163,6 +163,5 @@ def sign_sender(pdf: bytes, credential: StaffCredential, password: str, *,
 def countersign(pdf: bytes, credential: StaffCredential, password: str, *,
                 stamp: StampText, pki: SchoolPKI, tsa: TimeStamper) -> bytes:
     """Add the receiver's approval signature as an incremental update."""
-    _check_field(pdf, RECEIVER_FIELD, needs_signed=SENDER_FIELD)
     return _sign(pdf, credential, password, field_name=RECEIVER_FIELD, certify=False,
-                 stamp=stamp, pki=pki, tsa=tsa, reason="接收")
+                 stamp=stamp, pki=pki, tsa=tsa, reason="接收", needs_signed=SENDER_FIELD)
