@@ -1,0 +1,98 @@
+"""`handover list`, `pdf export`, `pdf verify`, `pki ca-cert` and `remind` as scripts use them."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from cryptography import x509
+
+from records.students import StudentInput
+from records.workflow import Upload
+
+AGREEMENT = b"%PDF-1.4\n% scan\n%%EOF\n"
+
+
+@pytest.fixture
+def handovers(app, add_staff):
+    """One completed F2 and one still waiting (and overdue), between enr and aca."""
+    enr_pw = add_staff("enr", name="王晓燕", depts=("ENR",))[1]
+    aca_pw = add_staff("aca", name="李建国", depts=("ACA",))[1]
+    add_staff("tea", name="陈静", depts=("TEA",))
+    add_staff("sup", name="吴海涛", depts=("SUP",))
+    svc = app.extensions["handover"]
+    with svc.session_factory() as db:
+        sid = svc.students(db).add(StudentInput("李浩然", "男", "2014-07-28", "", "", "", "李娜",
+                                                "13987654321"), actor_id=None, actor="t").id
+        wf = svc.workflow(db)
+        enr, aca = svc.accounts(db).get("enr"), svc.accounts(db).get("aca")
+        numbers = []
+        for when in (datetime.now(UTC), datetime(2026, 3, 2, 2, 0, tzinfo=UTC)):
+            wf.clock = lambda when=when: when
+            h = wf.create(enr, "F2", {
+                "student": sid, "course": "少儿编程", "registration_date": "2026-03-02",
+                "fee_paid": "3200", "payment_method": "现金", "class_hours": 24,
+                "agreement_number": "XY-1"}, uploads=[Upload("enrollment_agreement", "a.pdf",
+                                                            AGREEMENT)])
+            wf.submit(enr, h, enr_pw)
+            numbers.append(h.number)
+        wf.clock = lambda: datetime.now(UTC)
+        wf.countersign(aca, wf.get(aca, numbers[0]), aca_pw)
+        db.commit()
+    return {"done": numbers[0], "waiting": numbers[1]}
+
+
+def test_list_follows_visibility(runner, handovers):
+    def listed(login):
+        out = runner.invoke(args=["list", "--as", login, "--json"])
+        assert out.exit_code == 0, out.output
+        return {json.loads(line)["number"]: json.loads(line) for line in out.output.splitlines()}
+
+    assert set(listed("enr")) == set(handovers.values())
+    assert set(listed("sup")) == set(handovers.values())  # metadata: numbers and deadlines
+    assert listed("tea") == {}
+    waiting = listed("aca")[handovers["waiting"]]
+    assert waiting["overdue"] is True and waiting["status"] == "submitted"
+    assert "李浩然" not in runner.invoke(args=["list", "--as", "sup"]).output
+
+
+def test_export_and_verify(runner, handovers, tmp_path):
+    out = tmp_path / "f2.pdf"
+    r = runner.invoke(args=["pdf", "export", handovers["done"], str(out), "--as", "aca",
+                            "--reason", "审计抽查"])
+    assert r.exit_code == 0, r.output
+    verified = runner.invoke(args=["pdf", "verify", str(out), "--json"])
+    assert verified.exit_code == 0, verified.output
+    report = json.loads(verified.output)
+    assert len(report["signatures"]) == 2 and all(s["ok"] for s in report["signatures"])
+    data = bytearray(out.read_bytes())
+    data[len(data) // 3] ^= 0x01
+    out.write_bytes(bytes(data))
+    assert runner.invoke(args=["pdf", "verify", str(out)]).exit_code == 1
+    shown = runner.invoke(args=["audit", "show", "--actor", "aca", "--action", "vault.get"])
+    assert "审计抽查" in shown.output
+
+
+def test_export_refused_to_those_who_may_not_see(runner, handovers, tmp_path):
+    for login in ("tea", "sup"):
+        r = runner.invoke(args=["pdf", "export", handovers["done"], str(tmp_path / "x.pdf"),
+                                "--as", login, "--reason", "看看"])
+        assert r.exit_code == 1 and "未找到" in r.output
+    assert not (tmp_path / "x.pdf").exists()
+    r = runner.invoke(args=["list", "--as", "nobody"])
+    assert r.exit_code == 1 and "未找到用户" in r.output
+
+
+def test_remind_lists_overdue(runner, handovers):
+    out = runner.invoke(args=["remind", "--json"])
+    items = [json.loads(line) for line in out.output.splitlines()]
+    assert [i["number"] for i in items] == [handovers["waiting"]] and items[0]["overdue"]
+
+
+def test_ca_cert_export(runner, tmp_path):
+    out = tmp_path / "ca.pem"
+    assert runner.invoke(args=["pki", "ca-cert", str(out)]).exit_code == 0
+    cert = x509.load_pem_x509_certificate(out.read_bytes())
+    assert cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca
+    assert datetime.now(UTC) + timedelta(days=365) < cert.not_valid_after_utc

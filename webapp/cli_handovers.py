@@ -1,0 +1,135 @@
+"""`handover list|pdf|pki|remind`: what scripts and administrators need without a browser.
+Every command acts as a named user (--as) and is subject to the same visibility rule as the
+pages (records.visibility); every PDF read is a recorded vault read."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from pathlib import Path
+
+import click
+from flask.cli import AppGroup, with_appcontext
+
+from records.clock import as_utc, utcnow
+from records.errors import AccountDisabled
+from records.listing import due_and_overdue, visible
+from records.visibility import Access
+from signing import SigningError
+from webapp import services
+from webapp.cli import domain_errors
+from webapp.db import get_db
+
+__all__ = ["COMMANDS"]
+
+pdf_group = AppGroup("pdf", help="Signed PDF forms: export and verify.")
+pki_group = AppGroup("pki", help="The school's certificate authority.")
+
+
+def _acting(login: str):
+    staff = services().accounts(get_db()).get(login)
+    if not staff.active:
+        raise AccountDisabled()
+    return staff
+
+
+@click.command("list")
+@click.option("--as", "login", required=True, help="Act as this user (login name).")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+@with_appcontext
+@domain_errors
+def list_command(login, as_json):
+    """List the handovers USER may see: number, kind, status, parties, due time."""
+    rows = visible(get_db(), _acting(login), utcnow())
+    for r in rows:
+        if as_json:
+            click.echo(json.dumps(r.as_dict(), ensure_ascii=False))
+        else:
+            due = r.due_at.strftime("%Y-%m-%d %H:%M") if r.due_at else "-"
+            flag = " 逾期" if r.overdue else ""
+            click.echo(f"{r.number}  {r.kind:<4} {r.status_label:<6} {r.sender}（{r.sender_dept}）"
+                       f" → {r.receiver or r.receiver_dept}  截止 {due}{flag}")
+    if not as_json:
+        click.echo(f"共 {len(rows)} 条。", err=True)
+
+
+@pdf_group.command("export")
+@click.argument("number")
+@click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--as", "login", required=True, help="Act as this user (login name).")
+@click.option("--reason", required=True, help="Why the file is exported (recorded).")
+@click.option("--version", type=int, help="Version number (default: the current one).")
+@domain_errors
+def pdf_export(number, out, login, reason, version):
+    """Write the signed PDF of handover NUMBER to OUT (a recorded read)."""
+    staff = _acting(login)
+    workflow = services().workflow(get_db())
+    handover = workflow.get(staff, number, need=Access.CONTENT)
+    data = workflow.pdf(staff, handover, reason=reason, version=version)
+    out.write_bytes(data)
+    click.echo(f"已导出 {number} → {out}（{len(data)} 字节）")
+
+
+@pdf_group.command("verify")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="The report as JSON.")
+@with_appcontext
+def pdf_verify(file, as_json):
+    """Check every signature of FILE against the school root and CRL; exit 1 if any fails."""
+    try:
+        report = services().form_desk.verify(file.read_bytes())
+    except SigningError as exc:
+        raise click.ClickException(str(exc)) from None
+    if as_json:
+        click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=1, default=str))
+    else:
+        if not report.signatures:
+            click.echo("此文件没有数字签名。")
+        for s in report.signatures:
+            click.echo(f"[{s.field}] {s.signer}（{s.department}） 签名时间 {s.signing_time} "
+                       f"时间戳 {s.timestamp_time}")
+            click.echo(f"    完整 {_yes(s.intact)}  可信 {_yes(s.trusted)}  "
+                       f"修改检查 {s.modification_level}  → {s.verdict}")
+        click.echo("结论：全部签名有效。" if report.ok else "结论：签名验证未通过。")
+    if not report.ok:
+        raise SystemExit(1)
+
+
+def _yes(flag: bool) -> str:
+    return "是" if flag else "否"
+
+
+@pki_group.command("ca-cert")
+@click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def pki_ca_cert(out):
+    """Export the school root certificate (PEM), to install in PDF readers."""
+    out.write_bytes(services().pki.ca_cert_pem())
+    click.echo(f"学校根证书已导出到 {out}。安装方法见 docs/signatures.md。")
+
+
+@click.command("remind")
+@click.option("--days", default=1, show_default=True, help="Also list what is due within N days.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+@with_appcontext
+def remind_command(days, as_json):
+    """List submitted handovers that are overdue or due soon (run daily from cron)."""
+    now = utcnow()
+    items = due_and_overdue(get_db(), now, now + timedelta(days=days))
+    for h in items:
+        overdue = as_utc(h.due_at) < now
+        who = h.receiver.display_name if h.receiver else h.receiver_dept
+        record = {"number": h.number, "kind": h.kind, "receiver": who,
+                  "sender": h.sender.login, "due_at": h.due_at.isoformat(),
+                  "overdue": overdue}
+        if as_json:
+            click.echo(json.dumps(record, ensure_ascii=False))
+        else:
+            state = "已逾期" if overdue else "即将到期"
+            click.echo(f"{state}  {h.number} {h.kind}  接收方 {who}  截止 "
+                       f"{h.due_at:%Y-%m-%d %H:%M} (UTC)")
+    if not as_json:
+        click.echo(f"共 {len(items)} 条待办到期提醒。", err=True)
+
+
+COMMANDS = [list_command, pdf_group, pki_group, remind_command]
