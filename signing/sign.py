@@ -46,10 +46,9 @@ __all__ = [
 SENDER_FIELD = "Sig_Sender"
 RECEIVER_FIELD = "Sig_Receiver"
 FIELDS = {"sender": SENDER_FIELD, "receiver": RECEIVER_FIELD}
-#: Room for the CMS object, in hex digits (signature, two certificates, a school timestamp
-#: token with two more): 6 KiB, of which about 4 KiB are used. A fixed size saves
-#: pyHanko's dry-run signature.
-CMS_BYTES_RESERVED = 12288
+#: Bytes of a CMS object besides its certificates (signed attributes, ECDSA signature,
+#: the timestamp token's TSTInfo and RSA signature): about 1.5 KiB measured, plus margin.
+CMS_OVERHEAD = 2048
 STAMP_TEMPLATE = "%(role)s：%(name)s\n%(department)s\n%(time)s"
 
 
@@ -123,6 +122,19 @@ def validation_context(pki: SchoolPKI) -> ValidationContext:
     )
 
 
+def _reservation(cert, pki: SchoolPKI) -> int:
+    """Hex digits to reserve for the signature: staff + root certificates, and the school
+    timestamp token (TSA + root certificates) with the overhead.
+
+    A computed size saves pyHanko's dry-run signature, and a tight one keeps /Contents
+    small (pyHanko parses it hex digit by hex digit on every later sign and verify).
+    An external TSA's chain is unknown, so pyHanko measures it (one dummy request, cached).
+    """
+    ca = len(to_asn1_cert(pki.ca_cert).dump())
+    tsa = len(to_asn1_cert(pki.tsa_cert).dump())
+    return 2 * (len(cert.dump()) + 2 * ca + tsa + CMS_OVERHEAD)
+
+
 def _sign(pdf: bytes, credential: StaffCredential, password: str, *, field_name: str,
           certify: bool, stamp: StampText, pki: SchoolPKI, tsa: TimeStamper,
           reason: str, needs_signed: str | None = None) -> bytes:
@@ -143,9 +155,7 @@ def _sign(pdf: bytes, credential: StaffCredential, password: str, *, field_name:
                                stamp.role + stamp.name + stamp.department)))
     printed_time = datetime.now(ZoneInfo(stamp.timezone)).strftime(stamp.time_format)
     pdf_signer = signers.PdfSigner(meta, signer=signer, timestamper=tsa, stamp_style=style)
-    # A fixed reservation fits the school TSA's tokens; an external TSA's chain may be
-    # longer, so pyHanko measures it (one dummy request, cached by the timestamper).
-    reserved = CMS_BYTES_RESERVED if isinstance(tsa, SchoolTimeStamper) else None
+    reserved = _reservation(cert, pki) if isinstance(tsa, SchoolTimeStamper) else None
     out = pdf_signer.sign_pdf(
         writer, existing_fields_only=True, bytes_reserved=reserved,
         appearance_text_params={"role": stamp.role, "name": stamp.name,
