@@ -236,10 +236,18 @@ def _days(clause: str, default: int, trigger: str, basis=DeadlineBasis.WORKING_D
     return DeadlineRule(clause, f"deadline.{clause}_days", default, trigger, basis)
 
 
+# policy M1: in a paper handover both parties sign the printed checklist by hand; its scan is
+# uploaded, so the receiver's digital countersignature covers the record of that scan (the
+# form prints every attachment's SHA-256).
+PAPER_SCAN = AttachmentSpec("paper_scan", "交接清单签字扫描件")
+
+
 def _kind(code: str, name: str, sender: str, receiver: str, method: Method,
           fields: tuple[FieldSpec, ...], **kw: Any) -> HandoverKind:
     if "requested_by" in kw:
         kw["requested_by"] = Department(kw["requested_by"])
+    if method is Method.PAPER:
+        kw["attachments"] = (*kw.get("attachments", ()), PAPER_SCAN)
     return HandoverKind(code, name, code, Department(sender), Department(receiver), fields,
                         method, **kw)
 

@@ -21,12 +21,19 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from records.audit import AuditLog
-from records.catalogue import FieldType, HandoverKind, get_kind, validate_values
+from records.catalogue import (
+    PAPER_SCAN,
+    FieldType,
+    HandoverKind,
+    Method,
+    get_kind,
+    validate_values,
+)
 from records.clock import utcnow
 from records.credentials import Credentials
 from records.deadlines import WorkingCalendar
 from records.errors import Conflict, FieldProblem, NotFound, PermissionDenied, ValidationFailed
-from records.forms import AttachmentRef
+from records.forms import AttachmentRef, render_form_html
 from records.handovers import (
     Attachment,
     Handover,
@@ -277,6 +284,26 @@ class Workflow:
         if kind.deadline is None:
             return None
         return self.calendar.due_time(self.clock(), kind.deadline, self.deadline_settings)
+
+    def checklist_pdf(self, actor: Staff, handover: Handover) -> bytes:
+        """The paper handover checklist (交接清单, policy M1) to print, sign by hand, scan and
+        upload: it lists the form and its attachments by title only (no student data)."""
+        self.get(actor, handover.number, need=Access.CONTENT)
+        kind = get_kind(handover.kind)
+        items = [{"item": f"{kind.name_zh}（{handover.number} 第 {handover.current_version} 版）",
+                  "copies": 1}]
+        items += [{"item": a.label_zh, "copies": 1} for a in kind.attachments
+                  if a.code != PAPER_SCAN.code]
+        receiver = handover.receiver.display_name if handover.receiver else "（接收人）"
+        doc = self.desk.document(
+            number=handover.number, version=handover.current_version, kind="M1",
+            method=Method.PAPER.value, sender=handover.sender, sender_dept=handover.sender_dept,
+            receiver_name=receiver, receiver_dept=handover.receiver_dept,
+            values={"handover_date": self.clock().date().isoformat(), "items": items},
+            attachments=(), due_at=handover.due_at)
+        self.audit.append(actor=actor.login, action="handover.print_checklist",
+                          subject=f"handover:{handover.number}")
+        return self.desk.renderer.render(render_form_html(doc)).pdf
 
     def _missing_attachments(self, kind: HandoverKind, v: HandoverVersion) -> list:
         have = {a.code for a in v.attachments}

@@ -61,7 +61,8 @@ def f2_values(student_id, **overrides):
 def submitted_f2(w, **overrides):
     enr = w.staff("enr")
     h = w.workflow.create(enr, "F2", f2_values(w.student_id, **overrides),
-                          uploads=[Upload("enrollment_agreement", "入学协议.pdf", AGREEMENT)])
+                          uploads=[Upload("enrollment_agreement", "入学协议.pdf", AGREEMENT),
+                                   Upload("paper_scan", "交接清单.pdf", AGREEMENT)])
     return w.workflow.submit(enr, h, w.password("enr"))
 
 
@@ -93,7 +94,7 @@ def test_return_and_corrected_resubmission_keeps_both_versions(world):
     assert h.current_version == 2 and h.status == Status.SUBMITTED
     v1, v2 = h.versions
     assert v1.status == Status.SUPERSEDED and v1.signed_object_id != v2.signed_object_id
-    assert v2.attachments and v2.attachments[0].sha256 == v1.attachments[0].sha256
+    assert [a.sha256 for a in v2.attachments] == [a.sha256 for a in v1.attachments]
     old = w.workflow.pdf(enr, h, version=1, reason="对比")
     assert w.workflow.desk.verify(old).ok  # the superseded version is still intact
     w.workflow.countersign(aca, h, w.password("aca"))
@@ -121,7 +122,7 @@ def test_refusals(world):
     with pytest.raises(ValidationFailed) as missing:
         w.workflow.submit(enr, draft, w.password("enr"))
     fields = {p.field for p in missing.value.problems}
-    assert fields == {"course", "attachment:enrollment_agreement"}
+    assert fields == {"course", "attachment:enrollment_agreement", "attachment:paper_scan"}
     with pytest.raises(ValidationFailed, match="PDF、PNG 或 JPEG"):
         w.workflow.create(enr, "F2", f2_values(w.student_id),
                           uploads=[Upload("enrollment_agreement", "x.exe", b"MZ\x90\x00")])
@@ -147,6 +148,15 @@ def test_visibility_and_withdraw(world):
     assert h.status == Status.WITHDRAWN
     with pytest.raises(Conflict):
         w.workflow.countersign(w.staff("aca"), h, w.password("aca"))
+
+
+def test_paper_checklist_lists_the_form_and_its_attachments(world):
+    w = world
+    h = submitted_f2(w)
+    pdf = w.workflow.checklist_pdf(w.staff("enr"), h)
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
+    assert "交接清单" in text and h.number in text and "入学协议" in text
+    assert "张子涵" not in text  # titles only: the checklist carries no student data
 
 
 def test_deadline_is_the_end_of_the_same_working_day_for_f2(world):

@@ -33,8 +33,9 @@ def handovers(app, add_staff):
             h = wf.create(enr, "F2", {
                 "student": sid, "course": "少儿编程", "registration_date": "2026-03-02",
                 "fee_paid": "3200", "payment_method": "现金", "class_hours": 24,
-                "agreement_number": "XY-1"}, uploads=[Upload("enrollment_agreement", "a.pdf",
-                                                            AGREEMENT)])
+                "agreement_number": "XY-1"}, uploads=[
+                    Upload("enrollment_agreement", "a.pdf", AGREEMENT),
+                    Upload("paper_scan", "scan.pdf", AGREEMENT)])
             wf.submit(enr, h, enr_pw)
             numbers.append(h.number)
         wf.clock = lambda: datetime.now(UTC)
