@@ -1,16 +1,245 @@
-"""Pages of the students area (being built)."""
+"""Pages of the student registry: the list (with 学号 search and a phone lookup that never
+lands in a URL), a student's details with the handovers about them, the add form and the
+spreadsheet import. Every view of private fields is recorded in the ledger (policy C2, C3)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
-from flask_login import login_required
+import os
+import tempfile
+from pathlib import Path
 
-__all__ = ["bp"]
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from records.catalogue import KINDS
+from records.departments import Department
+from records.errors import Conflict, NotFound
+from records.handovers import Handover, HandoverStudent, Status
+from records.student_import import (
+    COLUMNS,
+    HEADER_OF,
+    ImportFileRejected,
+    Table,
+    apply_import,
+    plan_import,
+    read_table,
+)
+from records.students import PHONE_RE, Student, StudentInput
+from records.visibility import Access, access_to, sees_whole_registry, visible_student_ids
+from vault import normalize_phone
+from webapp import services
+from webapp.db import get_db
+
+__all__ = ["bp", "mask_phone"]
 
 bp = Blueprint("students", __name__, url_prefix="/students")
 
+PAGE_SIZE = 50
+IMPORT_SUFFIXES = (".csv", ".xlsx", ".txt")
+PENDING_KEY = "student_import"
+REGISTRY_ONLY = "只有招生部和教务部可以登记或导入学生（制度 R-ENR、R-ACA）。"
+# The add form, in screen order: (StudentInput field, input type).
+FORM_FIELDS = (("name", "text"), ("gender", "select"), ("birth_date", "date"),
+               ("phone", "tel"), ("guardian_name", "text"), ("guardian_phone", "tel"),
+               ("id_number", "text"), ("address", "text"), ("health_notes", "textarea"))
 
-@bp.route("/")
+
+def mask_phone(phone: str | None) -> str:
+    """138****5678: enough to tell numbers apart on a list, not enough to call (policy C2)."""
+    if not phone:
+        return "—"
+    return f"{phone[:3]}****{phone[-4:]}" if len(phone) >= 8 else "****"
+
+
+def _me():
+    return current_user.staff
+
+
+def _require_registry() -> None:
+    if not sees_whole_registry(_me()):
+        abort(403, description=REGISTRY_ONLY)
+
+
+# -- the list ----------------------------------------------------------------------------
+
+
+def _listing(ids: set[int] | None, query: str, page: int) -> tuple[list[Student], bool]:
+    stmt = select(Student).order_by(Student.student_no)
+    if ids is not None:
+        stmt = stmt.where(Student.id.in_(ids))
+    if query:
+        stmt = stmt.where(Student.student_no.contains(query.upper(), autoescape=True))
+    rows = list(get_db().scalars(stmt.offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)))
+    return rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
+
+
+def _record_list(students: list[Student], via: str) -> None:
+    # policy C3: one ledger entry per page that shows private fields; ids only (policy C2).
+    if students:
+        services().ledger.append(actor=_me().login, action="student.list", reason="学生名单",
+                                 context={"ids": [s.id for s in students], "via": via})
+
+
+@bp.route("/", methods=["GET", "POST"])
 @login_required
 def index():
-    return render_template("home.html", inbox=[], outbox=[])
+    ids = visible_student_ids(get_db(), _me())
+    query = request.args.get("q", "").strip()[:32]
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    phone_error, more, via = None, False, "list"
+    if request.method == "POST":  # phone lookup: the number travels in the body only
+        phone = normalize_phone(request.form.get("phone", ""))
+        students, via = [], "phone"
+        if not PHONE_RE.match(phone):
+            phone_error = "请输入完整的 11 位手机号码。"
+        else:
+            found = services().students(get_db()).find_by_phone(phone)
+            students = [s for s in found if ids is None or s.id in ids]
+    elif ids is not None and not ids:
+        students = []
+    else:
+        students, more = _listing(ids, query, page)
+        via = "search" if query else "list"
+    _record_list(students, via)
+    return render_template(
+        "students/index.html", students=students, query=query, page=page, more=more,
+        via=via, phone_error=phone_error, whole_registry=ids is None,
+        sees_nobody=ids is not None and not ids, mask_phone=mask_phone,
+    ), 400 if phone_error else 200
+
+
+# -- one student -------------------------------------------------------------------------
+
+
+def _handovers_about(student_id: int) -> list[Handover]:
+    stmt = (select(Handover).join(HandoverStudent, HandoverStudent.handover_id == Handover.id)
+            .where(HandoverStudent.student_id == student_id)
+            .order_by(Handover.created_at.desc()))
+    return [h for h in get_db().scalars(stmt) if access_to(_me(), h) != Access.NONE]
+
+
+@bp.route("/<int:student_id>")
+@login_required
+def detail(student_id: int):
+    ids = visible_student_ids(get_db(), _me())
+    if ids is not None and student_id not in ids:
+        raise NotFound("学生", str(student_id))  # policy C1: no hint that the student exists
+    student = services().students(get_db()).get(student_id, actor=_me().login,
+                                                 reason="查看学生详情")
+    return render_template(
+        "students/detail.html", student=student, fields=HEADER_OF,
+        handovers=_handovers_about(student_id), kinds=KINDS, Status=Status,
+        Department=Department, can_register=ids is None)
+
+
+# -- adding ------------------------------------------------------------------------------
+
+
+def _form_input() -> StudentInput:
+    return StudentInput(**{name: request.form.get(name, "").strip() for name, _ in FORM_FIELDS})
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def new():
+    _require_registry()
+    data, problems, duplicate, status = StudentInput(""), {}, None, 200
+    if request.method == "POST":
+        data = _form_input()
+        problems = {p.field: p.message_zh for p in data.problems()}
+        students = services().students(get_db())
+        if problems:
+            status = 400
+        else:
+            try:
+                student = students.add(data, actor_id=_me().id, actor=_me().login)
+            except Conflict as exc:
+                duplicate, status = (exc.message_zh, students.find_duplicate(data)), 409
+            else:
+                flash(f"已登记学生，学号 {student.student_no}。", "success")
+                return redirect(url_for("students.detail", student_id=student.id))
+    return render_template("students/new.html", data=data, problems=problems,
+                           duplicate=duplicate, fields=FORM_FIELDS, labels=HEADER_OF), status
+
+
+# -- importing ---------------------------------------------------------------------------
+
+
+def read_upload(data: bytes, suffix: str) -> Table:
+    """`read_table` wants a path: the bytes go into an anonymous in-memory file (memfd) and a
+    symlink with the right suffix points at it, so no clear copy reaches the disk (policy C2)."""
+    fd = os.memfd_create("student-import", os.MFD_CLOEXEC)
+    try:
+        with open(fd, "wb", closefd=False) as fh:
+            fh.write(data)
+        with tempfile.TemporaryDirectory(prefix="import-") as folder:
+            link = Path(folder) / f"upload{suffix}"
+            link.symlink_to(f"/proc/self/fd/{fd}")
+            return read_table(link)
+    finally:
+        os.close(fd)
+
+
+def _upload() -> tuple[bytes, str, str | None]:
+    """The file to check: a new upload, or the one kept in the vault since the first step."""
+    upload = request.files.get("file")
+    if upload and upload.filename:
+        suffix = Path(upload.filename).suffix.lower()
+        return upload.read(), suffix if suffix in IMPORT_SUFFIXES else ".unknown", None
+    pending, object_id = session.get(PENDING_KEY), request.form.get("pending", "")
+    if not pending or pending.get("object") != object_id:  # only this session's own upload
+        abort(400, description="请选择要导入的文件（上一次上传的文件已失效，请重新上传）。")
+    data = services().vault.get(object_id, actor=_me().login, reason="学生导入：确认导入")
+    return data, pending["suffix"], object_id
+
+
+def _import_page(**context):
+    context = {"result": None, "error": None, "pending": None, **context}
+    return render_template("students/import.html", columns=list(COLUMNS), **context)
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@login_required
+def import_():
+    _require_registry()
+    if request.method == "GET":
+        return _import_page()
+    data, suffix, object_id = _upload()
+    try:
+        table = read_upload(data, suffix)
+    except ImportFileRejected as exc:
+        return _import_page(error=exc.message_zh), 400
+    students = services().students(get_db())
+    plan = plan_import(table, students)
+    good_only = object_id is not None and request.form.get("good_rows_only") == "1"
+    result = apply_import(plan, students, only_good_rows=good_only, actor=_me().login,
+                          actor_id=_me().id)
+    can_retry = result.refused and plan.good and not plan.header_problems
+    if can_retry and object_id is None:  # keep the file, encrypted, for the second step
+        object_id = services().vault.put(data, actor=_me().login, reason="学生导入：待确认",
+                                         context={"rows": len(table.rows)})
+        session[PENDING_KEY] = {"object": object_id, "suffix": suffix}
+    if result.imported:
+        session.pop(PENDING_KEY, None)
+    return _import_page(result=result, plan=plan, pending=object_id if can_retry else None)
+
+
+@bp.route("/import/template.csv")
+@login_required
+def import_template():
+    body = "\ufeff" + ",".join(COLUMNS) + "\r\n"  # a BOM so that Excel reads it as UTF-8
+    return Response(body.encode("utf-8"), mimetype="text/csv", headers={
+        "Content-Disposition": "attachment; filename=student-import-template.csv; "
+                               "filename*=UTF-8''%E5%AD%A6%E7%94%9F%E5%AF%BC%E5%85%A5%E6%A8%A1"
+                               "%E6%9D%BF.csv"})
