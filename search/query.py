@@ -147,9 +147,7 @@ class _Parser:
         return QuerySyntaxError(self.q, pos, message)
 
     def stray_close(self, tok: _Tok) -> QuerySyntaxError:
-        return self.error(
-            tok.pos, f"括号不成对：第 {tok.pos + 1} 个字符处的右括号没有对应的左括号"
-        )
+        return self.error(tok.pos, f"括号不成对：第 {tok.pos + 1} 个字符处的右括号没有对应的左括号")
 
     def dangling(self, op: _Tok) -> QuerySyntaxError:
         return self.error(op.pos, f"第 {op.pos + 1} 个字符处的运算符“{op.text}”缺少搜索词")

@@ -77,12 +77,7 @@ def units(text: str) -> list[Unit]:
 
 def _joined(us: list[Unit], i: int) -> bool:
     """Whether unit i and unit i+1 are CJK characters written next to each other."""
-    return (
-        i + 1 < len(us)
-        and us[i].cjk
-        and us[i + 1].cjk
-        and us[i].end == us[i + 1].start
-    )
+    return i + 1 < len(us) and us[i].cjk and us[i + 1].cjk and us[i].end == us[i + 1].start
 
 
 def document_grams(us: list[Unit], base: int = 0) -> Iterable[tuple[str, int]]:

@@ -7,14 +7,17 @@ import math
 import threading
 import time
 import warnings
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from itertools import chain
 from pathlib import Path
 
 import jieba
 from whoosh import index, sorting
 from whoosh import query as wq
 from whoosh.index import LockError
+from whoosh.reading import TermNotFound
 
 from .. import query as ast
 from ..documents import IndexDocument
@@ -37,7 +40,7 @@ from .schema import SCHEMA, STORED_META, to_fields
 
 __all__ = ["Engine", "Damaged", "Writer"]
 
-_FACET_FIELDS = {"kind": "kind", "status": "status"}
+_FACET_FIELDS = {"kind": "kind", "status": "status", "department": "all_depts"}
 
 
 @contextmanager
@@ -84,6 +87,8 @@ class Engine:
         self._tk = tk
         self._searcher = None
         self._lock = threading.Lock()
+        self._cache_owner = None
+        self._cache: dict = {}
 
     @classmethod
     def create(cls, directory: Path, keyed: KeyedTokens, tk: jieba.Tokenizer) -> Engine:
@@ -195,6 +200,8 @@ class Engine:
                 parts.append(negate(Filter(full_vis)))
             branches.append(conj(parts))
         q = top(disj(branches))
+        if len(branches) == 1 and full_vis is not TRUE and full_vis is not FALSE:
+            q = top(q_full)  # the allow set below restricts exactly as Filter(full_vis) does
         allow = conj([disj([full_vis, meta_vis]), filters_query(filters)])
         empty = SearchResults(total=0, hits=[], facets={}, page=page, pages=0)
         if q is FALSE or allow is FALSE:
@@ -203,48 +210,86 @@ class Engine:
             s = self._current_searcher()
             allow_set = None
             if allow is not TRUE:
-                allow_set = set(s.docs_for_query(allow))
+                allow_set = self._cached(
+                    s, ("allow", vis, filters), lambda: s.docs_for_query(allow)
+                )
                 if not allow_set:  # Whoosh would read an empty filter as "no filter"
                     return empty
-            groupedby = self._facets(s) if facets else None
+            # Count and facet from the matching docnums (no scoring), then score only the
+            # top of the list: Whoosh's facet collector would score every match.
+            matched = set(s.docs_for_query(q))
+            if allow_set is not None:
+                matched &= allow_set
+            total = len(matched)
+            if not total:
+                return empty
             kwargs = {"sortedby": sorting.FieldFacet("sort_date", reverse=True)}
             if sort != "date":
                 kwargs = {}
-            results = s.search(
-                q,
-                limit=page * page_size,
-                filter=allow_set,
-                groupedby=groupedby,
-                maptype=sorting.Count,
-                terms=True,
-                **kwargs,
-            )
-            total = len(results)
-            hits = [
-                self._hit(h, vis, comp) for h in results[(page - 1) * page_size : page * page_size]
-            ]
-            facet_counts = {}
-            if groupedby:
-                for name in groupedby:
-                    groups = results.groups(name)
-                    facet_counts[name] = {k: v for k, v in groups.items() if k}
+            results = s.search(q, limit=page * page_size, filter=matched, **kwargs)
+            page_hits = list(results[(page - 1) * page_size : page * page_size])
+            present = self._present_tokens(s, comp, sorted(h.docnum for h in page_hits))
+            hits = [self._hit(h, vis, comp, present.get(h.docnum, set())) for h in page_hits]
+            facet_counts = self._facet_counts(s, matched) if facets else {}
         pages = math.ceil(total / page_size) if total else 0
         return SearchResults(total=total, hits=hits, facets=facet_counts, page=page, pages=pages)
 
-    @staticmethod
-    def _facets(s) -> dict:
-        depts = [b.decode("utf-8") for b in s.lexicon("all_depts")]
-        dept_queries = {d: wq.Term("all_depts", d) for d in depts}
-        groupedby = {name: sorting.FieldFacet(field) for name, field in _FACET_FIELDS.items()}
-        if dept_queries:
-            groupedby["department"] = sorting.QueryFacet(dept_queries, allow_overlap=True)
-        return groupedby
+    def _cached(self, s, key, compute):
+        """Values that depend only on the index version (visibility and filter docnum sets,
+        facet maps); dropped whenever a new searcher is opened."""
+        if self._cache_owner is not s:
+            self._cache_owner, self._cache = s, {}
+        found = self._cache.get(key)
+        if found is None:
+            if len(self._cache) >= 256:
+                self._cache.clear()
+            found = compute()
+            found = self._cache[key] = found if isinstance(found, dict) else set(found)
+        return found
+
+    def _value_map(self, s, field: str) -> dict[int, list[str]]:
+        """docnum -> values of a keyword field, built once per index version."""
+
+        def build() -> dict[int, list[str]]:
+            out: dict[int, list[str]] = {}
+            for btext in s.lexicon(field):
+                value = btext.decode("utf-8")
+                for d in s.docs_for_query(wq.Term(field, value)):
+                    out.setdefault(d, []).append(value)
+            return out
+
+        return self._cached(s, ("values", field), build)
+
+    def _facet_counts(self, s, matched: set[int]) -> dict[str, dict[str, int]]:
+        out = {}
+        for name, field in _FACET_FIELDS.items():
+            values = self._value_map(s, field)
+            out[name] = dict(Counter(chain.from_iterable(values.get(d, ()) for d in matched)))
+        return out
 
     @staticmethod
-    def _hit(h, vis: Visibility, comp: Compiler) -> Hit:
+    def _present_tokens(s, comp: Compiler, docnums: list[int]) -> dict[int, set]:
+        """For each page hit, which of the query's tokens it contains."""
+        present: dict[int, set] = {}
+        tokens = {pair for groups in comp.groups.values() for g in groups for pair in g}
+        for field, tok in tokens:
+            try:
+                m = s.reader().postings(field, tok)
+            except TermNotFound:
+                continue
+            for d in docnums:
+                if not m.is_active():
+                    break
+                if m.id() < d:
+                    m.skip_to(d)
+                if m.is_active() and m.id() == d:
+                    present.setdefault(d, set()).add((field, tok))
+        return present
+
+    @staticmethod
+    def _hit(h, vis: Visibility, comp: Compiler, found: set) -> Hit:
         stored = h.fields()
         visible = vis.allows_content(stored)
-        found = set(h.matched_terms()) if h.results.has_matched_terms() else set()
         matched = []
         for label, groups in comp.groups.items():
             if not label:
