@@ -80,13 +80,26 @@ def _joined(us: list[Unit], i: int) -> bool:
     return i + 1 < len(us) and us[i].cjk and us[i + 1].cjk and us[i].end == us[i + 1].start
 
 
-def document_grams(us: list[Unit], base: int = 0) -> Iterable[tuple[str, int]]:
-    """(gram, position) pairs to index for a document's units."""
-    for i, u in enumerate(us):
-        pos = base + i
-        yield u.text, pos
-        if _joined(us, i):
-            yield u.text + us[i + 1].text, pos
+def document_grams(text: str, base: int = 0) -> tuple[list[tuple[str, int]], int]:
+    """(gram, position) pairs to index for already normalised text, and its unit count.
+
+    The hot loop of indexing: works on regex matches directly, without ``Unit`` objects.
+    """
+    out: list[tuple[str, int]] = []
+    pos = base - 1
+    prev_cjk: str | None = None
+    prev_end = -1
+    for m in _UNIT_RE.finditer(text):
+        pos += 1
+        unit = m.group(0)
+        out.append((unit, pos))
+        if m.group(1) is None:
+            prev_cjk = None
+            continue
+        if prev_cjk is not None and m.start() == prev_end:
+            out.append((prev_cjk + unit, pos - 1))
+        prev_cjk, prev_end = unit, m.end()
+    return out, pos - base + 1
 
 
 def query_grams(us: list[Unit]) -> list[str]:

@@ -20,7 +20,6 @@ from ..tokens import (
     normalise,
     normalise_exact,
     normalise_number,
-    units,
 )
 
 __all__ = ["SCHEMA", "STORED_META", "segmenter", "to_fields", "is_word", "as_datetime"]
@@ -166,9 +165,10 @@ def to_fields(doc: IndexDocument, keyed: KeyedTokens, tk: jieba.Tokenizer) -> di
     base = 0
     for name in sorted(doc.texts):
         norm = normalise(doc.texts[name])
-        us = units(norm)
-        grams.extend((keyed.token("g", g), p) for g, p in document_grams(us, base))
-        base += len(us) + FIELD_GAP
+        pairs, count = document_grams(norm, base)
+        token = keyed.token
+        grams.extend([(token("g", g), p) for g, p in pairs])
+        base += count + FIELD_GAP
         words.extend((keyed.token("w", w), 0) for w in tk.cut_for_search(norm) if is_word(w))
     exact = [(keyed.token("x", normalise_exact(v)), 0) for v in doc.exact if normalise_exact(v)]
     if grams:

@@ -1,0 +1,273 @@
+"""Search benchmark: full reindex, index size, commit latency and query latency on synthetic
+Chinese handovers, against references measured in the same run.
+
+    .venv/bin/python bench/search.py                 # 100,000 documents (several minutes)
+    .venv/bin/python bench/search.py --n 5000 --out -   # quick look, Markdown to stdout
+
+References: jieba segmentation alone and our tokenisation (jieba + grams + HMAC) alone on the
+first documents (what indexing cannot go below), and a linear substring scan of the plaintext
+in memory for the same one-word queries (what the index must beat; its counts check recall).
+Writes a Markdown section to docs/benchmarks/search.md unless --out says otherwise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import logging
+import os
+import platform
+import random
+import secrets
+import statistics
+import sys
+import tempfile
+import time
+from datetime import date
+from importlib import metadata
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BENCH = ROOT / "bench"
+# this script is named like the package it measures: keep bench/ off the import path
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != BENCH]
+sys.path.insert(0, str(ROOT))
+
+from search import Filters, SearchIndex, Visibility  # noqa: E402
+from search._whoosh.schema import segmenter, to_fields  # noqa: E402
+from search.tokens import KeyedTokens  # noqa: E402
+
+
+def _load_generator():
+    spec = importlib.util.spec_from_file_location("gen_handovers", BENCH / "gen_handovers.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+gen_handovers = _load_generator()
+
+COURSE_WORDS = ["Python", "机器人", "书法", "Scratch", "英语", "奥数", "GESP3级", "钢琴", "围棋"]
+NOTE_WORDS = ["退费", "补课", "考级", "分期缴费", "注意力", "信息学竞赛", "周末班", "续班", "教材"]
+
+
+def pct(values: list[float], p: float) -> float:
+    values = sorted(values)
+    k = max(0, min(len(values) - 1, round(p / 100 * (len(values) - 1))))
+    return values[k]
+
+
+def folder_size(path: Path) -> int:
+    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
+
+
+def make_queries(docs, rng: random.Random, count: int) -> dict[str, list[str]]:
+    """Query sets drawn from the documents themselves."""
+    sample = [rng.choice(docs) for _ in range(count)]
+    one = []
+    for i, d in enumerate(sample):
+        student = d.texts["student"]
+        pick = i % 5
+        if pick == 0:
+            one.append(student)
+        elif pick == 1:
+            start = rng.randrange(len(student) - 1)
+            one.append(student[start : start + 2])
+        elif pick == 2:
+            one.append(rng.choice(COURSE_WORDS))
+        elif pick == 3:
+            one.append(rng.choice(NOTE_WORDS))
+        else:
+            one.append(d.exact[0])
+    two = [f"{d.texts['student']} {rng.choice(COURSE_WORDS + NOTE_WORDS)}" for d in sample]
+    return {"one": one, "two": two}
+
+
+def time_queries(ix: SearchIndex, queries, **kwargs) -> tuple[list[float], list[int]]:
+    times, totals = [], []
+    for q in queries:
+        t = time.perf_counter()
+        res = ix.search(q, **kwargs)
+        times.append((time.perf_counter() - t) * 1000)
+        totals.append(res.total)
+    return times, totals
+
+
+def scan(texts: list[str], queries: list[str]) -> tuple[list[float], list[int]]:
+    times, counts = [], []
+    for q in queries:
+        t = time.perf_counter()
+        n = sum(1 for text in texts if q in text)
+        times.append((time.perf_counter() - t) * 1000)
+        counts.append(n)
+    return times, counts
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=100_000, help="documents to index")
+    parser.add_argument("--queries", type=int, default=100, help="queries per set")
+    parser.add_argument("--ref-docs", type=int, default=20_000, help="documents for references")
+    parser.add_argument("--out", default=str(ROOT / "docs" / "benchmarks" / "search.md"))
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.WARNING)
+    load_before = os.getloadavg()
+    rng = random.Random(7)
+
+    t = time.perf_counter()
+    docs = list(gen_handovers.generate(args.n))
+    gen_s = time.perf_counter() - t
+    chars = sum(len(v) for d in docs for v in d.texts.values())
+    print(
+        f"generated {len(docs)} docs ({chars / len(docs):.0f} chars each) in {gen_s:.1f}s",
+        file=sys.stderr,
+    )
+
+    with tempfile.TemporaryDirectory(prefix="bench-search-") as tmp:
+        tmp = Path(tmp)
+        key = secrets.token_bytes(32)
+        tk = segmenter(tmp / "jieba")
+        ref = docs[: args.ref_docs]
+        t = time.perf_counter()
+        for d in ref:
+            for text in d.texts.values():
+                list(tk.cut_for_search(text))
+        jieba_s = time.perf_counter() - t
+        keyed = KeyedTokens(key)
+        t = time.perf_counter()
+        for d in ref:
+            to_fields(d, keyed, tk)
+        tokenise_s = time.perf_counter() - t
+        print(
+            f"references on {len(ref)} docs: jieba {jieba_s:.1f}s, tokenise {tokenise_s:.1f}s",
+            file=sys.stderr,
+        )
+
+        ix = SearchIndex(tmp / "ix", key, jieba_cache_dir=tmp / "jieba")
+
+        def progress(n: int) -> None:
+            if n % 10_000 == 0:
+                print(f"  indexed {n}", file=sys.stderr)
+
+        t = time.perf_counter()
+        ix.rebuild(docs, progress=progress)
+        index_s = time.perf_counter() - t
+        size = folder_size(tmp / "ix")
+        print(f"indexed in {index_s:.1f}s, {size / 2**20:.1f} MiB", file=sys.stderr)
+
+        commits = []
+        extras = []
+        for i in range(20):
+            extra = next(gen_handovers.generate(1, seed=1000 + i))
+            extra = type(extra)(f"extra{i}", extra.doc_type, extra.meta, extra.texts, extra.exact)
+            extras.append(extra)
+            t = time.perf_counter()
+            ix.add_or_update([extra])
+            commits.append((time.perf_counter() - t) * 1000)
+
+        sets = make_queries(docs, rng, args.queries)
+        everything = Visibility(all=True)
+        aca = Visibility(departments={"ACA"}, sender_ids={"u-aca-3"}, receiver_ids={"u-aca-3"})
+        teacher = Visibility(sender_ids={"u-tea-5"}, receiver_ids={"u-tea-5"})
+        supervision = Visibility(metadata_only_all=True)
+        recent = Filters(kinds={"F6", "F7"}, date_from=date(2026, 3, 1), date_to=date(2026, 6, 30))
+        numbers = [d.meta["number"] for d in (rng.choice(docs) for _ in range(args.queries))]
+
+        time_queries(ix, sets["one"][:10], visibility=everything)  # warm up
+        runs = [
+            ("one word, all visible", sets["one"], {"visibility": everything}),
+            (
+                "one word, all visible, no facets",
+                sets["one"],
+                {"visibility": everything, "facets": False},
+            ),
+            ("two words (AND), all visible", sets["two"], {"visibility": everything}),
+            ("one word, ACA staff visibility", sets["one"], {"visibility": aca}),
+            (
+                "one word + kind/date filter, ACA staff visibility",
+                sets["one"],
+                {"visibility": aca, "filters": recent},
+            ),
+            (
+                "one word + kind/date filter, one teacher's handovers",
+                sets["one"],
+                {"visibility": teacher, "filters": recent},
+            ),
+            (
+                "two words, sorted by date, ACA staff visibility",
+                sets["two"],
+                {"visibility": aca, "sort": "date"},
+            ),
+            ("handover number, supervision (metadata only)", numbers, {"visibility": supervision}),
+        ]
+        rows = []
+        for label, queries, kwargs in runs:
+            times, totals = time_queries(ix, queries, **kwargs)
+            rows.append((label, times, statistics.median(totals)))
+            print(
+                f"{label}: p50 {pct(times, 50):.1f} ms, p95 {pct(times, 95):.1f} ms",
+                file=sys.stderr,
+            )
+
+        words = [q for q in sets["one"] if not q.isdigit()]
+        texts = ["\n".join(d.texts.values()) for d in docs + extras]
+        scan_times, scan_counts = scan(texts, words)
+        _, ix_counts = time_queries(ix, words, visibility=everything)
+        agree = sum(1 for a, b in zip(scan_counts, ix_counts, strict=True) if a == b)
+        ix.close()
+    load_after = os.getloadavg()
+
+    lines = [
+        "## Search (Whoosh + jieba, keyed tokens)",
+        "",
+        f"Command: `.venv/bin/python bench/search.py --n {args.n} --queries {args.queries}`",
+        "",
+        f"Machine: {os.cpu_count()} cores (shared with other jobs; load average "
+        f"{load_before[0]:.1f} before, {load_after[0]:.1f} after), Python "
+        f"{platform.python_version()}, whoosh-reloaded {metadata.version('whoosh-reloaded')}, "
+        f"jieba {metadata.version('jieba')}. Synthetic handovers from `bench/gen_handovers.py`: "
+        f"{len(docs):,} documents, {chars / len(docs):.0f} characters of text each.",
+        "",
+        "| Measure | Result |",
+        "|---|---|",
+        f"| Full reindex of {len(docs):,} documents (`SearchIndex.rebuild`) | {index_s:.0f} s "
+        f"({index_s / len(docs) * 1000:.2f} ms per document) |",
+        f"| Reference on the first {len(ref):,}: jieba `cut_for_search` alone | {jieba_s:.1f} s "
+        f"({jieba_s / len(ref) * 1000:.2f} ms per document) |",
+        f"| Reference on the first {len(ref):,}: our tokenisation (jieba + grams + HMAC) alone "
+        f"| {tokenise_s:.1f} s ({tokenise_s / len(ref) * 1000:.2f} ms per document) |",
+        f"| Index size | {size / 2**20:.0f} MiB ({size / len(docs) / 1024:.1f} KiB per document) |",
+        f"| Add one document and commit (20 times) | p50 {pct(commits, 50):.0f} ms, "
+        f"p95 {pct(commits, 95):.0f} ms |",
+        "",
+        f"Query latency, {args.queries} queries per row, page of 20 with facets unless said "
+        "(one-word queries: full names, two-character parts of names, course words, note "
+        "words, phone numbers):",
+        "",
+        "| Queries | p50 ms | p95 ms | median hits |",
+        "|---|---|---|---|",
+    ]
+    for label, times, median_total in rows:
+        lines.append(
+            f"| {label} | {pct(times, 50):.1f} | {pct(times, 95):.1f} | {median_total:.0f} |"
+        )
+    lines += [
+        f"| Reference: linear substring scan of the plaintext in memory ({len(words)} "
+        f"one-word queries) | {pct(scan_times, 50):.1f} | {pct(scan_times, 95):.1f} | "
+        f"{statistics.median(scan_counts):.0f} |",
+        "",
+        f"Recall check: for {agree} of {len(words)} one-word queries (phone numbers left out) "
+        "the index found exactly as many documents as the plaintext scan.",
+        "",
+    ]
+    text = "\n".join(lines)
+    if args.out == "-":
+        print(text)
+    else:
+        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.out).write_text(text, encoding="utf-8")
+        print(text)
+
+
+if __name__ == "__main__":
+    main()
