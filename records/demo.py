@@ -35,3 +35,38 @@ DEMO_STUDENTS: list[StudentInput] = [
     StudentInput("刘思彤", "女", "2014-04-16", "", "杭州市西湖区古墩路 415 号", "",
                  "刘洋", "13357146802", ""),
 ]
+
+
+# Who sends and who receives each demo handover, by demo login (one per department).
+_DEMO_SENDER = {"ENR": "enr", "ACA": "aca", "TEA": "tea", "FIN": "fin", "ARC": "arc"}
+# Chains follow the policy: F6 → F6b; F10 → F11 → F12 → F13.
+_DEMO_PARENT = {"F6b": "F6", "F11": "F10", "F12": "F11", "F13": "F12"}
+
+
+def seed_demo_handovers(workflow, accounts, passwords: dict[str, str], student_ids: list[int],
+                        attachment_pdf: bytes) -> list[str]:
+    """A completed example of every handover kind between the demo staff, so a newcomer sees
+    a living system. Returns the numbers made. The caller skips this when handovers exist."""
+    from records.catalogue import KINDS, FieldType
+    from records.forms import sample_values
+    from records.workflow import Upload
+
+    made: dict[str, str] = {}
+    for i, kind in enumerate(KINDS.values()):
+        sender = accounts.get(_DEMO_SENDER[kind.sender.value])
+        receiver = accounts.get(_DEMO_SENDER[kind.receiver.value])
+        values = sample_values(kind)
+        sid = student_ids[i % len(student_ids)]
+        for spec in kind.fields:
+            if spec.type is FieldType.STUDENT:
+                values[spec.name] = sid
+            elif spec.type is FieldType.STUDENTS:
+                values[spec.name] = student_ids[:2]
+        uploads = [Upload(a.code, f"{a.label_zh}.pdf", attachment_pdf)
+                   for a in kind.attachments if a.required]
+        handover = workflow.create(sender, kind.code, values, uploads=uploads,
+                                   parent_number=made.get(_DEMO_PARENT.get(kind.code, "")))
+        workflow.submit(sender, handover, passwords[sender.login])
+        workflow.countersign(receiver, handover, passwords[receiver.login])
+        made[kind.code] = handover.number
+    return list(made.values())

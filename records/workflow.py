@@ -342,12 +342,15 @@ class Workflow:
         return {"number": student.student_no, "name": student.name}, student.id
 
     def _parent(self, actor: Staff, kind: HandoverKind, number: str | None) -> Handover | None:
+        """The previous step of a chain (F6 → F6b, F10 → F11 → F12 → F13). Its sender need not
+        be visible to `actor` (teaching answers F11 without seeing the refund application),
+        so nothing of it is revealed: one message for "no such number" and "wrong chain"."""
         if number is None:
             return None
-        parent = self.get(actor, number, need=Access.CONTENT)
-        if kind.code not in get_kind(parent.kind).next_kinds:
+        parent = self.session.scalar(select(Handover).where(Handover.number == number))
+        if parent is None or kind.code not in get_kind(parent.kind).next_kinds:
             raise ValidationFailed([FieldProblem(
-                "parent", f"{parent.kind} 之后不能接 {kind.code}（制度规定的流程顺序）。")])
+                "parent", f"上一环节的交接单编号无效，或按制度流程不能接续为 {kind.code}。")])
         return parent
 
     def _check_receiver(self, kind: HandoverKind, receiver_id: int) -> None:

@@ -11,15 +11,24 @@ import sys
 import click
 from flask import Flask
 from flask.cli import AppGroup, FlaskGroup, with_appcontext
+from sqlalchemy import select
 
-from records.demo import DEMO_STAFF, DEMO_STUDENTS
+from records.demo import DEMO_STAFF, DEMO_STUDENTS, seed_demo_handovers
 from records.departments import Department
 from records.errors import DomainError
+from records.handovers import Handover
+from records.students import Student
 from webapp import services
 from webapp.db import get_db
 from webapp.services import NotInitialised
 
 __all__ = ["main", "init_app"]
+
+
+DEMO_SCAN_HTML = (
+    '<html lang="zh-CN"><body style="font-family: Noto Sans CJK SC">'
+    "<h1>示例扫描件</h1><p>演示数据：代替纸质文件的扫描件。</p></body></html>"
+)
 
 
 def domain_errors(fn):
@@ -80,6 +89,13 @@ def demo_command():
         if students.find_duplicate(student) is None:
             students.add(student, actor_id=None, actor="demo")
     get_db().commit()
+    if new_lines and get_db().scalar(select(Handover.id).limit(1)) is None:
+        click.echo("正在生成每种交接的已完成示例（签名、签收），约需半分钟……")
+        ids = [s.id for s in get_db().scalars(select(Student).order_by(Student.id))]
+        scan = svc.form_desk.renderer.render(DEMO_SCAN_HTML).pdf
+        numbers = seed_demo_handovers(svc.workflow(get_db()), accounts, known, ids, scan)
+        get_db().commit()
+        click.echo(f"已生成 {len(numbers)} 份示例交接单：{numbers[0]} … {numbers[-1]}")
     if new_lines:
         with open(logins_file, "a", encoding="utf-8") as fh:
             fh.write("".join(line + "\n" for line in new_lines))
