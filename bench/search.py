@@ -220,7 +220,8 @@ def main() -> None:
     lines = [
         "## Search (Whoosh + jieba, keyed tokens)",
         "",
-        f"Command: `.venv/bin/python bench/search.py --n {args.n} --queries {args.queries}`",
+        f"Command: `.venv/bin/python bench/search.py --n {args.n} --queries {args.queries} "
+        f"--ref-docs {args.ref_docs}`",
         "",
         f"Machine: {os.cpu_count()} cores (shared with other jobs; load average "
         f"{load_before[0]:.1f} before, {load_after[0]:.1f} after), Python "

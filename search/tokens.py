@@ -141,6 +141,7 @@ class KeyedTokens:
 
     def token(self, domain: str, text: str) -> str:
         """The keyed token for ``text`` in ``domain`` (``g`` grams, ``w`` words, ``x`` exact)."""
+        # policy C2: no term of document text reaches the index except through this HMAC
         key = (domain, text)
         tok = self._cache.get(key)
         if tok is None:

@@ -186,6 +186,8 @@ class Engine:
         facets: bool,
     ) -> SearchResults:
         """Run a parsed query for a caller with visibility ``vis``."""
+        # policy C1, C3: visibility is applied inside the search, before counting, faceting
+        # and paging; metadata-only documents are matched with content terms switched off
         comp = Compiler(self._keyed, self._tk)
         full_vis, meta_vis = visibility_queries(vis)
         branches = []
@@ -289,7 +291,7 @@ class Engine:
     @staticmethod
     def _hit(h, vis: Visibility, comp: Compiler, found: set) -> Hit:
         stored = h.fields()
-        visible = vis.allows_content(stored)
+        visible = vis.allows_content(stored)  # policy C1: no content match shown otherwise
         matched = []
         for label, groups in comp.groups.items():
             if not label:

@@ -160,6 +160,7 @@ def to_fields(doc: IndexDocument, keyed: KeyedTokens, tk: jieba.Tokenizer) -> di
     if meta.get("overdue") is not None:
         out["overdue"] = bool(meta["overdue"])
 
+    # policy C2: text and exact values leave this function only as keyed tokens
     grams: list[tuple[str, int]] = []
     words: list[tuple[str, int]] = []
     base = 0
