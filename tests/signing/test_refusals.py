@@ -98,3 +98,30 @@ def test_revocation_after_signing_keeps_the_signature_good(own_pki, prepared, se
     assert report.ok
     assert sender.revoked_later and not sender.revoked
     assert not report.by_field(RECEIVER_FIELD).revoked_later
+
+
+def test_signature_by_a_certificate_revoked_before_it_signed_fails(own_pki, prepared,
+                                                                   sender_stamp):
+    """The school learns only later that a key was compromised before it was used."""
+    import json
+    from datetime import UTC, datetime, timedelta
+
+    from signing.timestamps import SchoolTimeStamper
+    from signing.verify import verify_pdf
+
+    staff = own_pki.issue_staff("张三", "招生部", "a")
+    signed = sign_sender(prepared, staff, "a", stamp=sender_stamp, pki=own_pki,
+                         tsa=SchoolTimeStamper.for_pki(own_pki))
+    own_pki.revoke(staff.serial, "key_compromise")
+    # Back-date the revocation to before the signature, as a CA does for a key compromise
+    # discovered late, and let the PKI issue a fresh CRL from its records.
+    revoked_path = own_pki.folder / "revoked.json"
+    revoked = json.loads(revoked_path.read_text())
+    revoked[str(staff.serial)]["date"] = (datetime.now(UTC) - timedelta(hours=1)).isoformat()
+    revoked_path.write_text(json.dumps(revoked))
+    (own_pki.folder / "crl.der").unlink()
+    report = verify_pdf(signed, trust_roots=[own_pki.ca_cert], crls=[own_pki.crl()])
+    sender = report.by_field(SENDER_FIELD)
+    assert not report.ok
+    assert sender.revoked and not sender.trusted and sender.intact
+    assert "吊销" in sender.verdict
