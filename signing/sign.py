@@ -21,6 +21,7 @@ from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.pdf_utils.text import TextBoxStyle
 from pyhanko.sign import fields, signers
+from pyhanko.sign.signers.pdf_signer import DSSContentSettings, SigDSSPlacementPreference
 from pyhanko.sign.timestamps.api import TimeStamper
 from pyhanko.stamp import TextStampStyle
 from pyhanko_certvalidator import ValidationContext
@@ -149,7 +150,12 @@ def _sign(pdf: bytes, credential: StaffCredential, password: str, *, field_name:
         name=stamp.name, certify=certify,
         docmdp_permissions=fields.MDPPerm.FILL_FORMS,  # policy M2: well-formed, complete
         subfilter=fields.SigSeedSubFilter.PADES,
-        embed_validation_info=True, validation_context=validation_context(pki))
+        embed_validation_info=True, validation_context=validation_context(pki),
+        # Validation data in the signature's own revision: one write instead of two, and
+        # the last signature then covers the whole file.
+        dss_settings=DSSContentSettings(
+            placement=SigDSSPlacementPreference.TOGETHER_WITH_SIGNATURE,
+            include_vri=False))
     style = TextStampStyle(stamp_text=STAMP_TEMPLATE, border_width=1,
                            text_box_style=TextBoxStyle(font=stamp.font.factory(
                                stamp.role + stamp.name + stamp.department)))

@@ -25,6 +25,9 @@ def test_both_signatures_validate_with_pyhanko(countersigned, verify):
         assert not sig.revoked and not sig.revoked_later
         assert "有效" in sig.verdict
     assert sender.certified and not receiver.certified
+    # Validation data sits in each signature's own revision: the last one covers the file.
+    assert receiver.coverage == "ENTIRE_FILE"
+    assert sender.modification_level == "FORM_FILLING"
     assert sender.timestamp_time <= receiver.timestamp_time
     assert report.to_dict()["signatures"][0]["signer"] == "张三"
 
