@@ -51,6 +51,10 @@ class SchoolTimeStamper(DummyTimeStamper):
                          tsa_key=keys.PrivateKeyInfo.load(der),
                          certs_to_embed=[to_asn1_cert(c) for c in chain])
         self._key = tsa_key
+        # Built and parsed back once: asn1crypto re-encodes a freshly built attribute (the
+        # certificate's issuer name and hash) on every dump, a few ms per token.
+        self._signing_cert_attr = cms.CMSAttribute.load(simple_cms_attribute(
+            "signing_certificate", general.as_signing_certificate(self.tsa_cert)).dump())
 
     @classmethod
     def for_pki(cls, pki) -> SchoolTimeStamper:
@@ -59,13 +63,13 @@ class SchoolTimeStamper(DummyTimeStamper):
 
     def _sign_tst_info(self, tst_info_data: bytes, md_algorithm: str,
                        dt: datetime) -> tuple[bytes, cms.CMSAttributes]:
-        # Same attributes as DummyTimeStamper._sign_tst_info, with the cached key.
+        # Same attributes as DummyTimeStamper._sign_tst_info, with the cached key and
+        # signing-certificate attribute.
         hash_algo = get_pyca_cryptography_hash(md_algorithm)
         signed_attrs = cms.CMSAttributes([
             simple_cms_attribute("content_type", "tst_info"),
             simple_cms_attribute("signing_time", cms.Time({"utc_time": dt})),
-            simple_cms_attribute("signing_certificate",
-                                 general.as_signing_certificate(self.tsa_cert)),
+            self._signing_cert_attr,
             simple_cms_attribute("message_digest", _digest(hash_algo, tst_info_data)),
         ])
         signature = self._key.sign(signed_attrs.dump(), PKCS1v15(), hash_algo)
