@@ -69,7 +69,8 @@ def test_signed_and_countersigned_pdf_shows_the_ok_banner_without_sign_in(world)
     assert re.search(r'class="verdict verdict-ok" id="verdict"', html)
     assert "签名全部有效" in html and "共 2 个签名" in html
     for signer, dept in (("王晓燕", "招生部"), ("李建国", "教务部")):
-        assert signer in html and dept in html
+        assert f"<dt>签名人</dt><dd>{signer}</dd>" in html
+        assert f"<dt>部门</dt><dd>{dept}</dd>" in html
     assert 'id="sig-Sig_Sender"' in html and 'id="sig-Sig_Receiver"' in html
     assert "北京时间" in html  # signing and timestamp times are shown
     assert "在允许范围内" in html and "超出允许范围" not in html
