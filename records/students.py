@@ -5,7 +5,7 @@ keyed blind indexes, never through the clear value."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -105,8 +105,10 @@ class Students:
     """Use cases of the registry; every view of private fields is written to the ledger."""
 
     def __init__(self, session: Session, *, cipher: FieldCipher, audit: AuditLog,
-                 clock: Callable[[], datetime] = utcnow):
+                 clock: Callable[[], datetime] = utcnow,
+                 on_change: Sequence[Callable[[Student], None]] = ()):
         self.session, self.cipher, self.audit, self.clock = session, cipher, audit, clock
+        self.on_change = list(on_change)
 
     def _identity(self, data: StudentInput) -> str:
         return self.cipher.blind_index(f"{data.name.strip()}|{data.birth_date}", kind="identity")
@@ -145,6 +147,8 @@ class Students:
         self.session.add(student)
         self.session.flush()
         self.audit.append(actor=actor, action="student.add", subject=f"student:{student.id}")
+        for hook in self.on_change:
+            hook(student)
         return student
 
     def _next_number(self) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import secrets
 import shutil
 import socket
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -112,3 +113,40 @@ def add_staff(app):
         return login, password
 
     return add
+
+
+SCAN_PDF = b"%PDF-1.4\n% scan\n%%EOF\n"
+
+
+@pytest.fixture
+def sample_handovers(app, add_staff):
+    """Staff enr, aca, tea, sup; student 李浩然; one completed F2 and one still waiting (and
+    overdue), between enr and aca. Returns {"done": number, "waiting": number}."""
+    from records.students import StudentInput
+    from records.workflow import Upload
+
+    enr_pw = add_staff("enr", name="王晓燕", depts=("ENR",))[1]
+    aca_pw = add_staff("aca", name="李建国", depts=("ACA",))[1]
+    add_staff("tea", name="陈静", depts=("TEA",))
+    add_staff("sup", name="吴海涛", depts=("SUP",))
+    svc = app.extensions["handover"]
+    with svc.session_factory() as db:
+        sid = svc.students(db).add(StudentInput("李浩然", "男", "2014-07-28", "", "", "", "李娜",
+                                                "13987654321"), actor_id=None, actor="t").id
+        wf = svc.workflow(db)
+        enr, aca = svc.accounts(db).get("enr"), svc.accounts(db).get("aca")
+        numbers = []
+        for when in (datetime.now(UTC), datetime(2026, 3, 2, 2, 0, tzinfo=UTC)):
+            wf.clock = lambda when=when: when
+            h = wf.create(enr, "F2", {
+                "student": sid, "course": "少儿编程", "registration_date": "2026-03-02",
+                "fee_paid": "3200", "payment_method": "现金", "class_hours": 24,
+                "agreement_number": "XY-1"}, uploads=[
+                    Upload("enrollment_agreement", "a.pdf", SCAN_PDF),
+                    Upload("paper_scan", "scan.pdf", SCAN_PDF)])
+            wf.submit(enr, h, enr_pw)
+            numbers.append(h.number)
+        wf.clock = lambda: datetime.now(UTC)
+        wf.countersign(aca, wf.get(aca, numbers[0]), aca_pw)
+        db.commit()
+    return {"done": numbers[0], "waiting": numbers[1]}

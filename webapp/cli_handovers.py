@@ -26,7 +26,7 @@ pdf_group = AppGroup("pdf", help="Signed PDF forms: export and verify.")
 pki_group = AppGroup("pki", help="The school's certificate authority.")
 
 
-def _acting(login: str):
+def acting(login: str):
     staff = services().accounts(get_db()).get(login)
     if not staff.active:
         raise AccountDisabled()
@@ -40,7 +40,7 @@ def _acting(login: str):
 @domain_errors
 def list_command(login, as_json):
     """List the handovers USER may see: number, kind, status, parties, due time."""
-    rows = visible(get_db(), _acting(login), utcnow())
+    rows = visible(get_db(), acting(login), utcnow())
     for r in rows:
         if as_json:
             click.echo(json.dumps(r.as_dict(), ensure_ascii=False))
@@ -62,7 +62,7 @@ def list_command(login, as_json):
 @domain_errors
 def pdf_export(number, out, login, reason, version):
     """Write the signed PDF of handover NUMBER to OUT (a recorded read)."""
-    staff = _acting(login)
+    staff = acting(login)
     workflow = services().workflow(get_db())
     handover = workflow.get(staff, number, need=Access.CONTENT)
     data = workflow.pdf(staff, handover, reason=reason, version=version)

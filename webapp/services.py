@@ -17,14 +17,17 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from records.accounts import Accounts, LoginPolicy
+from records.clock import utcnow
 from records.credentials import Credentials
 from records.db import make_engine, make_session_factory, migrate
 from records.deadlines import WorkingCalendar
+from records.finding import Finder, indexable_documents
 from records.forms import TEMPLATES_DIR as FORM_TEMPLATES
 from records.paperwork import FormDesk
 from records.students import Students
 from records.web_sessions import SessionStore
 from records.workflow import Workflow
+from search import SearchIndex
 from signing import Renderer, SchoolPKI, SchoolTimeStamper, StampFont, make_timestamper
 from vault import FieldCipher, FileBlobStore, Keyring, Ledger, Vault, attach_field_cipher
 from webapp.settings import DEADLINE_KEYS
@@ -169,12 +172,8 @@ class Services:
     def workflow(self, session: Session) -> Workflow:
         return Workflow(session, vault=self.vault, audit=self.ledger, desk=self.form_desk,
                         credentials=Credentials(session, self.pki), calendar=WorkingCalendar(),
-                        deadline_settings=self.deadline_settings, on_change=self.on_change)
-
-    @cached_property
-    def on_change(self) -> list:
-        """Hooks called after every handover change (the search index adds itself here)."""
-        return []
+                        deadline_settings=self.deadline_settings,
+                        on_change=[self.finder(session).handover_changed])
 
     @cached_property
     def password_hasher(self) -> PasswordHasher:
@@ -195,7 +194,21 @@ class Services:
                         credentials=Credentials(session, self.pki))
 
     def students(self, session: Session) -> Students:
-        return Students(session, cipher=self.field_cipher, audit=self.ledger)
+        return Students(session, cipher=self.field_cipher, audit=self.ledger,
+                        on_change=[self.finder(session).student_changed])
+
+    @cached_property
+    def search_index(self) -> SearchIndex:
+        def documents():  # a missing or damaged index is rebuilt from the database
+            with self.session_factory() as db:
+                yield from indexable_documents(db, utcnow())
+
+        return SearchIndex(self.instance / "search", self.keyring.current("search")[1],
+                           logger=logging.getLogger("handover.search"), rebuild=documents,
+                           jieba_cache_dir=self.instance / "cache" / "jieba")
+
+    def finder(self, session: Session) -> Finder:
+        return Finder(session, self.search_index, audit=self.ledger)
 
     def web_sessions(self, session: Session) -> SessionStore:
         return SessionStore(
@@ -205,5 +218,7 @@ class Services:
         )
 
     def close(self) -> None:
+        if "search_index" in self.__dict__:
+            self.search_index.close()
         if self._engine is not None:
             self._engine.dispose()

@@ -8,40 +8,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from cryptography import x509
 
-from records.students import StudentInput
-from records.workflow import Upload
-
-AGREEMENT = b"%PDF-1.4\n% scan\n%%EOF\n"
-
 
 @pytest.fixture
-def handovers(app, add_staff):
-    """One completed F2 and one still waiting (and overdue), between enr and aca."""
-    enr_pw = add_staff("enr", name="王晓燕", depts=("ENR",))[1]
-    aca_pw = add_staff("aca", name="李建国", depts=("ACA",))[1]
-    add_staff("tea", name="陈静", depts=("TEA",))
-    add_staff("sup", name="吴海涛", depts=("SUP",))
-    svc = app.extensions["handover"]
-    with svc.session_factory() as db:
-        sid = svc.students(db).add(StudentInput("李浩然", "男", "2014-07-28", "", "", "", "李娜",
-                                                "13987654321"), actor_id=None, actor="t").id
-        wf = svc.workflow(db)
-        enr, aca = svc.accounts(db).get("enr"), svc.accounts(db).get("aca")
-        numbers = []
-        for when in (datetime.now(UTC), datetime(2026, 3, 2, 2, 0, tzinfo=UTC)):
-            wf.clock = lambda when=when: when
-            h = wf.create(enr, "F2", {
-                "student": sid, "course": "少儿编程", "registration_date": "2026-03-02",
-                "fee_paid": "3200", "payment_method": "现金", "class_hours": 24,
-                "agreement_number": "XY-1"}, uploads=[
-                    Upload("enrollment_agreement", "a.pdf", AGREEMENT),
-                    Upload("paper_scan", "scan.pdf", AGREEMENT)])
-            wf.submit(enr, h, enr_pw)
-            numbers.append(h.number)
-        wf.clock = lambda: datetime.now(UTC)
-        wf.countersign(aca, wf.get(aca, numbers[0]), aca_pw)
-        db.commit()
-    return {"done": numbers[0], "waiting": numbers[1]}
+def handovers(sample_handovers):
+    return sample_handovers
 
 
 def test_list_follows_visibility(runner, handovers):

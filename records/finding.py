@@ -1,0 +1,170 @@
+"""Search over handovers and students, on top of the search library: what goes into the index
+(ids and metadata in clear, text only as keyed tokens), who may see what (the same rule as
+records.visibility, expressed as a search Visibility), and results that never show anyone more
+than they may see: snippets are made after that check, from decrypted text (policy C1-C3)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from records.audit import AuditLog
+from records.catalogue import FieldType, get_kind
+from records.clock import as_utc, utcnow
+from records.forms import display_value
+from records.handovers import Handover, Status
+from records.staff import Staff
+from records.students import Student
+from records.visibility import Access, access_to, visible_student_ids
+from search import Filters, IndexDocument, SearchIndex, Visibility
+
+__all__ = ["Finder", "Found", "FoundItem", "indexable_documents"]
+
+REGISTRY_OWNERS = ["ENR", "ACA"]  # policy R-ENR, R-ACA: they keep the registry
+
+
+@dataclass(frozen=True)
+class FoundItem:
+    kind: str
+    """"handover" or "student"."""
+    key: str
+    """Handover number or student id, for links."""
+    title: str
+    """What the list shows: kind name and number, or 学号 and name when visible."""
+    meta: dict[str, Any]
+    """Non-private metadata of the hit."""
+    snippet: str | None
+    """Safe HTML with <mark>ed hits, only when the viewer may read the content."""
+
+
+@dataclass(frozen=True)
+class Found:
+    total: int
+    items: list[FoundItem]
+    facets: dict[str, dict[str, int]]
+    page: int
+    pages: int
+
+
+def _handover_text(handover: Handover) -> dict[str, str]:
+    kind = get_kind(handover.kind)
+    values = json.loads(handover.current.values_json)
+    texts = {}
+    for spec in kind.fields:
+        value = values.get(spec.name)
+        if value in (None, "", []):
+            continue
+        if spec.type is FieldType.TABLE:
+            texts[spec.name] = "\n".join(
+                " ".join(str(row.get(c.name, "")) for c in spec.columns) for row in value)
+        else:
+            texts[spec.name] = display_value(spec, value)
+    texts["kind"] = kind.name_zh
+    return texts
+
+
+def handover_document(handover: Handover, now: datetime) -> IndexDocument:
+    due = as_utc(handover.due_at) if handover.due_at else None
+    return IndexDocument(
+        doc_id=f"h{handover.id}", doc_type="handover",
+        meta={"number": handover.number, "kind": handover.kind, "status": handover.status,
+              "sender_id": str(handover.sender_id),
+              "receiver_id": str(handover.receiver_id) if handover.receiver_id else None,
+              "sender_dept": handover.sender_dept, "receiver_dept": handover.receiver_dept,
+              "student_ids": [str(i) for i in handover.student_ids],
+              "date": as_utc(handover.submitted_at or handover.created_at), "due": due,
+              "overdue": bool(due and handover.status == Status.SUBMITTED and due < now)},
+        texts=_handover_text(handover))
+
+
+def student_document(student: Student) -> IndexDocument:
+    texts = {"name": student.name, "guardian_name": student.guardian_name or "",
+             "address": student.address or ""}
+    exact = [v for v in (student.phone, student.guardian_phone, student.id_number) if v]
+    return IndexDocument(
+        doc_id=f"s{student.id}", doc_type="student",
+        meta={"number": student.student_no, "departments": REGISTRY_OWNERS,
+              "student_ids": [str(student.id)], "date": as_utc(student.created_at)},
+        texts={k: v for k, v in texts.items() if v}, exact=exact)
+
+
+def indexable_documents(session: Session, now: datetime) -> Iterator[IndexDocument]:
+    """Everything indexable, from the database (private fields decrypted in memory only)."""
+    for h in session.scalars(select(Handover).where(Handover.status != Status.DRAFT)):
+        yield handover_document(h, now)
+    for s in session.scalars(select(Student)):
+        yield student_document(s)
+
+
+def visibility_for(session: Session, staff: Staff) -> Visibility:
+    """records.visibility's rule in the index's terms (tests check that both agree)."""
+    if not staff.active:
+        return Visibility()
+    students = visible_student_ids(session, staff)
+    metadata_all = staff.is_admin or any(d.value == "SUP" for d in staff.department_codes)
+    return Visibility(
+        sender_ids={str(staff.id)}, receiver_ids={str(staff.id)},
+        departments={d.value for d in staff.department_codes},
+        doc_ids={f"s{i}" for i in students or ()},
+        metadata_only_all=metadata_all)
+
+
+class Finder:
+    def __init__(self, session: Session, index: SearchIndex, *, audit: AuditLog, clock=utcnow):
+        self.session, self.index, self.audit, self.clock = session, index, audit, clock
+
+    # -- upkeep (called in the same operation as every change) ------------------------------
+
+    def handover_changed(self, handover: Handover) -> None:
+        if handover.status == Status.DRAFT:  # drafts are the sender's alone: not indexed
+            self.index.delete([f"h{handover.id}"])
+        else:
+            self.index.add_or_update([handover_document(handover, self.clock())])
+
+    def student_changed(self, student: Student) -> None:
+        self.index.add_or_update([student_document(student)])
+
+    def documents(self) -> Iterator[IndexDocument]:
+        return indexable_documents(self.session, self.clock())
+
+    # -- searching --------------------------------------------------------------------------
+
+    def search(self, actor: Staff, query: str, *, filters: Filters | None = None,
+               sort: str = "relevance", page: int = 1, page_size: int = 20) -> Found:
+        results = self.index.search(query, visibility=visibility_for(self.session, actor),
+                                    filters=filters, sort=sort, page=page, page_size=page_size)
+        items = [i for i in (self._item(actor, hit, query) for hit in results.hits) if i]
+        # The query may name a student: the ledger gets ids and counts, never the text.
+        self.audit.append(actor=actor.login, action="search", outcome="ok",
+                          context={"hits": results.total,
+                                   "shown": [i.key for i in items if i.snippet is not None]})
+        return Found(results.total, items, results.facets, results.page, results.pages)
+
+    def _item(self, actor: Staff, hit, query: str) -> FoundItem | None:
+        if hit.doc_type == "handover":
+            handover = self.session.get(Handover, int(hit.doc_id[1:]))
+            access = access_to(actor, handover) if handover else Access.NONE
+            if access == Access.NONE:  # stale index entry: show nothing
+                return None
+            kind = get_kind(handover.kind)
+            snippet = None
+            if access == Access.CONTENT and hit.content_visible:
+                text = "\n".join(_handover_text(handover).values())
+                snippet = self.index.snippet(text, query)
+            return FoundItem("handover", handover.number, f"{kind.name_zh} {handover.number}",
+                             hit.meta, snippet)
+        student = self.session.get(Student, int(hit.doc_id[1:]))
+        allowed = visible_student_ids(self.session, actor)
+        if student is None or (allowed is not None and student.id not in allowed):
+            return None
+        text = "\n".join(v for v in (student.name, student.guardian_name, student.address) if v)
+        return FoundItem("student", str(student.id), f"{student.student_no} {student.name}",
+                         hit.meta, self.index.snippet(text, query))
+
+
