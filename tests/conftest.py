@@ -99,7 +99,13 @@ def runner(app):
 
 
 @pytest.fixture
-def add_staff(app):
+def passwords() -> dict[str, str]:
+    """login -> password of every account add_staff made in this test."""
+    return {}
+
+
+@pytest.fixture
+def add_staff(app, passwords):
     """Add a staff account directly; returns (login, password)."""
     from records.departments import Department
 
@@ -110,6 +116,7 @@ def add_staff(app):
             svc.accounts(db).add(login, name, password, [Department(d) for d in depts],
                                  head_of=[Department(d) for d in heads], is_admin=admin)
             db.commit()
+        passwords[login] = password
         return login, password
 
     return add

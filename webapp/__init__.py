@@ -60,12 +60,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         n = settings["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
 
-    from webapp import auth, errors, handovers, home, security, students, verify
+    from webapp import auth, errors, handovers, home, search, security, students, verify
 
     security.init_app(app)
     auth.init_app(app)
     errors.init_app(app)
-    for blueprint in (auth.bp, home.bp, handovers.bp, students.bp, verify.bp):
+    for blueprint in (auth.bp, home.bp, handovers.bp, students.bp, verify.bp, search.bp):
         app.register_blueprint(blueprint)
 
     from webapp import cli
