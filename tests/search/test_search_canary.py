@@ -8,7 +8,7 @@ import logging
 import pytest
 
 from search import IndexDocument, QuerySyntaxError, SearchIndex
-from tests.search.search_canary import assert_absent, occurrences
+from tests.canary import assert_absent, find_occurrences
 from tests.search.search_helpers import EVERYTHING, handover
 
 NAME = "欧阳明轩"
@@ -38,7 +38,7 @@ def _private_docs() -> list[IndexDocument]:
 def test_scanner_finds_values_written_in_clear(tmp_path):
     """The scanner itself can fail: a file holding a value in UTF-16 is reported."""
     (tmp_path / "x.bin").write_bytes(b"\x00" + NAME.encode("utf-16-le"))
-    assert occurrences(tmp_path, [NAME]) == [(str(tmp_path / "x.bin"), 0, "utf-16-le")]
+    assert find_occurrences(tmp_path, [NAME]) == [(tmp_path / "x.bin", 0, "utf-16-le")]
     with pytest.raises(AssertionError):
         assert_absent(tmp_path, [NAME])
 
