@@ -1,16 +1,542 @@
-"""Pages of the handovers area (being built)."""
+"""Pages of the handovers area: lists (inbox, outbox, everything visible), the kind picker,
+the form generated from the catalogue, one handover with its PDF, versions, timeline and the
+actions the viewer may take now (policy F1-F13, M, T, C1)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
-from flask_login import login_required
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
-__all__ = ["bp"]
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user, login_required
+from sqlalchemy import or_, select
+
+from records.catalogue import (
+    KINDS,
+    METHODS,
+    DeadlineBasis,
+    FieldSpec,
+    FieldType,
+    HandoverKind,
+)
+from records.clock import as_utc, utcnow
+from records.deadlines import SCHOOL_TZ, WorkingCalendar
+from records.departments import Department
+from records.errors import FieldProblem, ValidationFailed
+from records.forms import display_value
+from records.handovers import Handover, Status
+from records.staff import Staff, StaffDepartment
+from records.students import Student
+from records.visibility import Access, access_to, may_countersign, visible_student_ids
+from records.workflow import Upload
+from signing import SigningError
+from webapp import services
+from webapp.db import get_db
+
+__all__ = ["bp", "worklists", "Row"]
 
 bp = Blueprint("handovers", __name__, url_prefix="/handovers")
+
+# The policy's stages, in the order a student meets them (CLAUSES.md, section F).
+STAGES = (
+    ("招生阶段", ("F1", "F2")),
+    ("教学阶段", ("F3", "F4", "F5", "F6", "F6b")),
+    ("期末阶段", ("F7", "F8", "F9")),
+    ("退费流程", ("F10", "F11", "F12", "F13")),
+)
+OPEN = (Status.DRAFT, Status.SUBMITTED, Status.RETURNED)
+EVENT_LABELS = {
+    "created": "创建草稿", "submitted": "签名提交", "countersigned": "签收",
+    "returned": "退回", "corrected": "修改后重新提交", "withdrawn": "撤回",
+}
+EMPTY_TABLE_ROWS = 3
+
+
+def _wf():
+    return services().workflow(get_db())
+
+
+def _me() -> Staff:
+    return current_user.staff
+
+
+# -- lists ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Row:
+    """One handover in a list: metadata only, never field values (policy C1, C2)."""
+
+    handover: Handover
+    """The handover."""
+    kind: HandoverKind
+    """Its catalogue entry."""
+    due_text: str
+    """今日到期 / 剩 N 个工作日 / 逾期 N 个工作日 / 按时完成 ..., or empty."""
+    overdue: bool
+    """Open and past its deadline, or completed late."""
+
+    @property
+    def sort_key(self) -> tuple:
+        h = self.handover
+        waiting = h.status in OPEN and h.due_at is not None
+        when = as_utc(h.due_at).timestamp() if waiting else -as_utc(h.created_at).timestamp()
+        return (not waiting, when)
+
+
+def _row(h: Handover, now: datetime, calendar: WorkingCalendar) -> Row:
+    text, overdue = "", False
+    if h.status == Status.SUBMITTED and h.due_at is not None:  # policy T
+        due = as_utc(h.due_at)
+        left = calendar.working_days_left(due, now)
+        overdue = calendar.is_overdue(due, now)
+        if overdue:
+            text = f"逾期 {-left} 个工作日" if left < 0 else "逾期"
+        else:
+            text = "今日到期" if left == 0 else f"剩 {left} 个工作日"
+    elif h.status == Status.COMPLETED and h.on_time is not None:
+        overdue = not h.on_time
+        text = "按时完成" if h.on_time else "逾期完成"
+    return Row(h, KINDS[h.kind], text, overdue)
+
+
+def _rows(handovers, limit: int | None = None) -> list[Row]:
+    now, calendar = utcnow(), WorkingCalendar()
+    rows = sorted((_row(h, now, calendar) for h in handovers), key=lambda r: r.sort_key)
+    return rows[:limit] if limit else rows
+
+
+def worklists(staff: Staff, *, limit: int | None = None) -> dict[str, list[Row]]:
+    """The inbox (submitted, `staff` may countersign) and the open outbox, due first."""
+    db = get_db()
+    depts = [d.value for d in staff.department_codes]
+    inbox = db.scalars(select(Handover).where(
+        Handover.status == Status.SUBMITTED, Handover.sender_id != staff.id,
+        or_(Handover.receiver_id == staff.id,
+            Handover.receiver_id.is_(None) & Handover.receiver_dept.in_(depts))))
+    outbox = db.scalars(select(Handover).where(Handover.sender_id == staff.id,
+                                               Handover.status.in_(list(OPEN))))
+    return {"inbox": _rows([h for h in inbox if may_countersign(staff, h) is None], limit),
+            "outbox": _rows(outbox, limit)}
+
+
+def _visible(staff: Staff, status: str, kind: str) -> list[Row]:
+    query = select(Handover).order_by(Handover.id.desc()).limit(500)
+    if not (staff.is_admin or staff.belongs_to(Department.SUP)):
+        depts = [d.value for d in staff.department_codes]
+        query = query.where(or_(Handover.sender_id == staff.id, Handover.receiver_id == staff.id,
+                                Handover.receiver_dept.in_(depts)))
+    if status:
+        query = query.where(Handover.status == status)
+    if kind:
+        query = query.where(Handover.kind == kind)
+    return _rows(h for h in get_db().scalars(query) if access_to(staff, h) >= Access.METADATA)
 
 
 @bp.route("/")
 @login_required
 def index():
-    return render_template("home.html", inbox=[], outbox=[])
+    me = _me()
+    status = request.args.get("status", "")
+    kind = request.args.get("kind", "")
+    status = status if status in {s.value for s in Status} - {"superseded"} else ""
+    kind = kind if kind in KINDS else ""
+    lists = worklists(me)
+    return render_template(
+        "handovers/index.html", **lists, visible=_visible(me, status, kind),
+        status=status, kind=kind, statuses=[s for s in Status if s != Status.SUPERSEDED],
+        kinds=KINDS.values(), tab=request.args.get("tab", "inbox"))
+
+
+# -- the kind picker ----------------------------------------------------------------------------
+
+
+def deadline_text(kind: HandoverKind) -> str:
+    rule = kind.deadline
+    if rule is None:
+        return "制度未规定时限"
+    if rule.basis is DeadlineBasis.PERIODIC:
+        return f"{rule.clause}：每周/每两周固定时间"
+    days = services().deadline_settings.get(rule.setting_key, rule.default_days)
+    if rule.basis is DeadlineBasis.SAME_DAY or days == 0:
+        return f"{rule.clause}：{rule.trigger_zh}（当日）"
+    return f"{rule.clause}：{rule.trigger_zh} {days} 个工作日内"
+
+
+@bp.route("/new")
+@login_required
+def new():
+    me = _me()
+    stages = [(name, [KINDS[c] for c in codes if me.belongs_to(KINDS[c].sender)])
+              for name, codes in STAGES]
+    return render_template("handovers/new.html", stages=[s for s in stages if s[1]],
+                           deadline_text=deadline_text, methods=METHODS)
+
+
+# -- the generated form -----------------------------------------------------------------------
+
+
+class FormInput:
+    """A posted handover form turned into workflow values; anything that is not one of the
+    kind's fields or attachment slots is refused (a tampered form)."""
+
+    def __init__(self, kind: HandoverKind, allowed_students: set[int] | None):
+        self.kind, self.allowed = kind, allowed_students
+
+    def values(self, form) -> dict[str, Any]:
+        specs = {f.name: f for f in self.kind.fields}
+        for key in form:
+            name = key.split(".")[1] if key.startswith("f.") and key.count(".") >= 1 else None
+            if key.startswith("f.") and name not in specs:
+                abort(400, description="表单中有未知字段，请刷新页面后重新填写。")
+        out: dict[str, Any] = {}
+        for spec in self.kind.fields:
+            value = self._field(spec, form)
+            if value not in (None, "", []):
+                out[spec.name] = value
+        return out
+
+    def _field(self, spec: FieldSpec, form) -> Any:
+        key = f"f.{spec.name}"
+        if spec.type is FieldType.STUDENTS:
+            return [self._student(v) for v in form.getlist(key) if v]
+        if spec.type is FieldType.TABLE:
+            return self._table(spec, form)
+        if spec.type is FieldType.STUDENT:
+            raw = form.get(key, "").strip()
+            return self._student(raw) if raw else None
+        return _scalar(spec, form.get(key, ""))
+
+    def _student(self, raw: str) -> int:
+        # policy C1: only students the sender may see; a forged id is refused, not looked up.
+        try:
+            sid = int(raw)
+        except ValueError:
+            abort(400, description="学生选择无效，请从名册中选择。")
+        if self.allowed is not None and sid not in self.allowed:
+            abort(403, description="您无权为该学生办理交接。")
+        return sid
+
+    def _table(self, spec: FieldSpec, form) -> list[dict]:
+        prefix, cols = f"f.{spec.name}.", {c.name: c for c in spec.columns}
+        cells: dict[int, dict[str, Any]] = {}
+        for key in form:
+            if not key.startswith(prefix):
+                continue
+            index, _, col = key[len(prefix):].partition(".")
+            if not index.isdecimal() or col not in cols or int(index) > 10_000:
+                abort(400, description="表格中有未知的列，请刷新页面后重新填写。")
+            value = _scalar(cols[col], form.get(key, ""))
+            cells.setdefault(int(index), {})
+            if value not in (None, ""):
+                cells[int(index)][col] = value
+        return [row for _, row in sorted(cells.items()) if row]
+
+    def uploads(self, files) -> list[Upload]:
+        slots = {a.code for a in self.kind.attachments}
+        out = []
+        for key in files:
+            code = key.removeprefix("att.")
+            if not key.startswith("att.") or code not in slots:
+                abort(400, description="未知的附件类型。")
+            for f in files.getlist(key):
+                if f and f.filename:
+                    out.append(Upload(code, f.filename, f.read()))
+        return out
+
+
+def _scalar(spec: FieldSpec, raw: str) -> Any:
+    raw = raw.replace("\r\n", "\n").strip() if spec.type is FieldType.LONGTEXT else raw.strip()
+    if spec.type is FieldType.INT and raw.isdecimal():
+        return int(raw)
+    return raw or None
+
+
+def _students_for(staff: Staff) -> tuple[list[Student], set[int] | None]:
+    allowed = visible_student_ids(get_db(), staff)
+    query = select(Student).order_by(Student.student_no)
+    if allowed is not None:
+        query = query.where(Student.id.in_(allowed or [-1]))
+    return list(get_db().scalars(query)), allowed
+
+
+def _receivers(kind: HandoverKind, me: Staff) -> list[Staff]:
+    return list(get_db().scalars(
+        select(Staff).join(StaffDepartment).where(
+            StaffDepartment.department == kind.receiver.value, Staff.active,
+            Staff.id != me.id).order_by(Staff.display_name)))
+
+
+def _form_values(kind: HandoverKind, stored: dict) -> dict:
+    """Stored values (students as {number, name}) as the form shows them (students by id)."""
+    numbers = {s.get("number") for f in kind.fields for s in _refs(f, stored.get(f.name))}
+    ids = dict(get_db().execute(select(Student.student_no, Student.id).where(
+        Student.student_no.in_(numbers or {""}))).all())
+    out = dict(stored)
+    for spec in kind.fields:
+        refs = _refs(spec, stored.get(spec.name))
+        if spec.type is FieldType.STUDENT and refs:
+            out[spec.name] = ids.get(refs[0]["number"])
+        elif spec.type is FieldType.STUDENTS:
+            out[spec.name] = [ids.get(r["number"]) for r in refs]
+    return out
+
+
+def _refs(spec: FieldSpec, value: Any) -> list[dict]:
+    if spec.type is FieldType.STUDENT and isinstance(value, dict):
+        return [value]
+    if spec.type is FieldType.STUDENTS and isinstance(value, list):
+        return [v for v in value if isinstance(v, dict)]
+    return []
+
+
+def _kind_for(code: str, me: Staff) -> HandoverKind:
+    kind = KINDS.get(code) or abort(404)
+    if not me.belongs_to(kind.sender):
+        abort(403, description=f"只有{kind.sender.label_zh}可以发起「{kind.name_zh}」。")
+    return kind
+
+
+def _problems(exc: ValidationFailed) -> dict[str, list[str]]:
+    """Problems keyed by the form element they belong to ("roster[2].name" -> "roster")."""
+    out: dict[str, list[str]] = {}
+    for p in exc.problems:
+        out.setdefault(p.field.split("[", 1)[0], []).append(p.message_zh)
+    return out
+
+
+def _render_form(kind, *, values, errors=None, parent=None, status=200, handover=None,
+                 form_error=""):
+    students, _ = _students_for(_me())
+    return render_template(
+        "handovers/form.html", kind=kind, values=values, errors=errors or {}, parent=parent,
+        students=students, receivers=_receivers(kind, _me()), handover=handover,
+        deadline=deadline_text(kind), method=METHODS[kind.method], form_error=form_error,
+        T=FieldType, empty_rows=EMPTY_TABLE_ROWS), status
+
+
+def _failed(render: Callable[..., Any], exc: Exception):
+    """Undo everything of this request and show the form again with the problems."""
+    get_db().rollback()
+    if isinstance(exc, ValidationFailed):
+        return render(errors=_problems(exc), status=400,
+                      form_error="请更正标出的问题后重新提交（附件需要重新选择）。")
+    return render(status=400, form_error=str(exc))
+
+
+@bp.route("/new/<code>", methods=["GET", "POST"])
+@login_required
+def create(code: str):
+    me = _me()
+    kind = _kind_for(code, me)
+    parent = (request.form.get("parent") or request.args.get("parent") or "").strip() or None
+    if request.method == "GET":
+        return _render_form(kind, values={}, parent=parent)
+    _, allowed = _students_for(me)
+    reader = FormInput(kind, allowed)
+    values = reader.values(request.form)
+    render = lambda **kw: _render_form(kind, values=values, parent=parent, **kw)  # noqa: E731
+    wf = _wf()
+    try:
+        h = wf.create(me, kind.code, values, uploads=reader.uploads(request.files),
+                      receiver_id=_receiver_id(), parent_number=parent)
+        if request.form.get("action") == "submit":
+            wf.submit(me, h, request.form.get("password", ""))
+    except (ValidationFailed, SigningError) as exc:
+        return _failed(render, exc)
+    flash(f"交接单 {h.number} 已签名提交，等待{kind.receiver.label_zh}签收。"
+          if h.status == Status.SUBMITTED else f"草稿 {h.number} 已保存。", "success")
+    return redirect(url_for("handovers.view", number=h.number))
+
+
+def _receiver_id() -> int | None:
+    raw = request.form.get("receiver", "").strip()
+    if not raw:
+        return None
+    if not raw.isdecimal():
+        raise ValidationFailed([FieldProblem("receiver", "接收人选择无效。")])
+    return int(raw)
+
+
+# -- one handover ------------------------------------------------------------------------------
+
+
+@bp.app_context_processor
+def _labels():
+    return {"status_label": lambda s: Status(s).label_zh,
+            "dept_label": lambda d: Department(d).label_zh}
+
+
+@bp.app_template_filter("local")
+def _local(moment: datetime | None) -> str:
+    return as_utc(moment).astimezone(SCHOOL_TZ).strftime("%Y-%m-%d %H:%M") if moment else ""
+
+
+def _changeable(me: Staff, h: Handover) -> bool:
+    """Whether the sender may submit a corrected version now (a return, or an F3 change)."""
+    return h.sender_id == me.id and (
+        h.status == Status.RETURNED
+        or (h.kind == "F3" and h.status in (Status.SUBMITTED, Status.COMPLETED)))
+
+
+def _view(number: str, *, errors=None, status=200, action_error="", correction=None):
+    me, wf = _me(), _wf()
+    h = wf.get(me, number)
+    kind = KINDS[h.kind]
+    content = access_to(me, h) >= Access.CONTENT
+    draft_values = None
+    if content and h.status == Status.DRAFT:
+        stored = wf.values_of(me, h)
+        draft_values = [(f, display_value(f, stored.get(f.name))) for f in kind.fields]
+    if correction is None and content and _changeable(me, h):
+        correction = _form_values(kind, wf.values_of(me, h))
+    students = _students_for(me)[0] if correction is not None else []
+    names = _staff_names({v.created_by for v in h.versions}
+                         | {v.countersigned_by for v in h.versions if v.countersigned_by})
+    return render_template(
+        "handovers/view.html", h=h, kind=kind, content=content,
+        row=_rows([h])[0], names=names, draft_values=draft_values, correction=correction,
+        can_countersign=may_countersign(me, h) is None,
+        is_sender=h.sender_id == me.id, open_statuses=OPEN, Status=Status,
+        next_kinds=[KINDS[c] for c in kind.next_kinds if me.belongs_to(KINDS[c].sender)],
+        event_labels=EVENT_LABELS, errors=errors or {}, action_error=action_error,
+        values=correction or {}, students=students, T=FieldType, empty_rows=1,
+        method=METHODS[kind.method], deadline=deadline_text(kind)), status
+
+
+def _staff_names(ids) -> dict[int, str]:
+    ids = {i for i in ids if i}
+    return dict(get_db().execute(select(Staff.id, Staff.display_name).where(
+        Staff.id.in_(ids or {-1}))).all())
+
+
+@bp.route("/<number>")
+@login_required
+def view(number: str):
+    return _view(number)
+
+
+def _act(number: str, do: Callable[[Any, Handover], Any], done: str, *, correction=None):
+    """Run one action on the handover; form problems (reason, password) come back to the page
+    with 400 and nothing of this request is kept."""
+    wf = _wf()
+    h = wf.get(_me(), number)
+    try:
+        do(wf, h)
+    except (ValidationFailed, SigningError) as exc:
+        get_db().rollback()
+        errors = _problems(exc) if isinstance(exc, ValidationFailed) else {}
+        return _view(number, errors=errors, status=400, correction=correction,
+                     action_error=str(exc) if not errors else "请更正标出的问题。")
+    flash(done, "success")
+    return redirect(url_for("handovers.view", number=number))
+
+
+def _password() -> str:
+    return request.form.get("password", "")
+
+
+def _reason() -> str:
+    return request.form.get("reason", "")
+
+
+# The one-step actions: (endpoint and path, workflow call, message on success).
+ACTIONS = (
+    ("countersign", lambda wf, h: wf.countersign(_me(), h, _password()), "已签收交接单 {}。"),
+    ("return", lambda wf, h: wf.return_(_me(), h, _reason()),
+     "已退回交接单 {}，移交人将修改后重新提交。"),
+    ("withdraw", lambda wf, h: wf.withdraw(_me(), h, _reason()), "已撤回交接单 {}。"),
+    ("submit", lambda wf, h: wf.submit(_me(), h, _password()), "交接单 {} 已签名提交。"),
+)
+
+
+def _action_view(do: Callable[[Any, Handover], Any], done: str):
+    @login_required
+    def action(number: str):
+        return _act(number, do, done.format(number))
+    return action
+
+
+for _name, _do, _done in ACTIONS:
+    bp.add_url_rule(f"/<number>/{_name}", _name, _action_view(_do, _done), methods=["POST"])
+
+
+@bp.post("/<number>/correct")
+@login_required
+def correct(number: str):
+    """A corrected version after a return, or a schedule change of an F3 (policy F3)."""
+    me = _me()
+    h = _wf().get(me, number, need=Access.CONTENT)
+    reader = FormInput(KINDS[h.kind], _students_for(me)[1])
+    values, uploads = reader.values(request.form), reader.uploads(request.files)
+    return _act(number, lambda wf, h: wf.correct(me, h, values, reason=_reason(),
+                                                 password=_password(), uploads=uploads),
+                f"交接单 {number} 的新版本已签名提交。", correction=values)
+
+
+# -- files --------------------------------------------------------------------------------------
+
+
+def _file(data: bytes, mimetype: str, filename: str, *, download: bool) -> Response:
+    """A file response; the name is ASCII (the handover number), never a student's name."""
+    disposition = "attachment" if download else "inline"
+    response = Response(data, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'{disposition}; filename="{filename}"'
+    return response
+
+
+@bp.get("/<number>/pdf")
+@login_required
+def pdf(number: str):
+    me, wf = _me(), _wf()
+    h = wf.get(me, number, need=Access.CONTENT)
+    version = request.args.get("v", "")
+    if version and not version.isdecimal():
+        abort(404)
+    download = request.args.get("download") == "1"
+    data = wf.pdf(me, h, reason="下载" if download else "在线查看",
+                  version=int(version) if version else None)
+    older = version and int(version) != h.current_version
+    name = f"{h.number}-v{version}.pdf" if older else f"{h.number}.pdf"
+    response = _file(data, "application/pdf", name, download=download)
+    # Our own page frames the PDF; the app's default header denies all framing.
+    response.headers["Content-Security-Policy"] = "frame-ancestors 'self'"
+    response.headers["X-Frame-Options"] = "SAMEORIGIN"
+    return response
+
+
+@bp.get("/<number>/checklist")
+@login_required
+def checklist(number: str):
+    """The paper checklist (policy M1) to print, sign by hand, scan and upload."""
+    me, wf = _me(), _wf()
+    h = wf.get(me, number, need=Access.CONTENT)
+    if h.method != "M1":
+        abort(404)
+    return _file(wf.checklist_pdf(me, h), "application/pdf", f"{h.number}-checklist.pdf",
+                 download=False)
+
+
+EXTENSIONS = {"application/pdf": "pdf", "image/png": "png", "image/jpeg": "jpg"}
+
+
+@bp.get("/<number>/attachments/<int:attachment_id>")
+@login_required
+def attachment(number: str, attachment_id: int):
+    me, wf = _me(), _wf()
+    h = wf.get(me, number, need=Access.CONTENT)
+    att = wf.attachment(me, h, attachment_id)
+    data = services().vault.get(att.object_id, actor=me.login, reason="下载附件")
+    name = f"{h.number}-{att.code}-{att.id}.{EXTENSIONS.get(att.content_type, 'bin')}"
+    return _file(data, att.content_type, name, download=True)

@@ -1,0 +1,293 @@
+"""The handover pages through the test client, with the real workflow underneath (rendering,
+signing, vault, ledger): the kind picker, the generated form and its refusals, the view page
+for each kind of viewer, the PDF route's headers, and no student name in any URL."""
+
+from __future__ import annotations
+
+import re
+from html import unescape
+from io import BytesIO
+
+import pytest
+from sqlalchemy import func, select
+
+from records.catalogue import KINDS
+from records.handovers import Handover, Status
+from records.students import StudentInput
+
+AGREEMENT = b"%PDF-1.4\n% enrollment agreement scan\n%%EOF\n"
+STUDENT_NAME = "张子涵"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def stamp_font_in_template(instance_template):
+    """Build the stamp font once into the instance template that every test copies (each
+    copy would otherwise extract it from the Noto collection again, about 3 s)."""
+    from signing import StampFont
+
+    assert StampFont(instance_template / "cache" / "fonts").path.exists()
+
+
+class Person:
+    """A signed-in test client with its CSRF token."""
+
+    def __init__(self, app, login, password):
+        self.client, self.password = app.test_client(), password
+        r = self.client.post("/login", data={"csrf_token": _token(self.client, "/login"),
+                                             "login": login, "password": password})
+        assert r.status_code == 302, r.get_data(as_text=True)
+        self.csrf = _token(self.client, "/")
+
+    def get(self, path, **kw):
+        return self.client.get(path, **kw)
+
+    def post(self, path, data, **kw):
+        return self.client.post(path, data={"csrf_token": self.csrf, **data}, **kw)
+
+
+def _token(client, path):
+    return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', client.get(path).get_data(
+        as_text=True)).group(1)
+
+
+@pytest.fixture
+def world(app, add_staff):
+    svc = app.extensions["handover"]
+    with svc.session_factory() as db:
+        student = svc.students(db).add(
+            StudentInput(STUDENT_NAME, "女", "2015-03-12", "", "杭州市", "", "张伟",
+                         "13812345678"), actor_id=None, actor="test")
+        other = svc.students(db).add(
+            StudentInput("李明轩", "男", "2014-05-01", "", "", "", "李强", "13912345678"),
+            actor_id=None, actor="test")
+        db.commit()
+        ids = student.id, other.id
+    logins = {"enr": ("ENR",), "aca": ("ACA",), "aca2": ("ACA",), "tea": ("TEA",),
+              "sup": ("SUP",), "log": ("LOG",)}
+    people = {k: add_staff(k, depts=d, name=f"测试{k}") for k, d in logins.items()}
+
+    class World:
+        student_id, other_id = ids
+
+        def as_(self, who):
+            return Person(app, *people[who])
+
+        def count(self):
+            with svc.session_factory() as db:
+                return db.scalar(select(func.count(Handover.id)))
+
+        def status(self, number):
+            with svc.session_factory() as db:
+                return db.scalar(select(Handover.status).where(Handover.number == number))
+
+    return World()
+
+
+def f2_form(student_id, **overrides):
+    data = {"f.student": str(student_id), "f.course": "初二数学思维提高班",
+            "f.registration_date": "2026-03-02", "f.fee_paid": "4680.50",
+            "f.payment_method": "微信支付", "f.class_hours": "48",
+            "f.agreement_number": "XY-2026-0457", "f.special_needs": "几何基础较弱"}
+    return {**data, **overrides}
+
+
+def submit_f2(person, student_id, *, upload=True, **overrides):
+    data = f2_form(student_id, action="submit", password=person.password, **overrides)
+    if upload:
+        data["att.enrollment_agreement"] = (BytesIO(AGREEMENT), "入学协议.pdf")
+        data["att.paper_scan"] = (BytesIO(AGREEMENT), "交接清单.pdf")
+    return person.post("/handovers/new/F2", data, content_type="multipart/form-data")
+
+
+def number_of(response) -> str:
+    return re.search(r"/handovers/(JJ-\d{4}-\d{6})$", response.headers["Location"]).group(1)
+
+
+def test_kind_picker_shows_only_the_users_departments(world):
+    html = world.as_("enr").get("/handovers/new").get_data(as_text=True)
+    shown = set(re.findall(r'id="kind-(F\w+)"', html))
+    assert shown == {k.code for k in KINDS.values() if k.sender.value == "ENR"} == {"F1", "F2"}
+    tea = set(re.findall(r'id="kind-(F\w+)"', world.as_("tea").get("/handovers/new")
+                         .get_data(as_text=True)))
+    assert tea == {"F6", "F7", "F9", "F11"}
+
+
+def test_f2_form_lists_every_catalogue_field_once(world):
+    html = world.as_("enr").get("/handovers/new/F2").get_data(as_text=True)
+    for spec in KINDS["F2"].fields:
+        assert html.count(f'name="f.{spec.name}"') == 1, spec.name
+        label = re.findall(rf'<label for="f-{spec.name}">([^<]+)', html)
+        assert [t.strip() for t in label] == [spec.label_zh], spec.name
+    assert set(re.findall(r'name="f\.(\w+)"', html)) == {f.name for f in KINDS["F2"].fields}
+    assert 'name="att.enrollment_agreement"' in html and 'name="password"' in html
+    # The student picker shows 学号 + 姓名 of the registry.
+    assert re.search(r"XS-\d{4}-\d{5} " + STUDENT_NAME, html)
+
+
+def test_table_field_posts_without_javascript(world):
+    aca = world.as_("aca")
+    html = aca.get("/handovers/new/F4").get_data(as_text=True)
+    assert 'name="f.roster.0.name"' in html and 'name="f.roster.2.basis"' in html
+    row = {"student_number": "XS-1", "name": "王一", "gender": "男", "age": "9", "basis": "好"}
+    data = {"f.class_name": "春季一班", "f.head_teacher": "陈老师", "f.grouping_basis": "年龄",
+            "f.analysis": "整体基础较好", "action": "draft",
+            **{f"f.roster.0.{k}": v for k, v in row.items()},
+            **{f"f.roster.1.{k}": "" for k in row}}
+    r = aca.post("/handovers/new/F4", data)
+    assert r.status_code == 302, r.get_data(as_text=True)
+    page = aca.get(r.headers["Location"]).get_data(as_text=True)
+    assert "王一" in page and "草稿" in page  # one row kept, the empty row dropped
+
+
+def test_missing_required_field_and_attachment_are_shown_next_to_fields(world):
+    enr = world.as_("enr")
+    r = submit_f2(enr, world.student_id, upload=False, **{"f.course": ""})
+    assert r.status_code == 400
+    html = r.get_data(as_text=True)
+    assert re.search(r'data-field="course".*?id="err-course">「报名课程」为必填项', html, re.S)
+    assert re.search(r'data-field="attachment:enrollment_agreement".*?缺少必需的附件「入学协议」',
+                     html, re.S)
+    assert 'value="XY-2026-0457"' in html  # the other values are kept
+    assert world.count() == 0
+
+
+def test_wrong_password_is_a_form_error_and_nothing_is_stored(world):
+    enr = world.as_("enr")
+    data = f2_form(world.student_id, action="submit", password="wrong-password-1")
+    data["att.enrollment_agreement"] = (BytesIO(AGREEMENT), "a.pdf")
+    data["att.paper_scan"] = (BytesIO(AGREEMENT), "b.pdf")
+    r = enr.post("/handovers/new/F2", data, content_type="multipart/form-data")
+    assert r.status_code == 400
+    assert "密码" in unescape(re.search(r'id="form-error">([^<]+)', r.get_data(as_text=True))
+                            .group(1))
+    assert world.count() == 0
+
+
+@pytest.mark.parametrize("tamper, status", [
+    ({"f.favourite_colour": "红"}, 400),  # a field the kind does not have
+    ({"att.virus": (BytesIO(AGREEMENT), "x.pdf")}, 400),  # an unknown attachment slot
+])
+def test_tampered_form_posts_are_refused(world, tamper, status):
+    r = submit_f2(world.as_("enr"), world.student_id, **tamper)
+    assert r.status_code == status
+    assert world.count() == 0
+
+
+def test_kind_and_student_outside_the_users_reach_are_refused(world):
+    tea = world.as_("tea")
+    assert submit_f2(tea, world.student_id).status_code == 403  # F2 is sent by enrollment
+    assert tea.get("/handovers/new/F2").status_code == 403
+    assert tea.get("/handovers/new/F99").status_code == 404
+    # Teaching sees a student only through its handovers: a forged id is refused.
+    f9 = {"f.student": str(world.student_id), "f.current_class": "一班", "f.intent": "续班",
+          "f.contact_date": "2026-03-02", "f.parent_feedback": "满意", "action": "draft"}
+    assert tea.post("/handovers/new/F9", f9).status_code == 403
+    assert STUDENT_NAME not in tea.get("/handovers/new/F9").get_data(as_text=True)
+    assert world.count() == 0
+
+
+def test_countersign_refusals_and_who_sees_what(world):
+    enr = world.as_("enr")
+    number = number_of(submit_f2(enr, world.student_id))
+    url = f"/handovers/{number}"
+    # The sender may not countersign their own handover; supervision is the wrong department.
+    assert enr.post(f"{url}/countersign", {"password": enr.password}).status_code == 403
+    sup = world.as_("sup")
+    assert sup.post(f"{url}/countersign", {"password": sup.password}).status_code == 403
+    assert world.status(number) == Status.SUBMITTED
+    # Supervision: header and deadlines, no PDF, no attachments.
+    page = sup.get(url)
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and number in html and 'id="due-at"' in html
+    assert "pdf-frame" not in html and 'id="attachments"' not in html
+    assert sup.get(f"{url}/pdf").status_code == 404
+    # Someone unrelated may not learn that it exists.
+    log = world.as_("log")
+    assert log.get(url).status_code == 404 and log.get(f"{url}/pdf").status_code == 404
+    assert log.post(f"{url}/countersign", {"password": log.password}).status_code == 404
+
+
+def test_wrong_password_on_countersign_then_countersign(world):
+    number = number_of(submit_f2(world.as_("enr"), world.student_id))
+    aca = world.as_("aca")
+    assert number in aca.get("/handovers/").get_data(as_text=True)  # in the inbox
+    r = aca.post(f"/handovers/{number}/countersign", {"password": "wrong-password-1"})
+    assert r.status_code == 400 and 'id="action-error"' in r.get_data(as_text=True)
+    assert world.status(number) == Status.SUBMITTED
+    r = aca.post(f"/handovers/{number}/countersign", {"password": aca.password})
+    assert r.status_code == 302 and world.status(number) == Status.COMPLETED
+
+
+def test_pdf_route_frames_only_on_our_own_pages_and_downloads_by_number(world):
+    enr = world.as_("enr")
+    number = number_of(submit_f2(enr, world.student_id))
+    view = enr.get(f"/handovers/{number}")
+    assert view.headers["X-Frame-Options"] == "DENY"  # pages themselves stay unframeable
+    assert f'src="/handovers/{number}/pdf?v=1"' in view.get_data(as_text=True)
+    r = enr.get(f"/handovers/{number}/pdf?v=1")
+    assert r.status_code == 200 and r.data.startswith(b"%PDF")
+    assert r.headers["Content-Security-Policy"] == "frame-ancestors 'self'"
+    assert r.headers["X-Frame-Options"] == "SAMEORIGIN"
+    d = enr.get(f"/handovers/{number}/pdf?download=1")
+    assert d.headers["Content-Disposition"] == f'attachment; filename="{number}.pdf"'
+    assert enr.get(f"/handovers/{number}/pdf?v=x").status_code == 404
+
+
+def test_student_names_never_appear_in_urls_or_redirects(world):
+    enr, aca = world.as_("enr"), world.as_("aca")
+    r = submit_f2(enr, world.student_id)
+    locations = [r.headers["Location"]]
+    number = number_of(r)
+    returned = aca.post(f"/handovers/{number}/return", {"reason": f"{STUDENT_NAME}的协议不清晰"})
+    locations.append(returned.headers["Location"])
+    hrefs = []
+    for person, path in ((enr, f"/handovers/{number}"), (aca, f"/handovers/{number}"),
+                         (enr, "/handovers/"), (aca, "/"), (enr, "/handovers/new/F2")):
+        html = person.get(path).get_data(as_text=True)
+        hrefs += re.findall(r'(?:href|src|action)="([^"]*)"', html)
+    assert len(hrefs) > 20
+    for url in locations + hrefs:
+        assert STUDENT_NAME not in unescape(url) and "%E5%BC%A0" not in url.upper(), url
+    att = next(h for h in hrefs if "/attachments/" in h)
+    disposition = enr.get(att).headers["Content-Disposition"]
+    assert disposition.isascii() and number in disposition
+
+
+def test_return_correct_and_withdraw_through_the_pages(world):
+    enr, aca = world.as_("enr"), world.as_("aca")
+    number = number_of(submit_f2(enr, world.student_id, **{"f.fee_paid": "100.00"}))
+    url = f"/handovers/{number}"
+    assert aca.post(f"{url}/return", {"reason": ""}).status_code == 400  # a reason is needed
+    assert aca.post(f"{url}/return", {"reason": "缴费金额与收据不符"}).status_code == 302
+    page = enr.get(url).get_data(as_text=True)
+    assert 'id="correct-form"' in page and 'value="100.00"' in page  # prefilled
+    assert "缴费金额与收据不符" in page  # the reason in the timeline
+    data = f2_form(world.student_id, **{"f.fee_paid": "4680.50"}, password=enr.password)
+    assert enr.post(f"{url}/correct", {**data, "reason": ""}).status_code == 400
+    r = enr.post(f"{url}/correct", {**data, "reason": "更正缴费金额"})
+    assert r.status_code == 302 and world.status(number) == Status.SUBMITTED
+    assert "第 2 版" in enr.get(url).get_data(as_text=True)
+    assert enr.post(f"{url}/withdraw", {"reason": "重复提交"}).status_code == 302
+    assert world.status(number) == Status.WITHDRAWN
+
+
+def test_lists_mark_overdue_and_put_it_first(world, app):
+    enr = world.as_("enr")
+    first = number_of(submit_f2(enr, world.student_id))
+    second = number_of(submit_f2(enr, world.student_id))
+    svc = app.extensions["handover"]
+    from datetime import UTC, datetime
+    with svc.session_factory() as db:  # the second one was due long ago
+        db.scalars(select(Handover).where(Handover.number == second)).one().due_at = \
+            datetime(2026, 1, 5, 10, tzinfo=UTC)
+        db.commit()
+    html = world.as_("aca").get("/").get_data(as_text=True)
+    inbox = html[html.index('id="inbox"'):]
+    assert inbox.index(second) < inbox.index(first)
+    row = re.search(r'<li class="hrow hrow-overdue" data-number="' + second + '".*?</li>', inbox,
+                    re.S)
+    assert row and "逾期" in row.group(0)
+    listed = world.as_("aca").get("/handovers/?status=submitted&kind=F2").get_data(as_text=True)
+    assert first in listed and second in listed
+    assert first not in world.as_("aca").get("/handovers/?status=completed").get_data(
+        as_text=True).split('id="visible', 1)[1]
