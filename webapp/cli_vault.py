@@ -16,6 +16,7 @@ from records.backup import restore_backup, write_backup
 from vault import VaultError
 from webapp import services
 from webapp.cli import domain_errors
+from webapp.db import get_db
 
 __all__ = ["COMMANDS"]
 
@@ -125,6 +126,32 @@ def audit_show(actor, subject, action, since, until, as_json):
                        f"{e.subject or '-':<36} {e.outcome}  {e.reason}")
     if not as_json:
         click.echo(f"共 {count} 条。", err=True)
+
+
+@audit_group.command("student")
+@click.argument("student_no")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+@_vault_errors
+def audit_student(student_no, as_json):
+    """Who viewed the information of student STUDENT_NO (学号): for a guardian's request."""
+    from sqlalchemy import select
+
+    from records.access_report import accesses_to_student
+    from records.errors import NotFound
+    from records.students import Student
+
+    db = get_db()
+    student = db.scalar(select(Student).where(Student.student_no == student_no))
+    if student is None:
+        raise NotFound("学生", student_no)
+    rows = accesses_to_student(db, services().ledger, student.id)
+    for a in rows:
+        if as_json:
+            click.echo(json.dumps(a.__dict__, ensure_ascii=False))
+        else:
+            click.echo(f"{a.time}  {a.actor:<12} {a.action:<16} {a.subject:<34} {a.reason}")
+    if not as_json:
+        click.echo(f"学生 {student_no} 的信息共被查看 {len(rows)} 次（来自访问日志）。", err=True)
 
 
 @keys_group.command("export")

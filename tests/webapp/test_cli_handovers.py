@@ -67,3 +67,20 @@ def test_ca_cert_export(runner, tmp_path):
     cert = x509.load_pem_x509_certificate(out.read_bytes())
     assert cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca
     assert datetime.now(UTC) + timedelta(days=365) < cert.not_valid_after_utc
+
+
+def test_who_viewed_a_student(app, runner, handovers, tmp_path):
+    runner.invoke(args=["pdf", "export", handovers["done"], str(tmp_path / "x.pdf"),
+                        "--as", "aca", "--reason", "家长要求核对"])
+    svc = app.extensions["handover"]
+    with svc.session_factory() as db:
+        from records.students import Student
+
+        number = db.query(Student).one().student_no
+    out = runner.invoke(args=["audit", "student", number, "--json"])
+    assert out.exit_code == 0, out.output
+    rows = [json.loads(line) for line in out.stdout.splitlines()]
+    exported = [r for r in rows if r["actor"] == "aca" and r["reason"] == "家长要求核对"]
+    assert exported and exported[0]["action"] == "vault.get"
+    assert all(r["actor"] != "tea" for r in rows)
+    assert runner.invoke(args=["audit", "student", "XS-0000-00000"]).exit_code == 1
