@@ -37,6 +37,7 @@ bench: setup
 	$(BIN)/python bench/vault.py
 	$(BIN)/python bench/pdf.py
 	$(BIN)/python bench/search.py
+	$(BIN)/python bench/collect.py
 
 screenshots: setup
 	HANDOVER_SCREENSHOTS=1 $(BIN)/python -m pytest tests/e2e -q
