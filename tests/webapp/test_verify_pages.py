@@ -13,21 +13,21 @@ from records.students import StudentInput
 from tests.conftest import make_app
 from tests.webapp.test_student_pages import csrf_of, sign_in
 
+PASSWORDS = {"enr": "Passw0rd-enr-1", "aca": "Passw0rd-aca-1", "tea": "Passw0rd-tea-1"}
 
-@pytest.fixture(scope="module")
-def world(tmp_path_factory, instance_template):
-    """One app with a completed F2 handover (王晓燕 signs, 李建国 countersigns) and its PDF."""
+
+def completed_handover(app) -> tuple[str, bytes]:
+    """An F2 handover that 王晓燕 (ENR) signed and 李建国 (ACA) countersigned through the
+    records workflow, plus staff 陈静 (TEA); returns its number and its signed PDF."""
     from records.departments import Department
     from records.workflow import Upload
 
-    app = make_app(tmp_path_factory.mktemp("verify") / "instance", instance_template)
     svc = app.extensions["handover"]
-    passwords = {"enr": "Passw0rd-enr-1", "aca": "Passw0rd-aca-1", "tea": "Passw0rd-tea-1"}
     with svc.session_factory() as db:
         accounts = svc.accounts(db)
-        accounts.add("enr", "王晓燕", passwords["enr"], [Department.ENR])
-        accounts.add("aca", "李建国", passwords["aca"], [Department.ACA])
-        accounts.add("tea", "陈静", passwords["tea"], [Department.TEA])
+        accounts.add("enr", "王晓燕", PASSWORDS["enr"], [Department.ENR])
+        accounts.add("aca", "李建国", PASSWORDS["aca"], [Department.ACA])
+        accounts.add("tea", "陈静", PASSWORDS["tea"], [Department.TEA])
         student = svc.students(db).add(StudentInput("张子涵", "女", "2015-03-12", "", "杭州市",
                                                     "", "张伟", "13812345678"),
                                        actor_id=None, actor="seed")
@@ -41,19 +41,27 @@ def world(tmp_path_factory, instance_template):
         h = flow.create(enr, "F2", values, uploads=[
             Upload("enrollment_agreement", "入学协议.pdf", scan),
             Upload("paper_scan", "交接清单.pdf", scan)])
-        flow.submit(enr, h, passwords["enr"])
-        flow.countersign(aca, h, passwords["aca"])
+        flow.submit(enr, h, PASSWORDS["enr"])
+        flow.countersign(aca, h, PASSWORDS["aca"])
         pdf = flow.pdf(aca, h, reason="测试")
         number = h.number
         db.commit()
+    return number, pdf
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory, instance_template):
+    """One app with a completed handover and its PDF, shared by the tests of this module."""
+    app = make_app(tmp_path_factory.mktemp("verify") / "instance", instance_template)
+    number, pdf = completed_handover(app)
 
     class World:
         pass
 
     w = World()
-    w.app, w.pdf, w.number, w.passwords = app, pdf, number, passwords
+    w.app, w.pdf, w.number, w.passwords = app, pdf, number, PASSWORDS
     yield w
-    svc.close()
+    app.extensions["handover"].close()
 
 
 def verify_upload(client, data: bytes, name="交接单.pdf"):
