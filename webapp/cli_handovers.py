@@ -5,7 +5,7 @@ pages (records.visibility); every PDF read is a recorded vault read."""
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import click
@@ -132,4 +132,28 @@ def remind_command(days, as_json):
         click.echo(f"共 {len(items)} 条待办到期提醒。", err=True)
 
 
-COMMANDS = [list_command, pdf_group, pki_group, remind_command]
+@click.command("report")
+@click.option("--since", help="Only handovers submitted from this date (YYYY-MM-DD).")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per department.")
+@with_appcontext
+def report_command(since, as_json):
+    """Timeliness and accuracy per sending department, for the supervision group (S1, S2)."""
+    from records.supervision import department_figures
+
+    start = None
+    if since:
+        try:
+            start = datetime.fromisoformat(since).replace(tzinfo=UTC)
+        except ValueError:
+            raise click.BadParameter(f"日期格式应为 YYYY-MM-DD：{since}") from None
+    for f in department_figures(get_db(), utcnow(), start):
+        if as_json:
+            click.echo(json.dumps(f.as_dict(), ensure_ascii=False))
+            continue
+        rate = f"{f.on_time_rate:.0%}" if f.on_time_rate is not None else "-"
+        click.echo(f"{f.department.label_zh:<6} 移交 {f.sent:>4}  按时完成 {f.completed_on_time:>4}"
+                   f"  逾期完成 {f.completed_late:>3}  逾期未接收 {f.open_overdue:>3}"
+                   f"  被退回 {f.returned:>3}  撤回 {f.withdrawn:>3}  按时率 {rate}")
+
+
+COMMANDS = [list_command, pdf_group, pki_group, remind_command, report_command]

@@ -84,3 +84,14 @@ def test_who_viewed_a_student(app, runner, handovers, tmp_path):
     assert exported and exported[0]["action"] == "vault.get"
     assert all(r["actor"] != "tea" for r in rows)
     assert runner.invoke(args=["audit", "student", "XS-0000-00000"]).exit_code == 1
+
+
+def test_supervision_report(runner, handovers):
+    out = runner.invoke(args=["report", "--json"])
+    assert out.exit_code == 0, out.output
+    rows = {json.loads(line)["department"]: json.loads(line) for line in out.stdout.splitlines()}
+    enr = rows["ENR"]
+    assert enr["sent"] == 2 and enr["open_overdue"] == 1
+    assert enr["overdue_numbers"] == [handovers["waiting"]]
+    assert enr["completed_on_time"] + enr["completed_late"] == 1
+    assert runner.invoke(args=["report", "--since", "not-a-date"]).exit_code == 2

@@ -1,0 +1,73 @@
+"""The supervision group's view (policy S1: it checks execution regularly; S2: handover work is
+assessed on accuracy, timeliness, completeness and procedural compliance; S3: commendation or
+criticism rests on these facts). Figures come from handover metadata only, never content."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from records.clock import as_utc
+from records.departments import Department
+from records.handovers import Handover, Status
+
+__all__ = ["DepartmentFigures", "department_figures"]
+
+
+@dataclass
+class DepartmentFigures:
+    department: Department
+    """The department, as sender of the handovers counted."""
+    sent: int = 0
+    """Handovers submitted (drafts not counted)."""
+    completed_on_time: int = 0
+    """Countersigned before their deadline (timeliness, S2)."""
+    completed_late: int = 0
+    """Countersigned after their deadline."""
+    open_overdue: int = 0
+    """Still waiting for the receiver past the deadline (for a rectification notice, S1)."""
+    returned: int = 0
+    """Times a receiver sent one back for correction (accuracy and completeness, S2)."""
+    withdrawn: int = 0
+    """Taken back by the sender."""
+    overdue_numbers: list[str] = field(default_factory=list)
+    """Numbers of the overdue ones, to follow up."""
+
+    @property
+    def on_time_rate(self) -> float | None:
+        done = self.completed_on_time + self.completed_late
+        return self.completed_on_time / done if done else None
+
+    def as_dict(self) -> dict:
+        return {"department": self.department.value, "label": self.department.label_zh,
+                "sent": self.sent, "completed_on_time": self.completed_on_time,
+                "completed_late": self.completed_late, "open_overdue": self.open_overdue,
+                "returned": self.returned, "withdrawn": self.withdrawn,
+                "on_time_rate": self.on_time_rate, "overdue_numbers": self.overdue_numbers}
+
+
+def department_figures(session: Session, now: datetime, since: datetime | None = None
+                       ) -> list[DepartmentFigures]:
+    """One line per sending department, over handovers submitted since `since`."""
+    figures: dict[str, DepartmentFigures] = {}
+    query = select(Handover).where(Handover.status != Status.DRAFT)
+    if since is not None:
+        query = query.where(Handover.submitted_at >= since)
+    for h in session.scalars(query):
+        f = figures.setdefault(h.sender_dept, DepartmentFigures(Department(h.sender_dept)))
+        f.sent += 1
+        f.returned += sum(1 for e in h.events if e.action == "returned")
+        if h.status == Status.WITHDRAWN:
+            f.withdrawn += 1
+        elif h.status == Status.COMPLETED and h.due_at is not None:
+            if h.on_time:
+                f.completed_on_time += 1
+            else:
+                f.completed_late += 1
+        elif h.status == Status.SUBMITTED and h.due_at and as_utc(h.due_at) < now:
+            f.open_overdue += 1
+            f.overdue_numbers.append(h.number)
+    return sorted(figures.values(), key=lambda f: list(Department).index(f.department))
