@@ -299,7 +299,7 @@ _KIND_LIST = (
         _f("materials", "课程教材"),
         _opt("change_reason", "调整原因", help_zh="调整课程安排时填写，并提前通知教学部门"),
         _opt("change_arrangement", "调整后的具体安排"),
-    ), deadline=_days("T2", 3, "收到招生部门移交的学生信息后")),
+    ), deadline=_days("T2", 3, "收到招生部门移交的学生信息后")),  # policy T2
     _kind("F4", "学生分班交接单", "ACA", "TEA", Method.ELECTRONIC, (  # policy F4
         CLASS_F,
         _f("head_teacher", "班主任", max_length=50),
@@ -324,6 +324,7 @@ _KIND_LIST = (
         )),
         _opt("updates", "更新或补充说明"),
     ), deadline=_days("T2", 3, "收到招生部门移交的学生信息后（教学开始前）")),
+    # policy R-TEA: teachers record progress and report grades and comments on time (F6, F7).
     _kind("F6", "学生学习进度报告", "TEA", "ACA", Method.ELECTRONIC, (  # policy F6
         CLASS_F,
         _f("report_cycle", "报告周期", CHOICE, choices=("每周", "每两周")),
@@ -344,7 +345,7 @@ _KIND_LIST = (
         _f("overall", "整体学习情况", LT),
         _opt("attention_students", "需重点关注的学生", STUDENTS, private=NAME),
         _f("suggestions", "教学策略调整建议", LT),
-    ), deadline=_days("T4a", 2, "收到学习进度报告或成绩报告单后")),
+    ), deadline=_days("T4a", 2, "收到学习进度报告或成绩报告单后")),  # policy T4a
     # End of term / course
     _kind("F7", "成绩及考核结果交接单", "TEA", "ACA", Method.PAPER, (  # policy F7
         STUDENT_F, CLASS_F,
@@ -401,6 +402,7 @@ _KIND_LIST = (
         _f("progress", "学习进度核实情况", LT, private=GRADES),
         _opt("teaching_impact", "剩余课程情况及对后续教学安排的影响"),
     ), requested_by="ACA", next_kinds=("F12",)),
+    # policy R-FIN: finance computes refunds, pays them and hands back the voucher (F12, F13).
     _kind("F12", "退费财务核算交接单", "FIN", "ACA", Method.PAPER, (  # policy F12
         STUDENT_F, REFUND_REF_F,
         _f("received_date", "收到核实结果日期", DATE),
@@ -416,7 +418,7 @@ _KIND_LIST = (
         )),
         _f("basis", "核算依据", LT, help_zh="学校退费政策条款及版本"),
     ), requested_by="ACA", next_kinds=("F13",),
-        deadline=_days("T5a", 3, "收到教务部门移交的申请信息及核实结果后")),
+        deadline=_days("T5a", 3, "收到教务部门移交的申请信息及核实结果后")),  # policy T5a
     _kind("F13", "退费手续办理交接单", "FIN", "ACA", Method.PAPER, (  # policy F13
         STUDENT_F, REFUND_REF_F,
         _f("agreed_date", "与家长确定退费金额日期", DATE),

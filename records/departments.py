@@ -1,4 +1,6 @@
-"""The school's departments as the policy names them (CLAUSES.md, "Departments")."""
+"""The school's departments as the policy names them (CLAUSES.md, "Departments").
+
+policy G2: the system covers every department and post that hands students over."""
 
 from __future__ import annotations
 

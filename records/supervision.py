@@ -1,6 +1,6 @@
-"""The supervision group's view (policy S1: it checks execution regularly; S2: handover work is
-assessed on accuracy, timeliness, completeness and procedural compliance; S3: commendation or
-criticism rests on these facts). Figures come from handover metadata only, never content."""
+"""The supervision group's view. policy S1: it checks execution regularly. policy S2: handover
+work is assessed on accuracy, timeliness, completeness and procedural compliance. policy S3:
+commendation or criticism rests on these facts. Figures come from metadata only, never content."""
 
 from __future__ import annotations
 

@@ -57,7 +57,8 @@ def may_countersign(staff: Staff, handover: Handover) -> str | None:
     return None
 
 
-# Departments that register students and enter their information (policy R-ENR, R-ACA): they
+# Departments that register students and enter their information (policy R-ENR; policy R-ACA
+# double-checks and enters received information): they
 # work with the whole registry. Everyone else sees a student only through a handover they may
 # read in full.
 REGISTRY_DEPARTMENTS = (Department.ENR, Department.ACA)

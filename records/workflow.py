@@ -1,4 +1,6 @@
-"""The handover lifecycle (policy F1-F13, M, T):
+"""The handover lifecycle (policy F1-F13, M, T). policy G1: information passes accurately
+between departments, so that teaching continues and the rights of school, students and parents
+are kept; every step has a named person (policy G3).
 
     draft → submitted (signed by the sender) → completed (countersigned by the receiver)
                  ↘ returned (with a reason) → corrected new version, submitted again
