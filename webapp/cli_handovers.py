@@ -14,8 +14,10 @@ from flask.cli import AppGroup, with_appcontext
 from records.clock import as_utc, utcnow
 from records.errors import AccountDisabled
 from records.listing import due_and_overdue, visible
+from records.paperwork import SCHOOL_TZ
 from records.visibility import Access
 from signing import SigningError
+from signing import watermark as add_watermark
 from webapp import services
 from webapp.cli import domain_errors
 from webapp.db import get_db
@@ -59,15 +61,24 @@ def list_command(login, as_json):
 @click.option("--as", "login", required=True, help="Act as this user (login name).")
 @click.option("--reason", required=True, help="Why the file is exported (recorded).")
 @click.option("--version", type=int, help="Version number (default: the current one).")
+@click.option("--watermark", is_flag=True,
+              help="A copy for reading: viewer, time and purpose printed on every page "
+                   "(signatures removed); without it, the signed original.")
 @domain_errors
-def pdf_export(number, out, login, reason, version):
+def pdf_export(number, out, login, reason, version, watermark):
     """Write the signed PDF of handover NUMBER to OUT (a recorded read)."""
     staff = acting(login)
     workflow = services().workflow(get_db())
     handover = workflow.get(staff, number, need=Access.CONTENT)
     data = workflow.pdf(staff, handover, reason=reason, version=version)
+    if watermark:
+        stamp = datetime.now(SCHOOL_TZ).strftime("%Y-%m-%d %H:%M")
+        lines = [f"查阅人：{staff.display_name}（{staff.login}）", f"时间：{stamp}",
+                 f"用途：{reason}", "仅供查阅，非签章原件"]
+        data = add_watermark(data, lines, services().form_desk.renderer)
     out.write_bytes(data)
-    click.echo(f"已导出 {number} → {out}（{len(data)} 字节）")
+    kind = "带水印的查阅副本" if watermark else "签章原件"
+    click.echo(f"已导出 {number} 的{kind} → {out}（{len(data)} 字节）")
 
 
 @pdf_group.command("verify")

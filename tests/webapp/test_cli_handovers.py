@@ -45,6 +45,19 @@ def test_export_and_verify(runner, handovers, tmp_path):
     assert "审计抽查" in shown.output
 
 
+def test_watermarked_copy_for_reading(runner, handovers, tmp_path):
+    import io
+
+    from pypdf import PdfReader
+
+    out = tmp_path / "copy.pdf"
+    r = runner.invoke(args=["pdf", "export", handovers["done"], str(out), "--as", "aca",
+                            "--reason", "档案查阅", "--watermark"])
+    assert r.exit_code == 0, r.output
+    pages = PdfReader(io.BytesIO(out.read_bytes())).pages
+    assert all("档案查阅" in p.extract_text() and "李建国" in p.extract_text() for p in pages)
+
+
 def test_export_refused_to_those_who_may_not_see(runner, handovers, tmp_path):
     for login in ("tea", "sup"):
         r = runner.invoke(args=["pdf", "export", handovers["done"], str(tmp_path / "x.pdf"),
