@@ -90,7 +90,7 @@ def _handover_link(number: str) -> str | None:
     handover = get_db().scalar(select(Handover).where(Handover.number == number))
     if handover is None or access_to(current_user.staff, handover) == Access.NONE:
         return None
-    return url_for("handovers.index") + number
+    return url_for("handovers.view", number=number)
 
 
 @bp.route("/verify/<number>")

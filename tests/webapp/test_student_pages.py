@@ -232,3 +232,21 @@ def test_import_template_has_the_chinese_headers(app, add_staff):
     assert r.mimetype == "text/csv"
     text = r.data.decode("utf-8-sig")
     assert text.splitlines()[0].split(",")[:4] == ["姓名", "性别", "出生日期", "手机"]
+
+
+def test_detail_lists_the_handovers_about_the_student(app, add_staff):
+    from tests.webapp.test_verify_pages import PASSWORDS, completed_handover
+
+    number, _ = completed_handover(app)  # about 张子涵, sent by enr, countersigned by aca
+    client = app.test_client()
+    sign_in(client, "enr", PASSWORDS["enr"])
+    svc = app.extensions["handover"]
+    with svc.session_factory() as db:
+        student_id = svc.students(db).find_by_phone("13812345678")[0].id
+    html = client.get(f"/students/{student_id}").get_data(as_text=True)
+    items = re.search(r'id="student-handovers">(.*?)</ul>', html, re.S).group(1)
+    assert f'href="/handovers/{number}"' in items and "已完成" in items
+    # Another enrollment officer sees the student (whole registry) but not that handover.
+    other = signed_in(app, add_staff, "enr2", ("ENR",))
+    html = other.get(f"/students/{student_id}").get_data(as_text=True)
+    assert "张子涵" in html and number not in html
