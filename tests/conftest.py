@@ -6,6 +6,7 @@ from __future__ import annotations
 import secrets
 import shutil
 import socket
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -68,8 +69,13 @@ def instance_template(tmp_path_factory) -> Path:
 
 
 @pytest.fixture
-def app(tmp_path: Path, instance_template: Path):
-    app = make_app(tmp_path / "instance", instance_template)
+def app(request, tmp_path: Path, instance_template: Path):
+    """An initialised app on a fresh copy of the template instance; for tests that use
+    `sample_handovers`, a copy of the instance that already holds them."""
+    template = instance_template
+    if "sample_handovers" in request.fixturenames:
+        template = request.getfixturevalue("populated_template").folder
+    app = make_app(tmp_path / "instance", template)
     yield app
     app.extensions["handover"].close()
 
@@ -104,20 +110,25 @@ def passwords() -> dict[str, str]:
     return {}
 
 
+def _add_staff(app, passwords, login, *, depts=("ENR",), name="测试员", admin=False, heads=()):
+    from records.departments import Department
+
+    password = "Passw0rd-" + secrets.token_hex(4)
+    svc = app.extensions["handover"]
+    with svc.session_factory() as db:
+        svc.accounts(db).add(login, name, password, [Department(d) for d in depts],
+                             head_of=[Department(d) for d in heads], is_admin=admin)
+        db.commit()
+    passwords[login] = password
+    return login, password
+
+
 @pytest.fixture
 def add_staff(app, passwords):
     """Add a staff account directly; returns (login, password)."""
-    from records.departments import Department
 
-    def add(login="tester", *, depts=("ENR",), name="测试员", admin=False, heads=()):
-        password = "Passw0rd-" + secrets.token_hex(4)
-        svc = app.extensions["handover"]
-        with svc.session_factory() as db:
-            svc.accounts(db).add(login, name, password, [Department(d) for d in depts],
-                                 head_of=[Department(d) for d in heads], is_admin=admin)
-            db.commit()
-        passwords[login] = password
-        return login, password
+    def add(login="tester", **kw):
+        return _add_staff(app, passwords, login, **kw)
 
     return add
 
@@ -125,17 +136,26 @@ def add_staff(app, passwords):
 SCAN_PDF = b"%PDF-1.4\n% scan\n%%EOF\n"
 
 
-@pytest.fixture
-def sample_handovers(app, add_staff):
-    """Staff enr, aca, tea, sup; student 李浩然; one completed F2 and one still waiting (and
-    overdue), between enr and aca. Returns {"done": number, "waiting": number}."""
+@dataclass(frozen=True)
+class Populated:
+    folder: Path
+    numbers: dict[str, str]
+    passwords: dict[str, str]
+
+
+@pytest.fixture(scope="session")
+def populated_template(tmp_path_factory, instance_template) -> Populated:
+    """An instance holding staff enr, aca, tea, sup; student 李浩然; one completed F2 and one
+    still waiting (and overdue) between enr and aca. Made once: signing costs."""
     from records.students import StudentInput
     from records.workflow import Upload
 
-    enr_pw = add_staff("enr", name="王晓燕", depts=("ENR",))[1]
-    aca_pw = add_staff("aca", name="李建国", depts=("ACA",))[1]
-    add_staff("tea", name="陈静", depts=("TEA",))
-    add_staff("sup", name="吴海涛", depts=("SUP",))
+    folder = tmp_path_factory.mktemp("populated") / "instance"
+    app = make_app(folder, instance_template)
+    pw: dict[str, str] = {}
+    for login, name, dept in (("enr", "王晓燕", "ENR"), ("aca", "李建国", "ACA"),
+                              ("tea", "陈静", "TEA"), ("sup", "吴海涛", "SUP")):
+        _add_staff(app, pw, login, name=name, depts=(dept,))
     svc = app.extensions["handover"]
     with svc.session_factory() as db:
         sid = svc.students(db).add(StudentInput("李浩然", "男", "2014-07-28", "", "", "", "李娜",
@@ -151,9 +171,18 @@ def sample_handovers(app, add_staff):
                 "agreement_number": "XY-1"}, uploads=[
                     Upload("enrollment_agreement", "a.pdf", SCAN_PDF),
                     Upload("paper_scan", "scan.pdf", SCAN_PDF)])
-            wf.submit(enr, h, enr_pw)
+            wf.submit(enr, h, pw["enr"])
             numbers.append(h.number)
         wf.clock = lambda: datetime.now(UTC)
-        wf.countersign(aca, wf.get(aca, numbers[0]), aca_pw)
+        wf.countersign(aca, wf.get(aca, numbers[0]), pw["aca"])
         db.commit()
-    return {"done": numbers[0], "waiting": numbers[1]}
+    svc.close()
+    return Populated(folder, {"done": numbers[0], "waiting": numbers[1]}, pw)
+
+
+@pytest.fixture
+def sample_handovers(app, populated_template, passwords):
+    """The handovers of `populated_template` in this test's own copy of it (the `app`
+    fixture starts from that copy). Returns {"done": number, "waiting": number}."""
+    passwords.update(populated_template.passwords)
+    return dict(populated_template.numbers)
