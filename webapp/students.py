@@ -4,8 +4,6 @@ spreadsheet import. Every view of private fields is recorded in the ledger (poli
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 from flask import (
@@ -30,10 +28,9 @@ from records.student_import import (
     COLUMNS,
     HEADER_OF,
     ImportFileRejected,
-    Table,
     apply_import,
     plan_import,
-    read_table,
+    read_table_bytes,
 )
 from records.students import PHONE_RE, Student, StudentInput
 from records.visibility import Access, access_to, sees_whole_registry, visible_student_ids
@@ -176,21 +173,6 @@ def new():
 # -- importing ---------------------------------------------------------------------------
 
 
-def read_upload(data: bytes, suffix: str) -> Table:
-    """`read_table` wants a path: the bytes go into an anonymous in-memory file (memfd) and a
-    symlink with the right suffix points at it, so no clear copy reaches the disk (policy C2)."""
-    fd = os.memfd_create("student-import", os.MFD_CLOEXEC)
-    try:
-        with open(fd, "wb", closefd=False) as fh:
-            fh.write(data)
-        with tempfile.TemporaryDirectory(prefix="import-") as folder:
-            link = Path(folder) / f"upload{suffix}"
-            link.symlink_to(f"/proc/self/fd/{fd}")
-            return read_table(link)
-    finally:
-        os.close(fd)
-
-
 def _upload() -> tuple[bytes, str, str | None]:
     """The file to check: a new upload, or the one kept in the vault since the first step."""
     upload = request.files.get("file")
@@ -217,7 +199,7 @@ def import_():
         return _import_page()
     data, suffix, object_id = _upload()
     try:
-        table = read_upload(data, suffix)
+        table = read_table_bytes(data, suffix)
     except ImportFileRejected as exc:
         return _import_page(error=exc.message_zh), 400
     students = services().students(get_db())
