@@ -6,6 +6,7 @@ from __future__ import annotations
 import secrets
 import shutil
 import socket
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -147,10 +148,17 @@ class Populated:
 def populated_template(tmp_path_factory, instance_template) -> Populated:
     """An instance holding staff enr, aca, tea, sup; student 李浩然; one completed F2 and one
     still waiting (and overdue) between enr and aca. Made once: signing costs."""
+    folder = tmp_path_factory.mktemp("populated") / "instance"
+    # pyHanko signs through asyncio.run(): in a browser test Playwright's loop is running in
+    # this thread, so the signing happens in a worker thread.
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(_populate, folder, instance_template).result()
+
+
+def _populate(folder: Path, instance_template: Path) -> Populated:
     from records.students import StudentInput
     from records.workflow import Upload
 
-    folder = tmp_path_factory.mktemp("populated") / "instance"
     app = make_app(folder, instance_template)
     pw: dict[str, str] = {}
     for login, name, dept in (("enr", "王晓燕", "ENR"), ("aca", "李建国", "ACA"),

@@ -1,0 +1,23 @@
+"""The search page in a real browser: the query goes in the POST body, never the address."""
+
+from __future__ import annotations
+
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+
+def test_search_in_the_browser(page, live_server, sample_handovers, passwords, screenshot):
+    page.goto(f"{live_server}/login")
+    page.fill("#login", "aca")
+    page.fill("#password", passwords["aca"])
+    page.click("#submit")
+    page.wait_for_url(f"{live_server}/")
+    page.goto(f"{live_server}/search/")
+    page.fill("#q", "浩然")
+    page.press("#q", "Enter")
+    page.wait_for_selector("#result-count")
+    assert "浩然" not in page.url
+    assert page.locator(".snippet mark").count() >= 1
+    assert sample_handovers["done"] in page.content()
+    screenshot(page, "search")
