@@ -44,7 +44,7 @@ from signing import SigningError
 from webapp import services
 from webapp.db import get_db
 
-__all__ = ["bp", "worklists", "Row"]
+__all__ = ["bp", "may_send", "worklists", "Row"]
 
 bp = Blueprint("handovers", __name__, url_prefix="/handovers")
 
@@ -131,6 +131,11 @@ def worklists(staff: Staff, *, limit: int | None = None) -> dict[str, list[Row]]
             "outbox": _rows(outbox, limit)}
 
 
+def may_send(staff: Staff) -> bool:
+    """Whether `staff` sends any kind of handover (the "新建交接" button)."""
+    return any(staff.belongs_to(k.sender) for k in KINDS.values())
+
+
 def _visible(staff: Staff, status: str, kind: str) -> list[Row]:
     query = select(Handover).order_by(Handover.id.desc()).limit(500)
     if not (staff.is_admin or staff.belongs_to(Department.SUP)):
@@ -156,7 +161,7 @@ def index():
     return render_template(
         "handovers/index.html", **lists, visible=_visible(me, status, kind),
         status=status, kind=kind, statuses=[s for s in Status if s != Status.SUPERSEDED],
-        kinds=KINDS.values(), tab=request.args.get("tab", "inbox"))
+        kinds=KINDS.values(), can_send=may_send(me))
 
 
 # -- the kind picker ----------------------------------------------------------------------------

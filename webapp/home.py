@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, render_template
 from flask_login import current_user, login_required
 
-from webapp.handovers import worklists
+from webapp.handovers import may_send, worklists
 
 __all__ = ["bp"]
 
@@ -18,8 +18,8 @@ HOME_LIMIT = 8
 @login_required
 def index():
     me = current_user.staff
-    full = worklists(me)
-    return render_template("home.html", me=me, limit=HOME_LIMIT, **full)
+    return render_template("home.html", me=me, limit=HOME_LIMIT, can_send=may_send(me),
+                           **worklists(me))
 
 
 @bp.route("/healthz")

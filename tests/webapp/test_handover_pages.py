@@ -291,3 +291,25 @@ def test_lists_mark_overdue_and_put_it_first(world, app):
     assert first in listed and second in listed
     assert first not in world.as_("aca").get("/handovers/?status=completed").get_data(
         as_text=True).split('id="visible', 1)[1]
+
+
+def test_schedule_change_of_a_countersigned_f3_is_a_new_version(world):
+    aca, tea = world.as_("aca"), world.as_("tea")
+    fields = {"course": "初二数学", "teacher": "陈静", "schedule": "每周六 09:00-11:00",
+              "start_date": "2026-03-07", "place": "301 教室", "lesson_minutes": "120",
+              "total_lessons": "16", "materials": "校本讲义"}
+    data = {f"f.{k}": v for k, v in fields.items()}
+    r = aca.post("/handovers/new/F3", {**data, "action": "submit", "password": aca.password})
+    number = number_of(r)
+    assert tea.post(f"/handovers/{number}/countersign", {"password": tea.password}).status_code \
+        == 302
+    page = aca.get(f"/handovers/{number}").get_data(as_text=True)
+    assert "调整课程安排" in page and 'value="每周六 09:00-11:00"' in page
+    assert "调整课程安排" not in tea.get(f"/handovers/{number}").get_data(as_text=True)
+    change = {**data, "f.schedule": "每周日 09:00-11:00", "f.change_reason": "教室维修",
+              "f.change_arrangement": "改到周日上午", "reason": "教室维修，提前通知",
+              "password": aca.password}
+    assert aca.post(f"/handovers/{number}/correct", change).status_code == 302
+    assert world.status(number) == Status.SUBMITTED
+    assert "第 2 版" in tea.get(f"/handovers/{number}").get_data(as_text=True)
+    assert tea.post(f"/handovers/{number}/correct", change).status_code == 403
