@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, LargeBinary, String, select
+from sqlalchemy import Boolean, ForeignKey, Integer, LargeBinary, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from records.clock import utcnow
-from records.db import Base
+from records.db import Base, UTCDateTime
 from records.errors import Conflict
 from records.staff import Staff
 from signing import SchoolPKI, StaffCredential
@@ -30,8 +30,8 @@ class CredentialRecord(Base):
     cert_pem: Mapped[bytes] = mapped_column(LargeBinary)
     sealed_key: Mapped[bytes] = mapped_column(LargeBinary)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     def credential(self) -> StaffCredential:
         return StaffCredential(self.cert_pem, self.sealed_key, int(self.serial))

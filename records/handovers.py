@@ -10,7 +10,6 @@ from enum import StrEnum
 
 from sqlalchemy import (
     BigInteger,
-    DateTime,
     ForeignKey,
     Integer,
     String,
@@ -19,7 +18,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from records.clock import as_utc
-from records.db import Base
+from records.db import Base, UTCDateTime
 from records.staff import Staff
 from vault import EncryptedText
 
@@ -64,10 +63,10 @@ class Handover(Base):
     receiver_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), index=True)
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("handover.id"))
     current_version: Mapped[int] = mapped_column(Integer, default=1)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
-    completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     sender: Mapped[Staff] = relationship(foreign_keys=[sender_id], lazy="joined")
     receiver: Mapped[Staff | None] = relationship(foreign_keys=[receiver_id], lazy="joined")
@@ -106,10 +105,10 @@ class HandoverVersion(Base):
     signed_object_id: Mapped[str | None] = mapped_column(String(64))
     final_object_id: Mapped[str | None] = mapped_column(String(64))
     created_by: Mapped[int] = mapped_column(ForeignKey("staff.id"))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    signed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    signed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     countersigned_by: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
-    countersigned_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    countersigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     handover: Mapped[Handover] = relationship(back_populates="versions")
     attachments: Mapped[list[Attachment]] = relationship(lazy="selectin")
@@ -150,7 +149,7 @@ class HandoverEvent(Base):
     version: Mapped[int] = mapped_column(Integer)
     action: Mapped[str] = mapped_column(String(32))
     actor_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
     # Reasons may name a student ("张三的缴费凭证不清晰"): ciphertext only.
     note: Mapped[str | None] = mapped_column(EncryptedText("handover.event_note"))
 

@@ -9,12 +9,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import DateTime, ForeignKey, Integer, String, or_, select
+from sqlalchemy import ForeignKey, Integer, String, or_, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from records.audit import AuditLog
 from records.clock import utcnow
-from records.db import Base
+from records.db import Base, UTCDateTime
 from records.errors import Conflict, FieldProblem, NotFound, ValidationFailed
 from vault import EncryptedText, FieldCipher, normalize_id_number, normalize_phone
 
@@ -44,7 +44,7 @@ class Student(Base):
     guardian_phone_bidx: Mapped[str | None] = mapped_column(String(80), index=True)
     id_number_bidx: Mapped[str | None] = mapped_column(String(80), index=True)
     identity_bidx: Mapped[str] = mapped_column(String(80), index=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     created_by: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
 
 

@@ -35,8 +35,11 @@ def live_server(app):
     thread.join(timeout=5)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
+    """One Chromium per test module. Playwright's sync API runs an event loop in this thread
+    while it is open; closing it after each module lets later tests use asyncio.run() again
+    (pyHanko signs through it). Signing inside a browser test goes to a worker thread."""
     path = chromium_path()
     if path is None:
         pytest.fail("Chromium is missing: `make test` installs it (scripts/system-deps.sh)")

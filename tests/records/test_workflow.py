@@ -10,7 +10,7 @@ import pytest
 from pypdf import PdfReader
 
 from records.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from records.handovers import Status
+from records.handovers import Handover, Status
 from records.students import StudentInput
 from records.visibility import Access
 from records.workflow import Upload
@@ -38,6 +38,7 @@ def world(app, add_staff):
 
     class World:
         session, workflow = db, svc.workflow(db)
+        session_factory = svc.session_factory
         student_id = student.id
 
         def staff(self, login):
@@ -165,3 +166,12 @@ def test_deadline_is_the_end_of_the_same_working_day_for_f2(world):
     h = submitted_f2(w)
     # 2026-09-30 is a working day; T1b: before 18:00 Shanghai time that day.
     assert h.due_at.astimezone(UTC) == datetime(2026, 9, 30, 10, 0, tzinfo=UTC)
+    w.session.commit()
+    # Read back through a new session: SQLite keeps no zone, the column type restores UTC.
+    with app_session(w) as fresh:
+        stored = fresh.query(Handover).filter_by(number=h.number).one().due_at
+    assert stored == datetime(2026, 9, 30, 10, 0, tzinfo=UTC)
+
+
+def app_session(w):
+    return w.session_factory()
