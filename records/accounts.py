@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from records.audit import AuditLog
-from records.clock import as_utc, utcnow
+from records.clock import utcnow
 from records.credentials import Credentials
 from records.departments import Department
 from records.errors import (
@@ -180,14 +180,14 @@ class Accounts:
         now = self.clock()
         throttle = self.session.get(LoginThrottle, login)
         if throttle is not None:
-            if throttle.locked_until and as_utc(throttle.locked_until) > now:
+            if throttle.locked_until and throttle.locked_until > now:
                 self.audit.append(actor=login, action="auth.login", outcome="locked")
-                minutes = max(1, int((as_utc(throttle.locked_until) - now).total_seconds() // 60))
-                raise AccountLocked(as_utc(throttle.locked_until), minutes)
-            if throttle.next_allowed_at and as_utc(throttle.next_allowed_at) > now:
-                wait = int((as_utc(throttle.next_allowed_at) - now).total_seconds()) + 1
+                minutes = max(1, int((throttle.locked_until - now).total_seconds() // 60))
+                raise AccountLocked(throttle.locked_until, minutes)
+            if throttle.next_allowed_at and throttle.next_allowed_at > now:
+                wait = int((throttle.next_allowed_at - now).total_seconds()) + 1
                 self.audit.append(actor=login, action="auth.login", outcome="too_soon")
-                raise LoginTooSoon(as_utc(throttle.next_allowed_at), wait)
+                raise LoginTooSoon(throttle.next_allowed_at, wait)
 
         staff = self.session.scalar(select(Staff).where(Staff.login == login))
         if not self._verify(staff, password):

@@ -4,13 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-__all__ = ["utcnow", "as_utc"]
+__all__ = ["utcnow"]
 
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
-
-
-def as_utc(value: datetime) -> datetime:
-    """SQLite hands back naive datetimes for timezone-aware columns: they were stored as UTC."""
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value

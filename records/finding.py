@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from records.audit import AuditLog
 from records.catalogue import FieldType, get_kind
-from records.clock import as_utc, utcnow
+from records.clock import utcnow
 from records.forms import display_value
 from records.handovers import Handover, Status
 from records.staff import Staff
@@ -70,7 +70,7 @@ def _handover_text(handover: Handover) -> dict[str, str]:
 
 
 def handover_document(handover: Handover, now: datetime) -> IndexDocument:
-    due = as_utc(handover.due_at) if handover.due_at else None
+    due = handover.due_at if handover.due_at else None
     return IndexDocument(
         doc_id=f"h{handover.id}", doc_type="handover",
         meta={"number": handover.number, "kind": handover.kind, "status": handover.status,
@@ -78,7 +78,7 @@ def handover_document(handover: Handover, now: datetime) -> IndexDocument:
               "receiver_id": str(handover.receiver_id) if handover.receiver_id else None,
               "sender_dept": handover.sender_dept, "receiver_dept": handover.receiver_dept,
               "student_ids": [str(i) for i in handover.student_ids],
-              "date": as_utc(handover.submitted_at or handover.created_at), "due": due,
+              "date": handover.submitted_at or handover.created_at, "due": due,
               "overdue": bool(due and handover.status == Status.SUBMITTED and due < now)},
         texts=_handover_text(handover))
 
@@ -90,7 +90,7 @@ def student_document(student: Student) -> IndexDocument:
     return IndexDocument(
         doc_id=f"s{student.id}", doc_type="student",
         meta={"number": student.student_no, "departments": REGISTRY_OWNERS,
-              "student_ids": [str(student.id)], "date": as_utc(student.created_at)},
+              "student_ids": [str(student.id)], "date": student.created_at},
         texts={k: v for k, v in texts.items() if v}, exact=exact)
 
 

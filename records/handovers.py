@@ -17,7 +17,6 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from records.clock import as_utc
 from records.db import Base, UTCDateTime
 from records.staff import Staff
 from vault import EncryptedText
@@ -88,7 +87,7 @@ class Handover(Base):
     def on_time(self) -> bool | None:
         if self.completed_at is None or self.due_at is None:
             return None
-        return as_utc(self.completed_at) <= as_utc(self.due_at)
+        return self.completed_at <= self.due_at
 
 
 class HandoverVersion(Base):

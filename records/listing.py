@@ -1,5 +1,6 @@
 """Lists of handovers as people and scripts need them: what someone may see, their inbox and
-outbox, and what is due or overdue (policy T; the supervision group watches deadlines, S1)."""
+outbox, what is due or overdue (policy T; the supervision group watches deadlines, policy S1).
+The pages and the command line both list through here; rows carry metadata, never values."""
 
 from __future__ import annotations
 
@@ -7,89 +8,111 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from records.catalogue import get_kind
-from records.clock import as_utc
+from records.catalogue import KINDS, HandoverKind
+from records.deadlines import WorkingCalendar
 from records.departments import Department
 from records.handovers import Handover, Status
 from records.staff import Staff
 from records.visibility import Access, access_to, may_countersign
 
-__all__ = ["Row", "visible", "inbox", "outbox", "due_and_overdue", "urgency_key"]
+__all__ = ["OPEN", "Row", "due_and_overdue", "inbox", "outbox", "visible"]
+
+OPEN = (Status.DRAFT, Status.SUBMITTED, Status.RETURNED)
+MAX_ROWS = 500
 
 
 @dataclass(frozen=True)
 class Row:
-    """One handover as a list shows it: metadata only, never field values."""
+    """One handover in a list: metadata only, never field values (policy C1, C2)."""
 
-    number: str
-    kind: str
-    kind_name: str
-    status: str
-    status_label: str
-    sender: str
-    sender_dept: str
-    receiver: str
-    receiver_dept: str
-    due_at: datetime | None
-    overdue: bool
+    handover: Handover
+    """The handover."""
+    kind: HandoverKind
+    """Its catalogue entry."""
     access: Access
+    """What the viewer may see of it (METADATA rows open no content)."""
+    due_text: str
+    """今日到期 / 剩 N 个工作日 / 逾期 N 个工作日 / 按时完成 ..., or empty."""
+    overdue: bool
+    """Open and past its deadline, or completed late."""
+
+    @property
+    def sort_key(self) -> tuple:
+        """Waiting ones with a deadline first, soonest (most overdue) first; then newest."""
+        h = self.handover
+        waiting = h.status in OPEN and h.due_at is not None
+        return (not waiting, h.due_at.timestamp() if waiting else -h.created_at.timestamp())
 
     def as_dict(self) -> dict:
+        h = self.handover
         return {
-            "number": self.number, "kind": self.kind, "kind_name": self.kind_name,
-            "status": self.status, "sender": self.sender, "sender_dept": self.sender_dept,
-            "receiver": self.receiver, "receiver_dept": self.receiver_dept,
-            "due_at": self.due_at.isoformat() if self.due_at else None,
-            "overdue": self.overdue,
+            "number": h.number, "kind": h.kind, "kind_name": self.kind.name_zh,
+            "status": h.status, "sender": h.sender.display_name,
+            "sender_dept": h.sender_dept, "receiver": h.receiver.display_name if h.receiver
+            else "", "receiver_dept": h.receiver_dept,
+            "due_at": h.due_at.isoformat() if h.due_at else None,
+            "overdue": self.overdue, "due_text": self.due_text,
         }
 
 
-def _row(h: Handover, staff: Staff, now: datetime) -> Row:
-    due = as_utc(h.due_at) if h.due_at else None
-    return Row(
-        number=h.number, kind=h.kind, kind_name=get_kind(h.kind).name_zh, status=h.status,
-        status_label=Status(h.status).label_zh, sender=h.sender.display_name,
-        sender_dept=Department(h.sender_dept).label_zh,
-        receiver=h.receiver.display_name if h.receiver else "",
-        receiver_dept=Department(h.receiver_dept).label_zh, due_at=due,
-        overdue=bool(due and h.status == Status.SUBMITTED and due < now),
-        access=access_to(staff, h))
+def _row(staff: Staff, h: Handover, now: datetime, calendar: WorkingCalendar) -> Row:
+    text, overdue = "", False
+    if h.status == Status.SUBMITTED and h.due_at is not None:  # policy T
+        left = calendar.working_days_left(h.due_at, now)
+        overdue = calendar.is_overdue(h.due_at, now)
+        if overdue:
+            text = f"逾期 {-left} 个工作日" if left < 0 else "逾期"
+        else:
+            text = "今日到期" if left == 0 else f"剩 {left} 个工作日"
+    elif h.status == Status.COMPLETED and h.on_time is not None:
+        overdue = not h.on_time
+        text = "按时完成" if h.on_time else "逾期完成"
+    return Row(h, KINDS[h.kind], access_to(staff, h), text, overdue)
 
 
-def urgency_key(row: Row):
-    """Overdue first, then by due time (none last), then newest number."""
-    far = datetime.max.replace(tzinfo=row.due_at.tzinfo) if row.due_at else None
-    return (not row.overdue, row.due_at is None, row.due_at or far, row.number)
+def rows(staff: Staff, handovers: Iterable[Handover], now: datetime,
+         limit: int | None = None) -> list[Row]:
+    """Rows of the handovers `staff` may see, most urgent first."""
+    calendar = WorkingCalendar()
+    made = (_row(staff, h, now, calendar) for h in handovers)
+    ordered = sorted((r for r in made if r.access > Access.NONE), key=lambda r: r.sort_key)
+    return ordered[:limit] if limit else ordered
 
 
-def _rows(handovers: Iterable[Handover], staff: Staff, now: datetime) -> list[Row]:
-    rows = [_row(h, staff, now) for h in handovers]
-    return sorted((r for r in rows if r.access > Access.NONE), key=urgency_key)
-
-
-def visible(session: Session, staff: Staff, now: datetime) -> list[Row]:
-    """Every handover `staff` may see at least as metadata (the one visibility rule)."""
-    return _rows(session.scalars(select(Handover).order_by(Handover.id.desc())), staff, now)
-
-
-def inbox(session: Session, staff: Staff, now: datetime) -> list[Row]:
+def inbox(session: Session, staff: Staff, now: datetime, limit: int | None = None) -> list[Row]:
     """Submitted handovers that `staff` may countersign now."""
     depts = [d.value for d in staff.department_codes]
-    candidates = session.scalars(select(Handover).where(
-        Handover.status == Status.SUBMITTED,
-        (Handover.receiver_id == staff.id) | Handover.receiver_dept.in_(depts)))
-    return _rows((h for h in candidates if may_countersign(staff, h) is None), staff, now)
+    found = session.scalars(select(Handover).where(
+        Handover.status == Status.SUBMITTED, Handover.sender_id != staff.id,
+        or_(Handover.receiver_id == staff.id,
+            Handover.receiver_id.is_(None) & Handover.receiver_dept.in_(depts))))
+    return rows(staff, (h for h in found if may_countersign(staff, h) is None), now, limit)
 
 
-def outbox(session: Session, staff: Staff, now: datetime) -> list[Row]:
-    """The sender's own handovers that still need someone's action (drafts, waiting,
-    returned)."""
-    open_states = [Status.DRAFT, Status.SUBMITTED, Status.RETURNED]
-    return _rows(session.scalars(select(Handover).where(
-        Handover.sender_id == staff.id, Handover.status.in_(open_states))), staff, now)
+def outbox(session: Session, staff: Staff, now: datetime, limit: int | None = None) -> list[Row]:
+    """The sender's own handovers still open: drafts, waiting, returned."""
+    found = session.scalars(select(Handover).where(Handover.sender_id == staff.id,
+                                                   Handover.status.in_(list(OPEN))))
+    return rows(staff, found, now, limit)
+
+
+def visible(session: Session, staff: Staff, now: datetime, *, status: str = "",
+            kind: str = "") -> list[Row]:
+    """Every handover `staff` may see at least as metadata (the one visibility rule decides;
+    the query only narrows what it is asked about)."""
+    query = select(Handover).order_by(Handover.id.desc()).limit(MAX_ROWS)
+    if not (staff.is_admin or staff.belongs_to(Department.SUP)):
+        depts = [d.value for d in staff.department_codes]
+        query = query.where(or_(Handover.sender_id == staff.id, Handover.receiver_id == staff.id,
+                                Handover.receiver_dept.in_(depts)))
+    if status:
+        query = query.where(Handover.status == status)
+    if kind:
+        query = query.where(Handover.kind == kind)
+    return rows(staff, session.scalars(query), now)
 
 
 def due_and_overdue(session: Session, now: datetime, until: datetime) -> list[Handover]:

@@ -10,7 +10,6 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from records.clock import as_utc
 from records.departments import Department
 from records.handovers import Handover, Status
 
@@ -67,7 +66,7 @@ def department_figures(session: Session, now: datetime, since: datetime | None =
                 f.completed_on_time += 1
             else:
                 f.completed_late += 1
-        elif h.status == Status.SUBMITTED and h.due_at and as_utc(h.due_at) < now:
+        elif h.status == Status.SUBMITTED and h.due_at and h.due_at < now:
             f.open_overdue += 1
             f.overdue_numbers.append(h.number)
     return sorted(figures.values(), key=lambda f: list(Department).index(f.department))

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import ForeignKey, Integer, String, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from records.clock import as_utc, utcnow
+from records.clock import utcnow
 from records.db import Base, UTCDateTime
 from records.staff import Staff
 
@@ -57,16 +57,16 @@ class SessionStore:
             return None, "ended"
         now = self.clock()
         why = None
-        if now - as_utc(row.created_at) > self.absolute:
+        if now - row.created_at > self.absolute:
             why = "expired"
-        elif now - as_utc(row.last_seen_at) > self.idle:
+        elif now - row.last_seen_at > self.idle:
             why = "idle"
         elif not row.staff.active:
             why = "disabled"
         if why:
             row.ended_at, row.end_reason = now, why
             return None, why
-        if now - as_utc(row.last_seen_at) > timedelta(minutes=1):
+        if now - row.last_seen_at > timedelta(minutes=1):
             row.last_seen_at = now
         return row.staff, None
 

@@ -11,8 +11,10 @@ from pathlib import Path
 import click
 from flask.cli import AppGroup, with_appcontext
 
-from records.clock import as_utc, utcnow
+from records.clock import utcnow
+from records.departments import Department
 from records.errors import AccountDisabled
+from records.handovers import Status
 from records.listing import due_and_overdue, visible
 from records.paperwork import SCHOOL_TZ
 from records.visibility import Access
@@ -46,11 +48,14 @@ def list_command(login, as_json):
     for r in rows:
         if as_json:
             click.echo(json.dumps(r.as_dict(), ensure_ascii=False))
-        else:
-            due = r.due_at.strftime("%Y-%m-%d %H:%M") if r.due_at else "-"
-            flag = " 逾期" if r.overdue else ""
-            click.echo(f"{r.number}  {r.kind:<4} {r.status_label:<6} {r.sender}（{r.sender_dept}）"
-                       f" → {r.receiver or r.receiver_dept}  截止 {due}{flag}")
+            continue
+        h = r.handover
+        due = h.due_at.astimezone(SCHOOL_TZ).strftime("%Y-%m-%d %H:%M") if h.due_at else "-"
+        receiver = h.receiver.display_name if h.receiver else \
+            Department(h.receiver_dept).label_zh
+        click.echo(f"{h.number}  {h.kind:<4} {Status(h.status).label_zh:<6} "
+                   f"{h.sender.display_name}（{Department(h.sender_dept).label_zh}） → "
+                   f"{receiver}  截止 {due} {r.due_text}")
     if not as_json:
         click.echo(f"共 {len(rows)} 条。", err=True)
 
@@ -128,7 +133,7 @@ def remind_command(days, as_json):
     now = utcnow()
     items = due_and_overdue(get_db(), now, now + timedelta(days=days))
     for h in items:
-        overdue = as_utc(h.due_at) < now
+        overdue = h.due_at < now
         who = h.receiver.display_name if h.receiver else h.receiver_dept
         record = {"number": h.number, "kind": h.kind, "receiver": who,
                   "sender": h.sender.login, "due_at": h.due_at.isoformat(),

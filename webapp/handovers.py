@@ -5,7 +5,6 @@ actions the viewer may take now (policy F1-F13, M, T, C1)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -20,8 +19,9 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_required
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
+from records import listing
 from records.catalogue import (
     KINDS,
     METHODS,
@@ -30,12 +30,13 @@ from records.catalogue import (
     FieldType,
     HandoverKind,
 )
-from records.clock import as_utc, utcnow
-from records.deadlines import SCHOOL_TZ, WorkingCalendar
+from records.clock import utcnow
+from records.deadlines import SCHOOL_TZ
 from records.departments import Department
 from records.errors import FieldProblem, ValidationFailed
 from records.forms import display_value
 from records.handovers import Handover, Status
+from records.listing import Row
 from records.staff import Staff, StaffDepartment
 from records.students import Student
 from records.visibility import Access, access_to, may_countersign, visible_student_ids
@@ -55,7 +56,6 @@ STAGES = (
     ("期末阶段", ("F7", "F8", "F9")),
     ("退费流程", ("F10", "F11", "F12", "F13")),
 )
-OPEN = (Status.DRAFT, Status.SUBMITTED, Status.RETURNED)
 EVENT_LABELS = {
     "created": "创建草稿", "submitted": "签名提交", "countersigned": "签收",
     "returned": "退回", "corrected": "修改后重新提交", "withdrawn": "撤回",
@@ -74,79 +74,16 @@ def _me() -> Staff:
 # -- lists ------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Row:
-    """One handover in a list: metadata only, never field values (policy C1, C2)."""
-
-    handover: Handover
-    """The handover."""
-    kind: HandoverKind
-    """Its catalogue entry."""
-    due_text: str
-    """今日到期 / 剩 N 个工作日 / 逾期 N 个工作日 / 按时完成 ..., or empty."""
-    overdue: bool
-    """Open and past its deadline, or completed late."""
-
-    @property
-    def sort_key(self) -> tuple:
-        h = self.handover
-        waiting = h.status in OPEN and h.due_at is not None
-        when = as_utc(h.due_at).timestamp() if waiting else -as_utc(h.created_at).timestamp()
-        return (not waiting, when)
-
-
-def _row(h: Handover, now: datetime, calendar: WorkingCalendar) -> Row:
-    text, overdue = "", False
-    if h.status == Status.SUBMITTED and h.due_at is not None:  # policy T
-        due = as_utc(h.due_at)
-        left = calendar.working_days_left(due, now)
-        overdue = calendar.is_overdue(due, now)
-        if overdue:
-            text = f"逾期 {-left} 个工作日" if left < 0 else "逾期"
-        else:
-            text = "今日到期" if left == 0 else f"剩 {left} 个工作日"
-    elif h.status == Status.COMPLETED and h.on_time is not None:
-        overdue = not h.on_time
-        text = "按时完成" if h.on_time else "逾期完成"
-    return Row(h, KINDS[h.kind], text, overdue)
-
-
-def _rows(handovers, limit: int | None = None) -> list[Row]:
-    now, calendar = utcnow(), WorkingCalendar()
-    rows = sorted((_row(h, now, calendar) for h in handovers), key=lambda r: r.sort_key)
-    return rows[:limit] if limit else rows
-
-
 def worklists(staff: Staff, *, limit: int | None = None) -> dict[str, list[Row]]:
     """The inbox (submitted, `staff` may countersign) and the open outbox, due first."""
-    db = get_db()
-    depts = [d.value for d in staff.department_codes]
-    inbox = db.scalars(select(Handover).where(
-        Handover.status == Status.SUBMITTED, Handover.sender_id != staff.id,
-        or_(Handover.receiver_id == staff.id,
-            Handover.receiver_id.is_(None) & Handover.receiver_dept.in_(depts))))
-    outbox = db.scalars(select(Handover).where(Handover.sender_id == staff.id,
-                                               Handover.status.in_(list(OPEN))))
-    return {"inbox": _rows([h for h in inbox if may_countersign(staff, h) is None], limit),
-            "outbox": _rows(outbox, limit)}
+    now = utcnow()
+    return {"inbox": listing.inbox(get_db(), staff, now, limit),
+            "outbox": listing.outbox(get_db(), staff, now, limit)}
 
 
 def may_send(staff: Staff) -> bool:
     """Whether `staff` sends any kind of handover (the "新建交接" button)."""
     return any(staff.belongs_to(k.sender) for k in KINDS.values())
-
-
-def _visible(staff: Staff, status: str, kind: str) -> list[Row]:
-    query = select(Handover).order_by(Handover.id.desc()).limit(500)
-    if not (staff.is_admin or staff.belongs_to(Department.SUP)):
-        depts = [d.value for d in staff.department_codes]
-        query = query.where(or_(Handover.sender_id == staff.id, Handover.receiver_id == staff.id,
-                                Handover.receiver_dept.in_(depts)))
-    if status:
-        query = query.where(Handover.status == status)
-    if kind:
-        query = query.where(Handover.kind == kind)
-    return _rows(h for h in get_db().scalars(query) if access_to(staff, h) >= Access.METADATA)
 
 
 @bp.route("/")
@@ -158,8 +95,9 @@ def index():
     status = status if status in {s.value for s in Status} - {"superseded"} else ""
     kind = kind if kind in KINDS else ""
     lists = worklists(me)
+    visible = listing.visible(get_db(), me, utcnow(), status=status, kind=kind)
     return render_template(
-        "handovers/index.html", **lists, visible=_visible(me, status, kind),
+        "handovers/index.html", **lists, visible=visible,
         status=status, kind=kind, statuses=[s for s in Status if s != Status.SUPERSEDED],
         kinds=KINDS.values(), can_send=may_send(me))
 
@@ -385,7 +323,7 @@ def _labels():
 
 @bp.app_template_filter("local")
 def _local(moment: datetime | None) -> str:
-    return as_utc(moment).astimezone(SCHOOL_TZ).strftime("%Y-%m-%d %H:%M") if moment else ""
+    return moment.astimezone(SCHOOL_TZ).strftime("%Y-%m-%d %H:%M") if moment else ""
 
 
 def _changeable(me: Staff, h: Handover) -> bool:
@@ -411,9 +349,10 @@ def _view(number: str, *, errors=None, status=200, action_error="", correction=N
                          | {v.countersigned_by for v in h.versions if v.countersigned_by})
     return render_template(
         "handovers/view.html", h=h, kind=kind, content=content,
-        row=_rows([h])[0], names=names, draft_values=draft_values, correction=correction,
+        row=listing.rows(me, [h], utcnow())[0], names=names, draft_values=draft_values,
+        correction=correction,
         can_countersign=may_countersign(me, h) is None,
-        is_sender=h.sender_id == me.id, open_statuses=OPEN, Status=Status,
+        is_sender=h.sender_id == me.id, open_statuses=listing.OPEN, Status=Status,
         next_kinds=[KINDS[c] for c in kind.next_kinds if me.belongs_to(KINDS[c].sender)],
         event_labels=EVENT_LABELS, errors=errors or {}, action_error=action_error,
         values=correction or {}, students=students, T=FieldType, empty_rows=1,
