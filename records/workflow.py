@@ -152,12 +152,15 @@ class Workflow:
                           subject=f"handover:{handover.number}", context={"kind": kind.code})
         return handover
 
-    def submit(self, actor: Staff, handover: Handover, password: str) -> Handover:
-        """Validate, render, sign as sender (certifying) and store; the deadline starts."""
+    def submit(self, actor: Staff, handover: Handover, password: str, *,
+               uploads: Iterable[Upload] = ()) -> Handover:
+        """Validate, render, sign as sender (certifying) and store; the deadline starts.
+        `uploads` adds files to the draft first (e.g. the scan of a paper checklist, M1)."""
         if handover.sender_id != actor.id:
             raise PermissionDenied(actor.login, "submit")
         if handover.status != Status.DRAFT:
             raise Conflict(f"交接单状态为「{Status(handover.status).label_zh}」，不能提交。")
+        self._store_uploads(actor, handover, handover.current, uploads)
         self._sign_current(actor, handover, password)
         now = self.clock()
         kind = get_kind(handover.kind)

@@ -401,7 +401,8 @@ ACTIONS = (
     ("return", lambda wf, h: wf.return_(_me(), h, _reason()),
      "已退回交接单 {}，移交人将修改后重新提交。"),
     ("withdraw", lambda wf, h: wf.withdraw(_me(), h, _reason()), "已撤回交接单 {}。"),
-    ("submit", lambda wf, h: wf.submit(_me(), h, _password()), "交接单 {} 已签名提交。"),
+    ("submit", lambda wf, h: wf.submit(_me(), h, _password(), uploads=FormInput(
+        KINDS[h.kind], set()).uploads(request.files)), "交接单 {} 已签名提交。"),
 )
 
 

@@ -313,3 +313,21 @@ def test_schedule_change_of_a_countersigned_f3_is_a_new_version(world):
     assert world.status(number) == Status.SUBMITTED
     assert "第 2 版" in tea.get(f"/handovers/{number}").get_data(as_text=True)
     assert tea.post(f"/handovers/{number}/correct", change).status_code == 403
+
+
+def test_paper_draft_gets_its_checklist_scan_at_submit(world):
+    enr = world.as_("enr")
+    data = f2_form(world.student_id, action="draft")
+    data["att.enrollment_agreement"] = (BytesIO(AGREEMENT), "入学协议.pdf")
+    r = enr.post("/handovers/new/F2", data, content_type="multipart/form-data")
+    number = number_of(r)
+    checklist = enr.get(f"/handovers/{number}/checklist")
+    assert checklist.status_code == 200 and checklist.data.startswith(b"%PDF")
+    # Without the scan the draft cannot be signed; with it, it can.
+    r = enr.post(f"/handovers/{number}/submit", {"password": enr.password})
+    assert r.status_code == 400 and "交接清单签字扫描件" in r.get_data(as_text=True)
+    r = enr.post(f"/handovers/{number}/submit",
+                 {"password": enr.password, "att.paper_scan": (BytesIO(AGREEMENT), "scan.pdf")},
+                 content_type="multipart/form-data")
+    assert r.status_code == 302, r.get_data(as_text=True)
+    assert world.status(number) == "submitted"
