@@ -166,6 +166,26 @@ def keys_export(dest: Path):
     click.echo(f"已导出 {count} 个密钥文件到 {dest}。请离线保存，并与数据备份分开存放。")
 
 
+@keys_group.command("rotate-fields")
+@_vault_errors
+def keys_rotate_fields():
+    """New keys for private database fields and blind indexes; everything is re-encrypted and
+    re-indexed in one transaction, then the old versions are retired."""
+    from records.rekey import retire_old, rotate_field_keys
+
+    svc = services()
+    db = get_db()
+    report = rotate_field_keys(db, svc.keyring, svc.field_cipher)
+    db.commit()
+    retire_old(svc.keyring, report)
+    svc.ledger.append(actor="cli", action="keys.rotate_fields",
+                      context={"field_version": report.field_version,
+                               "blind_version": report.blind_version, "values": report.values})
+    click.echo(f"已启用 field v{report.field_version} 与 blind v{report.blind_version}，"
+               f"重新加密了 {report.values} 个字段值；已停用：{'、'.join(report.retired)}。")
+    click.echo("请重新导出密钥备份（handover keys export）。")
+
+
 @keys_group.command("import")
 @click.argument("src", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @_vault_errors

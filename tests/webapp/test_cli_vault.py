@@ -87,3 +87,33 @@ def test_damaged_backup_restores_nothing(app, runner, tmp_path, app_factory):
     r = fresh.test_cli_runner().invoke(args=["restore", str(backup)])
     assert r.exit_code == 1 and "database.jsonl" in r.output
     assert not any(Path(fresh.instance_path, "vault").glob("**/*.obj"))
+
+
+def test_field_key_rotation_reencrypts_and_reindexes(app, runner):
+    from sqlalchemy import text
+
+    from records.students import StudentInput
+
+    svc = app.extensions["handover"]
+    with svc.session_factory() as db:
+        sid = svc.students(db).add(StudentInput("周子轩", "男", "2013-09-09", "", "西湖区", "",
+                                                "周强", "13700002222"), actor_id=None,
+                                   actor="t").id
+        db.commit()
+
+    def raw():
+        with svc.engine.connect() as conn:
+            return conn.execute(text("SELECT name, guardian_phone_bidx FROM student WHERE id=:i"),
+                                {"i": sid}).one()
+
+    before = raw()
+    assert before.name.startswith("f1.") and before.guardian_phone_bidx.startswith("b1.")
+    out = runner.invoke(args=["keys", "rotate-fields"])
+    assert out.exit_code == 0, out.output
+    after = raw()
+    assert after.name.startswith("f2.") and after.guardian_phone_bidx.startswith("b2.")
+    assert 1 in svc.keyring.retired("field") and 1 in svc.keyring.retired("blind")
+    with svc.session_factory() as db:
+        students = svc.students(db)
+        assert [s.id for s in students.find_by_phone("13700002222")] == [sid]
+        assert students.get(sid, actor="t", reason="check").name == "周子轩"
