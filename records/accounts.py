@@ -13,7 +13,6 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from records.audit import AuditLog
 from records.clock import utcnow
 from records.credentials import Credentials
 from records.departments import Department
@@ -28,6 +27,7 @@ from records.errors import (
     ValidationFailed,
 )
 from records.staff import LoginThrottle, Staff, StaffDepartment
+from vault import Ledger
 
 __all__ = ["Accounts", "LoginPolicy", "check_password_rules"]
 
@@ -62,7 +62,7 @@ class Accounts:
         self,
         session: Session,
         *,
-        audit: AuditLog,
+        audit: Ledger,
         hasher: PasswordHasher | None = None,
         policy: LoginPolicy = LoginPolicy(),
         clock: Callable[[], datetime] = utcnow,

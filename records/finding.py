@@ -14,7 +14,6 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from records.audit import AuditLog
 from records.catalogue import FieldType, get_kind
 from records.clock import utcnow
 from records.forms import display_value
@@ -23,6 +22,7 @@ from records.staff import Staff
 from records.students import Student
 from records.visibility import Access, access_to, visible_student_ids
 from search import Filters, IndexDocument, SearchIndex, Visibility
+from vault import Ledger
 
 __all__ = ["Finder", "Found", "FoundItem", "indexable_documents"]
 
@@ -116,7 +116,7 @@ def visibility_for(session: Session, staff: Staff) -> Visibility:
 
 
 class Finder:
-    def __init__(self, session: Session, index: SearchIndex, *, audit: AuditLog, clock=utcnow):
+    def __init__(self, session: Session, index: SearchIndex, *, audit: Ledger, clock=utcnow):
         self.session, self.index, self.audit, self.clock = session, index, audit, clock
 
     # -- upkeep (called in the same operation as every change) ------------------------------

@@ -12,11 +12,10 @@ from datetime import date, datetime
 from sqlalchemy import ForeignKey, Integer, String, or_, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from records.audit import AuditLog
 from records.clock import utcnow
 from records.db import Base, UTCDateTime
 from records.errors import Conflict, FieldProblem, NotFound, ValidationFailed
-from vault import EncryptedText, FieldCipher, normalize_id_number, normalize_phone
+from vault import EncryptedText, FieldCipher, Ledger, normalize_id_number, normalize_phone
 
 __all__ = ["Student", "StudentInput", "Students"]
 
@@ -104,7 +103,7 @@ class StudentInput:
 class Students:
     """Use cases of the registry; every view of private fields is written to the ledger."""
 
-    def __init__(self, session: Session, *, cipher: FieldCipher, audit: AuditLog,
+    def __init__(self, session: Session, *, cipher: FieldCipher, audit: Ledger,
                  clock: Callable[[], datetime] = utcnow,
                  on_change: Sequence[Callable[[Student], None]] = ()):
         self.session, self.cipher, self.audit, self.clock = session, cipher, audit, clock

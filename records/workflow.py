@@ -22,7 +22,6 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from records.audit import AuditLog
 from records.catalogue import (
     PAPER_SCAN,
     FieldType,
@@ -48,7 +47,7 @@ from records.paperwork import FormDesk
 from records.staff import Staff
 from records.students import Student
 from records.visibility import Access, access_to, may_countersign
-from vault import Vault
+from vault import Ledger, Vault
 
 __all__ = ["Upload", "Workflow", "MAX_REASON", "ALLOWED_UPLOADS"]
 
@@ -76,7 +75,7 @@ def _sniff(data: bytes) -> str | None:
 
 
 class Workflow:
-    def __init__(self, session: Session, *, vault: Vault, audit: AuditLog, desk: FormDesk,
+    def __init__(self, session: Session, *, vault: Vault, audit: Ledger, desk: FormDesk,
                  credentials: Credentials, calendar: WorkingCalendar,
                  deadline_settings: Mapping[str, int],
                  on_change: Sequence[Callable[[Handover], None]] = (),

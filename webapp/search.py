@@ -60,6 +60,7 @@ def index():
             except QuerySyntaxError as exc:
                 error, status = str(exc), 400
     return render_template(
-        "search.html", query=query, found=found, error=error, form=form,
-        kinds=KINDS, statuses=[s for s in Status if s != Status.SUPERSEDED],
-        departments=list(Department)), status
+        "search.html", query=query, found=found, error=error, form=form, kinds=KINDS,
+        kind_options=[(code, f"{code} {k.name_zh}") for code, k in KINDS.items()],
+        status_options=[(s.value, s.label_zh) for s in Status if s != Status.SUPERSEDED],
+        dept_options=[(d.value, d.label_zh) for d in Department]), status

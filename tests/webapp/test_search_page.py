@@ -21,6 +21,7 @@ def test_search_page_shows_only_what_the_viewer_may_see(app, sample_handovers, p
     html = r.get_data(as_text=True)
     assert r.status_code == 200
     assert sample_handovers["done"] in html and "<mark>" in html
+    assert re.search(r'value="F2"\s*>\s*F2 [^<]*<span class="count">2</span>', html)
     assert "浩然" not in (r.request.url or "")
 
     tea = app.test_client()
