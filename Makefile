@@ -40,4 +40,4 @@ bench: setup
 	$(BIN)/python bench/collect.py
 
 screenshots: setup
-	HANDOVER_SCREENSHOTS=1 $(BIN)/python -m pytest tests/e2e -q
+	SAVE_SCREENSHOTS=1 $(BIN)/python -m pytest tests/e2e -q

@@ -61,9 +61,9 @@ def page(browser):
 
 @pytest.fixture
 def screenshot(tmp_path):
-    """Takes a screenshot; with HANDOVER_SCREENSHOTS=1 (`make screenshots`) into docs/screenshots
+    """Takes a screenshot; with SAVE_SCREENSHOTS=1 (`make screenshots`) into docs/screenshots
     for the user guide, which so shows what the tests saw; otherwise into a temporary folder."""
-    folder = SCREENSHOTS if os.environ.get("HANDOVER_SCREENSHOTS") == "1" else tmp_path
+    folder = SCREENSHOTS if os.environ.get("SAVE_SCREENSHOTS") == "1" else tmp_path
 
     def take(page, name: str) -> None:
         folder.mkdir(parents=True, exist_ok=True)
