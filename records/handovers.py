@@ -106,6 +106,11 @@ class HandoverVersion(Base):
     created_by: Mapped[int] = mapped_column(ForeignKey("staff.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     signed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # policy M3: a face-to-face handover also carries a meeting record (time, participants,
+    # content, outcome), its own PDF signed by both parties alongside the form.
+    meeting_json: Mapped[str | None] = mapped_column(EncryptedText("handover.meeting"))
+    meeting_signed_object_id: Mapped[str | None] = mapped_column(String(64))
+    meeting_final_object_id: Mapped[str | None] = mapped_column(String(64))
     countersigned_by: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     countersigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 

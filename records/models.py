@@ -1,3 +1,10 @@
 """Imports every model module so that Base.metadata knows every table (for Alembic)."""
 
-from records import credentials, handovers, staff, students, web_sessions  # noqa: F401
+from records import (  # noqa: F401
+    classes,
+    credentials,
+    handovers,
+    staff,
+    students,
+    web_sessions,
+)

@@ -16,6 +16,7 @@ from enum import IntEnum
 
 from sqlalchemy import select
 
+from records.classes import ClassMember, SchoolClass
 from records.departments import Department
 from records.handovers import Handover, HandoverStudent, Status
 from records.staff import Staff
@@ -58,9 +59,8 @@ def may_countersign(staff: Staff, handover: Handover) -> str | None:
 
 
 # Departments that register students and enter their information (policy R-ENR; policy R-ACA
-# double-checks and enters received information): they
-# work with the whole registry. Everyone else sees a student only through a handover they may
-# read in full.
+# double-checks and enters received information): they work with the whole registry. Everyone
+# else sees a student through a handover they may read in full, or a class they teach.
 REGISTRY_DEPARTMENTS = (Department.ENR, Department.ACA)
 
 
@@ -78,4 +78,11 @@ def visible_student_ids(session, staff: Staff) -> set[int] | None:
         .where((Handover.sender_id == staff.id) | (Handover.receiver_id == staff.id)
                | Handover.receiver_dept.in_([d.value for d in staff.department_codes]))
     ).all()
-    return {sid for handover, sid in rows if access_to(staff, handover) == Access.CONTENT}
+    via_handovers = {sid for handover, sid in rows
+                     if access_to(staff, handover) == Access.CONTENT}
+    # policy R-TEA: teachers plan and record the learning of the students they teach.
+    taught = session.scalars(
+        select(ClassMember.student_id).join(SchoolClass).where(
+            ClassMember.left_at.is_(None), SchoolClass.active.is_(True),
+            (SchoolClass.teacher_id == staff.id) | (SchoolClass.head_teacher_id == staff.id)))
+    return via_handovers | set(taught)
