@@ -56,6 +56,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         JSON_AS_ASCII=False,
     )
     logging.getLogger("handover").setLevel(settings["LOG_LEVEL"].upper())
+    # Every signature embeds the school's certificates and CRL with fetching off, on purpose
+    # (offline validation, B-LT); pyHanko warns about exactly that on each signature.
+    logging.getLogger("pyhanko.sign.signers.pdf_signer").setLevel(logging.ERROR)
     if settings["TRUSTED_PROXIES"]:
         n = settings["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)

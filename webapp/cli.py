@@ -119,10 +119,12 @@ def _read_lines(path):
 def serve_command(port: int):
     """Development server on 127.0.0.1 (use gunicorn in production: docs/operations.md)."""
     from flask import current_app
+    from werkzeug.serving import run_simple
 
     services().secret_key()  # fail early with a clear message if not initialised
     click.echo(f"服务地址：http://127.0.0.1:{port}/  （Ctrl+C 停止）")
-    current_app.run(host="127.0.0.1", port=port, debug=False, use_reloader=False)
+    # Not app.run(): Flask ignores it inside a CLI command.
+    run_simple("127.0.0.1", port, current_app._get_current_object(), threaded=True)
 
 
 @click.group("user", cls=AppGroup)

@@ -71,3 +71,34 @@ def test_console_script_is_the_flask_group(tmp_path):
     r = subprocess.run([bindir / "handover", "user", "list"], env=env, capture_output=True,
                        text=True)
     assert r.returncode != 0 and "handover init" in r.stderr
+
+
+def test_serve_answers_on_loopback(app, tmp_path):
+    import socket
+    import time
+    import urllib.request
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, "HANDOVER_INSTANCE": app.instance_path}
+    server = subprocess.Popen([Path(sys.executable).parent / "handover", "serve", "--port",
+                               str(port)], env=env, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as r:
+                    assert r.status == 200
+                    break
+            except OSError:
+                assert server.poll() is None, server.stdout.read().decode()
+                assert time.monotonic() < deadline, "handover serve did not answer"
+                time.sleep(0.3)
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/login", timeout=5) as r:
+            assert "登录" in r.read().decode()
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+        server.stdout.close()
