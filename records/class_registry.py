@@ -65,15 +65,7 @@ class Classes:
                ends_on: date | None = None) -> SchoolClass:
         self._require_manager(actor, "class.create")
         name, course = name.strip(), course.strip()
-        problems = []
-        if not name or len(name) > NAME_MAX:
-            problems.append(FieldProblem("name", f"班级名称不能为空，且不超过 {NAME_MAX} 个字符。"))
-        if not course or len(course) > COURSE_MAX:
-            problems.append(FieldProblem("course", f"课程不能为空，且不超过 {COURSE_MAX} 个字符。"))
-        problems += self._teacher(teacher_id, "teacher_id")
-        problems += self._teacher(head_teacher_id, "head_teacher_id")
-        if starts_on and ends_on and ends_on < starts_on:
-            problems.append(FieldProblem("ends_on", "结课日期不能早于开课日期。"))
+        problems = self.problems(name, course, teacher_id, head_teacher_id, starts_on, ends_on)
         if problems:
             raise ValidationFailed(problems)
         if self.session.scalar(select(SchoolClass.id).where(SchoolClass.name == name)):
@@ -87,13 +79,37 @@ class Classes:
                           subject=f"class:{school_class.id}")
         return school_class
 
+    def problems(self, name: str, course: str, teacher_id: int | None = None,
+                 head_teacher_id: int | None = None, starts_on: date | None = None,
+                 ends_on: date | None = None) -> list[FieldProblem]:
+        """Everything wrong with a new class's fields (the name's uniqueness aside)."""
+        name, course = name.strip(), course.strip()
+        problems = []
+        if not name or len(name) > NAME_MAX:
+            problems.append(FieldProblem("name", f"班级名称不能为空，且不超过 {NAME_MAX} 个字符。"))
+        if not course or len(course) > COURSE_MAX:
+            problems.append(FieldProblem("course", f"课程不能为空，且不超过 {COURSE_MAX} 个字符。"))
+        problems += self._teacher(teacher_id, "teacher_id")
+        problems += self._teacher(head_teacher_id, "head_teacher_id")
+        if starts_on and ends_on and ends_on < starts_on:
+            problems.append(FieldProblem("ends_on", "结课日期不能早于开课日期。"))
+        return problems
+
     # -- finding --------------------------------------------------------------------------
+
+    def every(self) -> list[SchoolClass]:
+        """Every class, running ones first (for operators: names and counts are not private)."""
+        return list(self.session.scalars(self._ordered()))
+
+    @staticmethod
+    def _ordered():
+        return select(SchoolClass).order_by(SchoolClass.active.desc(), SchoolClass.name)
 
     def visible_classes(self, staff: Staff) -> list[SchoolClass]:
         """ENR and ACA: every class; a teacher: the classes they teach or head; others: none."""
-        stmt = select(SchoolClass).order_by(SchoolClass.active.desc(), SchoolClass.name)
+        stmt = self._ordered()
         if sees_whole_registry(staff):
-            return list(self.session.scalars(stmt))
+            return self.every()
         if not staff.active:
             return []
         # policy R-TEA, C1: a teacher sees their own classes and no one else's.

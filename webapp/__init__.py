@@ -24,6 +24,7 @@ NAV = [
     ("home.index", "首页"),
     ("handovers.index", "交接"),
     ("students.index", "学生"),
+    ("classes.index", "班级"),
     ("search.index", "搜索"),
     ("verify.index", "验证签名"),
 ]
@@ -63,12 +64,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         n = settings["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
 
-    from webapp import auth, errors, handovers, home, search, security, students, verify
+    from webapp import auth, classes, errors, handovers, home, search, security, students, verify
 
     security.init_app(app)
     auth.init_app(app)
     errors.init_app(app)
-    for blueprint in (auth.bp, home.bp, handovers.bp, students.bp, verify.bp, search.bp):
+    for blueprint in (auth.bp, home.bp, handovers.bp, students.bp, verify.bp, search.bp,
+                      classes.bp):
         app.register_blueprint(blueprint)
 
     from webapp import cli

@@ -1,0 +1,98 @@
+"""`handover class list|add|enrol`: the class registry from the command line. Class names and
+courses are not private; the list never shows a student (policy C2)."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import click
+from flask.cli import AppGroup
+
+from records.class_registry import Classes
+from webapp import services
+from webapp.cli import domain_errors
+from webapp.db import get_db
+
+__all__ = ["COMMANDS", "class_group"]
+
+class_group = AppGroup("class", help="Classes (班级) and their students.")
+
+
+def _classes() -> Classes:
+    return Classes(get_db(), audit=services().ledger)
+
+
+def _date(value: str | None, label: str) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.ClickException(f"{label}应为 YYYY-MM-DD 格式的有效日期：{value}") from None
+
+
+def _staff_id(login: str | None) -> int | None:
+    return services().accounts(get_db()).get(login).id if login else None
+
+
+@class_group.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print the classes as JSON.")
+@domain_errors
+def class_list(as_json: bool):
+    """List every class with its teachers, dates and number of students."""
+    rows = [{
+        "name": c.name, "course": c.course,
+        "teacher": c.teacher.login if c.teacher else None,
+        "head_teacher": c.head_teacher.login if c.head_teacher else None,
+        "starts_on": c.starts_on.isoformat() if c.starts_on else None,
+        "ends_on": c.ends_on.isoformat() if c.ends_on else None,
+        "active": c.active, "students": len(c.student_ids),
+    } for c in _classes().every()]
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    if not rows:
+        click.echo("还没有班级。")
+    for r in rows:
+        click.echo(f"{r['name']}\t{r['course']}\t任课：{r['teacher'] or '—'}\t"
+                   f"班主任：{r['head_teacher'] or '—'}\t{r['starts_on'] or '—'} 至 "
+                   f"{r['ends_on'] or '—'}\t{r['students']} 人")
+
+
+@class_group.command("add")
+@click.argument("name")
+@click.option("--course", required=True, help="Course taught in the class.")
+@click.option("--teacher", help="Login of the class teacher (TEA).")
+@click.option("--head", help="Login of the head teacher (TEA).")
+@click.option("--starts", help="First day, YYYY-MM-DD.")
+@click.option("--ends", help="Last day, YYYY-MM-DD.")
+@click.option("--as", "login", required=True, help="Login of the academic-affairs staff member.")
+@domain_errors
+def class_add(name, course, teacher, head, starts, ends, login):
+    """Create a class (academic affairs only: policy R-ACA)."""
+    starts_on, ends_on = _date(starts, "开课日期"), _date(ends, "结课日期")
+    actor = services().accounts(get_db()).get(login)
+    school_class = _classes().create(actor, name, course, _staff_id(teacher), _staff_id(head),
+                                     starts_on, ends_on)
+    get_db().commit()
+    click.echo(f"已建立班级“{school_class.name}”（编号 {school_class.id}）。")
+
+
+@class_group.command("enrol")
+@click.argument("name")
+@click.argument("student_nos", nargs=-1, required=True)
+@click.option("--as", "login", required=True, help="Login of the academic-affairs staff member.")
+@domain_errors
+def class_enrol(name, student_nos, login):
+    """Add students, by 学号, to the class NAME (policy F4)."""
+    actor = services().accounts(get_db()).get(login)
+    classes = _classes()
+    school_class = classes.by_name(name)
+    added = classes.enrol(actor, school_class.id, classes.student_ids_by_number(student_nos))
+    get_db().commit()
+    click.echo(f"已加入 {len(added)} 名学生；班级“{school_class.name}”现有 "
+               f"{len(school_class.student_ids)} 人。")
+
+
+COMMANDS = [class_group]
