@@ -23,6 +23,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from records.catalogue import (
+    METHOD_DOCUMENTS,
     PAPER_SCAN,
     FieldType,
     HandoverKind,
@@ -104,13 +105,30 @@ class Workflow:
                           subject=f"handover:{handover.number}", context={"version": v.version})
         return json.loads(v.values_json)
 
-    def pdf(self, actor: Staff, handover: Handover, *, reason: str,
-            version: int | None = None) -> bytes:
-        """The signed PDF of a version (countersigned if it is), read from the vault; the read
-        is recorded with `reason` before the bytes are returned."""
+    def meeting_of(self, actor: Staff, handover: Handover,
+                   version: int | None = None) -> dict | None:
+        """The decrypted meeting record of a face-to-face handover (policy M3), or None; a
+        recorded view like `values_of` (policy C3)."""
         self.get(actor, handover.number, need=Access.CONTENT)
         v = self._version(handover, version)
-        object_id = v.final_object_id or v.signed_object_id
+        if v.meeting_json is None:
+            return None
+        self.audit.append(actor=actor.login, action="handover.view",
+                          subject=f"handover:{handover.number}",
+                          context={"version": v.version, "document": "meeting"})
+        return json.loads(v.meeting_json)
+
+    def pdf(self, actor: Staff, handover: Handover, *, reason: str,
+            version: int | None = None, document: str = "form") -> bytes:
+        """The signed PDF of a version (countersigned if it is), read from the vault; the read
+        is recorded with `reason` before the bytes are returned. `document="meeting"` gives
+        the meeting record of a face-to-face handover (policy M3) instead of the form."""
+        self.get(actor, handover.number, need=Access.CONTENT)
+        v = self._version(handover, version)
+        if document not in ("form", "meeting"):
+            raise NotFound("文件", "")
+        object_id = (v.meeting_final_object_id or v.meeting_signed_object_id
+                     if document == "meeting" else v.final_object_id or v.signed_object_id)
         if object_id is None:
             raise Conflict("该版本尚未签名，没有可查看的 PDF。")
         return self.vault.get(object_id, actor=actor.login, reason=reason)
@@ -126,24 +144,29 @@ class Workflow:
 
     def create(self, actor: Staff, kind_code: str, values: Mapping[str, Any], *,
                uploads: Iterable[Upload] = (), receiver_id: int | None = None,
-               parent_number: str | None = None) -> Handover:
-        """A draft of kind `kind_code` by `actor`, who must belong to its sending department."""
+               parent_number: str | None = None, method: str | None = None,
+               meeting: Mapping[str, Any] | None = None) -> Handover:
+        """A draft of kind `kind_code` by `actor`, who must belong to its sending department.
+        `method` is the kind's own method (the default) or M3: any important matter may be
+        handed over face to face, with a `meeting` record (policy M3)."""
         kind = get_kind(kind_code)
         if not actor.belongs_to(kind.sender):
             raise PermissionDenied(actor.login, f"create {kind.code}")
+        method = self._method(kind, method, meeting)
         parent = self._parent(actor, kind, parent_number)
         if receiver_id is not None:
             self._check_receiver(kind, receiver_id)
         now = self.clock()
         handover = Handover(
-            number=self._next_number(now), kind=kind.code, method=kind.method.value,
+            number=self._next_number(now), kind=kind.code, method=method,
             status=Status.DRAFT, sender_id=actor.id, sender_dept=kind.sender.value,
             receiver_dept=kind.receiver.value, receiver_id=receiver_id,
             parent_id=parent.id if parent else None, current_version=1, created_at=now)
         self.session.add(handover)
         self.session.flush()
         resolved, student_ids = self._resolve(kind, values, draft=True)
-        version = self._new_version(handover, 1, resolved, actor, now)
+        version = self._new_version(handover, 1, resolved, actor, now,
+                                    _meeting_json(meeting, draft=True))
         self._store_uploads(actor, handover, version, uploads)
         self._link_students(handover, student_ids)
         self._event(handover, "created", actor, now)
@@ -183,12 +206,18 @@ class Workflow:
                 raise Conflict(why_not)
             raise PermissionDenied(actor.login, "countersign", why_not)
         v = handover.current
-        signed = self.vault.get(v.signed_object_id, actor=actor.login, reason="签收前核对")
-        final = self.desk.countersign(signed, actor, self.credentials.require(actor), password)
+        final = self._countersign_pdf(actor, v.signed_object_id, password)
+        # policy M3: the meeting record is countersigned with the form, in the same action.
+        meeting = (self._countersign_pdf(actor, v.meeting_signed_object_id, password)
+                   if v.meeting_signed_object_id else None)
         now = self.clock()
-        v.final_object_id = self.vault.put(
-            final, actor=actor.login, reason="接收人签收",
-            context={"handover": handover.number, "version": v.version})
+        context = {"handover": handover.number, "version": v.version}
+        v.final_object_id = self.vault.put(final, actor=actor.login, reason="接收人签收",
+                                           context=context)
+        if meeting is not None:
+            v.meeting_final_object_id = self.vault.put(
+                meeting, actor=actor.login, reason="接收人签收沟通记录",
+                context={**context, "document": "meeting"})
         v.status, v.countersigned_by, v.countersigned_at = Status.COMPLETED, actor.id, now
         handover.status, handover.completed_at = Status.COMPLETED, now
         if handover.receiver_id is None:
@@ -199,6 +228,10 @@ class Workflow:
                           context={"version": v.version, "on_time": handover.on_time})
         self._changed(handover)
         return handover
+
+    def _countersign_pdf(self, actor: Staff, object_id: str, password: str) -> bytes:
+        signed = self.vault.get(object_id, actor=actor.login, reason="签收前核对")
+        return self.desk.countersign(signed, actor, self.credentials.require(actor), password)
 
     def return_(self, actor: Staff, handover: Handover, reason: str) -> Handover:
         """The receiver sends it back with a reason; the sender corrects it."""
@@ -216,9 +249,11 @@ class Workflow:
 
     def correct(self, actor: Staff, handover: Handover, values: Mapping[str, Any], *,
                 reason: str, password: str, uploads: Iterable[Upload] = (),
-                keep_attachments: bool = True) -> Handover:
+                keep_attachments: bool = True,
+                meeting: Mapping[str, Any] | None = None) -> Handover:
         """A corrected new version that supersedes the current one, signed and submitted.
-        Also how a schedule change (policy F3) is made: with its reason."""
+        Also how a schedule change (policy F3) is made: with its reason. A face-to-face
+        handover keeps its meeting record unless `meeting` replaces it (policy M3)."""
         if handover.sender_id != actor.id:
             raise PermissionDenied(actor.login, "correct")
         changeable = {Status.RETURNED} | ({Status.SUBMITTED, Status.COMPLETED}
@@ -228,10 +263,13 @@ class Workflow:
         reason = self._reason(reason)
         kind = get_kind(handover.kind)
         resolved, student_ids = self._resolve(kind, values, draft=False)
+        self._method(kind, handover.method, meeting)
         now = self.clock()
         old = handover.current
         old.status = Status.SUPERSEDED
-        new = self._new_version(handover, old.version + 1, resolved, actor, now)
+        new = self._new_version(
+            handover, old.version + 1, resolved, actor, now,
+            old.meeting_json if meeting is None else _meeting_json(meeting, draft=False))
         if keep_attachments:
             new.attachments.extend(Attachment(
                 code=att.code, filename=att.filename, content_type=att.content_type,
@@ -264,25 +302,55 @@ class Workflow:
         kind = get_kind(handover.kind)
         v = handover.current
         values = json.loads(v.values_json)
-        problems = validate_values(kind, values) + self._missing_attachments(kind, v)
+        face_to_face = handover.method == Method.FACE_TO_FACE.value
+        meeting = json.loads(v.meeting_json or "{}")
+        problems = validate_values(kind, values) + self._missing_attachments(
+            kind, v, paper=handover.method == Method.PAPER.value)
+        if face_to_face:  # policy M3: no face-to-face handover without its meeting record
+            problems += _meeting_problems(meeting)
         if problems:
             raise ValidationFailed(problems)
-        credential = self.credentials.require(actor)
-        receiver = handover.receiver.display_name if handover.receiver else "（待签收）"
-        doc = self.desk.document(
-            number=handover.number, version=v.version, kind=kind.code, method=handover.method,
-            sender=actor, sender_dept=handover.sender_dept, receiver_name=receiver,
-            receiver_dept=handover.receiver_dept, values=values,
-            attachments=tuple(AttachmentRef(a.filename, a.sha256, a.code)
-                              for a in v.attachments),
-            due_at=self._expected_due(kind))
-        signed = self.desk.sign_as_sender(self.desk.unsigned_pdf(doc), actor, credential,
-                                          password)
+        due = self._expected_due(kind)
+        doc = self._document(handover, actor, kind.code, values, due, tuple(
+            AttachmentRef(a.filename, a.sha256, a.code) for a in v.attachments))
+        context = {"handover": handover.number, "version": v.version}
         v.signed_object_id = self.vault.put(
-            signed, actor=actor.login, reason="移交人签名提交",
-            context={"handover": handover.number, "version": v.version})
+            self._sign_document(doc, actor, password), actor=actor.login,
+            reason="移交人签名提交", context=context)
+        if face_to_face:
+            record = self._document(handover, actor, Method.FACE_TO_FACE.value, meeting, due)
+            v.meeting_signed_object_id = self.vault.put(
+                self._sign_document(record, actor, password), actor=actor.login,
+                reason="移交人签名沟通记录", context={**context, "document": "meeting"})
         v.content_sha256 = doc.content_sha256()
         v.status, v.signed_at = Status.SUBMITTED, self.clock()
+
+    def _document(self, handover: Handover, actor: Staff, kind_code: str,
+                  values: Mapping[str, Any], due: datetime | None,
+                  attachments: tuple[AttachmentRef, ...] = ()):
+        receiver = handover.receiver.display_name if handover.receiver else "（待签收）"
+        return self.desk.document(
+            number=handover.number, version=handover.current_version, kind=kind_code,
+            method=handover.method, sender=actor, sender_dept=handover.sender_dept,
+            receiver_name=receiver, receiver_dept=handover.receiver_dept, values=values,
+            attachments=attachments, due_at=due)
+
+    def _sign_document(self, doc, actor: Staff, password: str) -> bytes:
+        return self.desk.sign_as_sender(self.desk.unsigned_pdf(doc), actor,
+                                        self.credentials.require(actor), password)
+
+    def _method(self, kind: HandoverKind, method: str | None,
+                meeting: Mapping[str, Any] | None) -> str:
+        """The handover's method: the kind's own, or M3 for an important matter; a meeting
+        record belongs only to a face-to-face handover (policy M3)."""
+        method = method or kind.method.value
+        if method not in (kind.method.value, Method.FACE_TO_FACE.value):
+            raise ValidationFailed([FieldProblem(
+                "method", f"交接方式只能是{kind.method.value}或 M3（面对面沟通交接）。")])
+        if meeting is not None and method != Method.FACE_TO_FACE.value:
+            raise ValidationFailed([FieldProblem(
+                "method", "只有面对面沟通交接（M3）需要填写沟通记录。")])
+        return method
 
     def _expected_due(self, kind: HandoverKind) -> datetime | None:
         if kind.deadline is None:
@@ -309,10 +377,14 @@ class Workflow:
                           subject=f"handover:{handover.number}")
         return self.desk.renderer.render(render_form_html(doc)).pdf
 
-    def _missing_attachments(self, kind: HandoverKind, v: HandoverVersion) -> list:
+    def _missing_attachments(self, kind: HandoverKind, v: HandoverVersion, *,
+                             paper: bool) -> list:
+        """Required attachments not uploaded; the scan of the paper checklist only when the
+        handover is on paper (policy M1): face to face, the meeting record replaces it (M3)."""
         have = {a.code for a in v.attachments}
         return [FieldProblem(f"attachment:{a.code}", f"缺少必需的附件「{a.label_zh}」。")
-                for a in kind.attachments if a.required and a.code not in have]
+                for a in kind.attachments if a.required and a.code not in have
+                and (paper or a.code != PAPER_SCAN.code)]
 
     def _resolve(self, kind: HandoverKind, values: Mapping[str, Any], *, draft: bool):
         """Student fields arrive as registry ids and are printed as {number, name}; returns the
@@ -370,11 +442,11 @@ class Workflow:
         return f"{prefix}{int(last[-6:]) + 1 if last else 1:06d}"
 
     def _new_version(self, handover: Handover, number: int, values: Mapping[str, Any],
-                     actor: Staff, now: datetime) -> HandoverVersion:
+                     actor: Staff, now: datetime,
+                     meeting_json: str | None = None) -> HandoverVersion:
         version = HandoverVersion(
-            version=number, status=Status.DRAFT,
-            values_json=json.dumps(values, ensure_ascii=False, sort_keys=True, default=str),
-            created_by=actor.id, created_at=now)
+            version=number, status=Status.DRAFT, values_json=_dumps(values),
+            meeting_json=meeting_json, created_by=actor.id, created_at=now)
         handover.versions.append(version)
         self.session.flush()
         return version
@@ -434,3 +506,25 @@ class Workflow:
 def _is_missing(values: Mapping[str, Any], problem: FieldProblem) -> bool:
     value = values.get(problem.field)
     return value is None or value == "" or value == []
+
+
+def _dumps(values: Mapping[str, Any]) -> str:
+    return json.dumps(values, ensure_ascii=False, sort_keys=True, default=str)
+
+
+def _meeting_problems(meeting: Mapping[str, Any], *, draft: bool = False) -> list[FieldProblem]:
+    """Problems of a meeting record (policy M3), named "meeting.<field>" so that they never
+    collide with the form's own fields; a draft may still miss fields, like the form's own."""
+    return [FieldProblem(f"meeting.{p.field}", p.message_zh)
+            for p in validate_values(METHOD_DOCUMENTS["M3"], meeting)
+            if not (draft and _is_missing(meeting, p))]
+
+
+def _meeting_json(meeting: Mapping[str, Any] | None, *, draft: bool) -> str | None:
+    """The meeting record as stored (ciphertext in the column, policy C2)."""
+    if meeting is None:
+        return None
+    problems = _meeting_problems(meeting, draft=draft)
+    if problems:
+        raise ValidationFailed(problems)
+    return _dumps(meeting)

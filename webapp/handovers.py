@@ -24,11 +24,14 @@ from sqlalchemy import select
 from records import listing
 from records.catalogue import (
     KINDS,
+    METHOD_DOCUMENTS,
     METHODS,
     DeadlineBasis,
     FieldSpec,
     FieldType,
     HandoverKind,
+    Method,
+    MethodDocument,
 )
 from records.clock import utcnow
 from records.deadlines import SCHOOL_TZ
@@ -132,16 +135,17 @@ def new():
 
 class FormInput:
     """A posted handover form turned into workflow values; anything that is not one of the
-    kind's fields or attachment slots is refused (a tampered form)."""
+    kind's fields or attachment slots is refused (a tampered form). The form's own fields
+    are named "f.<field>", the meeting record's (policy M3) "m.<field>" (`prefix`)."""
 
-    def __init__(self, kind: HandoverKind, allowed_students: set[int] | None):
-        self.kind, self.allowed = kind, allowed_students
+    def __init__(self, kind: HandoverKind | MethodDocument, allowed_students: set[int] | None,
+                 prefix: str = "f"):
+        self.kind, self.allowed, self.prefix = kind, allowed_students, f"{prefix}."
 
     def values(self, form) -> dict[str, Any]:
         specs = {f.name: f for f in self.kind.fields}
         for key in form:
-            name = key.split(".")[1] if key.startswith("f.") and key.count(".") >= 1 else None
-            if key.startswith("f.") and name not in specs:
+            if key.startswith(self.prefix) and key.split(".")[1] not in specs:
                 abort(400, description="表单中有未知字段，请刷新页面后重新填写。")
         out: dict[str, Any] = {}
         for spec in self.kind.fields:
@@ -151,7 +155,7 @@ class FormInput:
         return out
 
     def _field(self, spec: FieldSpec, form) -> Any:
-        key = f"f.{spec.name}"
+        key = f"{self.prefix}{spec.name}"
         if spec.type is FieldType.STUDENTS:
             return [self._student(v) for v in form.getlist(key) if v]
         if spec.type is FieldType.TABLE:
@@ -172,7 +176,7 @@ class FormInput:
         return sid
 
     def _table(self, spec: FieldSpec, form) -> list[dict]:
-        prefix, cols = f"f.{spec.name}.", {c.name: c for c in spec.columns}
+        prefix, cols = f"{self.prefix}{spec.name}.", {c.name: c for c in spec.columns}
         cells: dict[int, dict[str, Any]] = {}
         for key in form:
             if not key.startswith(prefix):
@@ -252,21 +256,44 @@ def _kind_for(code: str, me: Staff) -> HandoverKind:
 
 
 def _problems(exc: ValidationFailed) -> dict[str, list[str]]:
-    """Problems keyed by the form element they belong to ("roster[2].name" -> "roster")."""
+    """Problems keyed by the form element they belong to ("roster[2].name" -> "roster";
+    the meeting record's "meeting.participants[1].name" -> "meeting.participants")."""
     out: dict[str, list[str]] = {}
     for p in exc.problems:
         out.setdefault(p.field.split("[", 1)[0], []).append(p.message_zh)
     return out
 
 
+def _meeting_errors(errors: dict[str, list[str]]) -> dict[str, list[str]]:
+    """The meeting record's problems (policy M3), keyed by its own field names."""
+    return {k.removeprefix("meeting."): v for k, v in errors.items()
+            if k.startswith("meeting.")}
+
+
+def _method_choice(kind: HandoverKind) -> str | None:
+    """The posted 交接方式: the kind's own method or M3 (face to face)."""
+    raw = request.form.get("method", "").strip()
+    if raw and raw not in (kind.method.value, Method.FACE_TO_FACE.value):
+        abort(400, description="交接方式无效，请刷新页面后重新填写。")
+    return raw or None
+
+
+def _meeting_input(form) -> dict[str, Any]:
+    """The posted meeting record (policy M3), "m.<field>" names."""
+    return FormInput(METHOD_DOCUMENTS["M3"], set(), prefix="m").values(form)
+
+
 def _render_form(kind, *, values, errors=None, parent=None, status=200, handover=None,
-                 form_error=""):
+                 form_error="", chosen=None, meeting=None):
     students, _ = _students_for(_me())
+    errors = errors or {}
     return render_template(
-        "handovers/form.html", kind=kind, values=values, errors=errors or {}, parent=parent,
+        "handovers/form.html", kind=kind, values=values, errors=errors, parent=parent,
         students=students, receivers=_receivers(kind, _me()), handover=handover,
         deadline=deadline_text(kind), method=METHODS[kind.method], form_error=form_error,
-        T=FieldType, empty_rows=EMPTY_TABLE_ROWS), status
+        T=FieldType, empty_rows=EMPTY_TABLE_ROWS, methods=METHODS, M3=Method.FACE_TO_FACE,
+        chosen=chosen or kind.method.value, meeting_spec=METHOD_DOCUMENTS["M3"],
+        meeting=meeting or {}, meeting_errors=_meeting_errors(errors)), status
 
 
 def _failed(render: Callable[..., Any], exc: Exception):
@@ -289,11 +316,15 @@ def create(code: str):
     _, allowed = _students_for(me)
     reader = FormInput(kind, allowed)
     values = reader.values(request.form)
-    render = lambda **kw: _render_form(kind, values=values, parent=parent, **kw)  # noqa: E731
+    chosen, meeting = _method_choice(kind), _meeting_input(request.form)
+    face_to_face = chosen == Method.FACE_TO_FACE.value
+    render = lambda **kw: _render_form(  # noqa: E731
+        kind, values=values, parent=parent, chosen=chosen, meeting=meeting, **kw)
     wf = _wf()
     try:
         h = wf.create(me, kind.code, values, uploads=reader.uploads(request.files),
-                      receiver_id=_receiver_id(), parent_number=parent)
+                      receiver_id=_receiver_id(), parent_number=parent, method=chosen,
+                      meeting=meeting if face_to_face else None)
         if request.form.get("action") == "submit":
             wf.submit(me, h, request.form.get("password", ""))
     except (ValidationFailed, SigningError) as exc:
@@ -333,17 +364,25 @@ def _changeable(me: Staff, h: Handover) -> bool:
         or (h.kind == "F3" and h.status in (Status.SUBMITTED, Status.COMPLETED)))
 
 
-def _view(number: str, *, errors=None, status=200, action_error="", correction=None):
+def _view(number: str, *, errors=None, status=200, action_error="", correction=None,
+          meeting=None):
     me, wf = _me(), _wf()
     h = wf.get(me, number)
     kind = KINDS[h.kind]
     content = access_to(me, h) >= Access.CONTENT
-    draft_values = None
+    face_to_face = h.method == Method.FACE_TO_FACE.value
+    draft_values = draft_meeting = None
     if content and h.status == Status.DRAFT:
         stored = wf.values_of(me, h)
         draft_values = [(f, display_value(f, stored.get(f.name))) for f in kind.fields]
+        if face_to_face:  # policy M3: the meeting record of the draft
+            record = wf.meeting_of(me, h) or {}
+            draft_meeting = [(f, display_value(f, record.get(f.name)))
+                             for f in METHOD_DOCUMENTS["M3"].fields]
     if correction is None and content and _changeable(me, h):
         correction = _form_values(kind, wf.values_of(me, h))
+        if face_to_face:
+            meeting = wf.meeting_of(me, h) or {}
     students = _students_for(me)[0] if correction is not None else []
     names = _staff_names({v.created_by for v in h.versions}
                          | {v.countersigned_by for v in h.versions if v.countersigned_by})
@@ -356,7 +395,9 @@ def _view(number: str, *, errors=None, status=200, action_error="", correction=N
         next_kinds=[KINDS[c] for c in kind.next_kinds if me.belongs_to(KINDS[c].sender)],
         event_labels=EVENT_LABELS, errors=errors or {}, action_error=action_error,
         values=correction or {}, students=students, T=FieldType, empty_rows=1,
-        method=METHODS[kind.method], deadline=deadline_text(kind)), status
+        method=METHODS[Method(h.method)], deadline=deadline_text(kind),
+        face_to_face=face_to_face, draft_meeting=draft_meeting, meeting=meeting or {},
+        meeting_spec=METHOD_DOCUMENTS["M3"], meeting_errors=_meeting_errors(errors or {})), status
 
 
 def _staff_names(ids) -> dict[int, str]:
@@ -371,7 +412,8 @@ def view(number: str):
     return _view(number)
 
 
-def _act(number: str, do: Callable[[Any, Handover], Any], done: str, *, correction=None):
+def _act(number: str, do: Callable[[Any, Handover], Any], done: str, *, correction=None,
+         meeting=None):
     """Run one action on the handover; form problems (reason, password) come back to the page
     with 400 and nothing of this request is kept."""
     wf = _wf()
@@ -382,7 +424,7 @@ def _act(number: str, do: Callable[[Any, Handover], Any], done: str, *, correcti
         get_db().rollback()
         errors = _problems(exc) if isinstance(exc, ValidationFailed) else {}
         return _view(number, errors=errors, status=400, correction=correction,
-                     action_error=str(exc) if not errors else "请更正标出的问题。")
+                     meeting=meeting, action_error=str(exc) if not errors else "请更正标出的问题。")
     flash(done, "success")
     return redirect(url_for("handovers.view", number=number))
 
@@ -425,9 +467,12 @@ def correct(number: str):
     h = _wf().get(me, number, need=Access.CONTENT)
     reader = FormInput(KINDS[h.kind], _students_for(me)[1])
     values, uploads = reader.values(request.form), reader.uploads(request.files)
+    # policy M3: the corrected version carries the (possibly corrected) meeting record
+    meeting = _meeting_input(request.form) if h.method == Method.FACE_TO_FACE.value else None
     return _act(number, lambda wf, h: wf.correct(me, h, values, reason=_reason(),
-                                                 password=_password(), uploads=uploads),
-                f"交接单 {number} 的新版本已签名提交。", correction=values)
+                                                 password=_password(), uploads=uploads,
+                                                 meeting=meeting),
+                f"交接单 {number} 的新版本已签名提交。", correction=values, meeting=meeting)
 
 
 # -- files --------------------------------------------------------------------------------------
@@ -449,11 +494,16 @@ def pdf(number: str):
     version = request.args.get("v", "")
     if version and not version.isdecimal():
         abort(404)
+    document = request.args.get("document", "form")
+    if document not in ("form", "meeting") or (
+            document == "meeting" and h.method != Method.FACE_TO_FACE.value):
+        abort(404)
     download = request.args.get("download") == "1"
     data = wf.pdf(me, h, reason="下载" if download else "在线查看",
-                  version=int(version) if version else None)
+                  version=int(version) if version else None, document=document)
     older = version and int(version) != h.current_version
-    name = f"{h.number}-v{version}.pdf" if older else f"{h.number}.pdf"
+    suffix = "-meeting" if document == "meeting" else ""
+    name = f"{h.number}{suffix}-v{version}.pdf" if older else f"{h.number}{suffix}.pdf"
     response = _file(data, "application/pdf", name, download=download)
     # Our own page frames the PDF; the app's default header denies all framing.
     response.headers["Content-Security-Policy"] = "frame-ancestors 'self'"
