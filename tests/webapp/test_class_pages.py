@@ -9,6 +9,7 @@ import json
 
 import pytest
 
+from records.class_registry import Classes
 from records.classes import ClassMember, SchoolClass
 from records.students import StudentInput
 from tests.webapp.test_student_pages import (
@@ -161,13 +162,17 @@ def test_cli_add_enrol_list(app, add_staff, school):
     r = runner.invoke(args=["class", "enrol", "编程B班", school["zhang"][1], school["wang"][1],
                             "--as", "aca"])
     assert r.exit_code == 0 and "2 名" in r.output, r.output
+    svc = app.extensions["handover"]
+    with svc.session_factory() as db:  # one leaves: the list counts current members only
+        Classes(db, audit=svc.ledger).leave(svc.accounts(db).get("aca"), 1, school["wang"][0])
+        db.commit()
     r = runner.invoke(args=["class", "list", "--json"])
     assert r.exit_code == 0, r.output
     assert json.loads(r.output) == [{
         "name": "编程B班", "course": "少儿编程", "teacher": "tea", "head_teacher": "tea2",
-        "starts_on": "2026-03-02", "ends_on": None, "active": True, "students": 2}]
+        "starts_on": "2026-03-02", "ends_on": None, "active": True, "students": 1}]
     r = runner.invoke(args=["class", "list"])
-    assert "编程B班" in r.output and "2 人" in r.output and "张子涵" not in r.output
+    assert "编程B班" in r.output and "1 人" in r.output and "张子涵" not in r.output
 
 
 def test_cli_bad_input_exits_1_with_a_chinese_message(app, add_staff, school):
