@@ -28,7 +28,7 @@ def _me():
 
 
 def _classes() -> Classes:
-    return Classes(get_db(), audit=services().ledger)
+    return services().classes(get_db())
 
 
 def _require_manager() -> None:

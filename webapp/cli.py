@@ -13,6 +13,7 @@ from flask import Flask
 from flask.cli import AppGroup, FlaskGroup, with_appcontext
 from sqlalchemy import select
 
+from records.class_registry import seed_demo_classes
 from records.demo import DEMO_STAFF, DEMO_STUDENTS, seed_demo_handovers
 from records.departments import Department
 from records.errors import DomainError
@@ -88,10 +89,11 @@ def demo_command():
     for student in DEMO_STUDENTS:
         if students.find_duplicate(student) is None:
             students.add(student, actor_id=None, actor="demo")
+    ids = [s.id for s in get_db().scalars(select(Student).order_by(Student.id))]
+    seed_demo_classes(svc.classes(get_db()), accounts.get("aca"), accounts.get("tea"), ids)
     get_db().commit()
     if new_lines and get_db().scalar(select(Handover.id).limit(1)) is None:
         click.echo("正在生成每种交接的已完成示例（签名、签收），约需半分钟……")
-        ids = [s.id for s in get_db().scalars(select(Student).order_by(Student.id))]
         scan = svc.form_desk.renderer.render(DEMO_SCAN_HTML).pdf
         numbers = seed_demo_handovers(svc.workflow(get_db()), accounts, known, ids, scan)
         get_db().commit()
@@ -103,7 +105,7 @@ def demo_command():
     click.echo("演示账号（登录名 密码）：")
     for login, *_ in DEMO_STAFF:
         click.echo(f"  {login:<6} {known.get(login, '（密码已更改，见管理员）')}")
-    click.echo(f"演示学生：{students.count()} 名。")
+    click.echo(f"演示学生：{students.count()} 名；演示班级由教学部 tea 任教。")
 
 
 def _read_lines(path):

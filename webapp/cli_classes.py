@@ -20,7 +20,7 @@ class_group = AppGroup("class", help="Classes (班级) and their students.")
 
 
 def _classes() -> Classes:
-    return Classes(get_db(), audit=services().ledger)
+    return services().classes(get_db())
 
 
 def _date(value: str | None, label: str) -> date | None:

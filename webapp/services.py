@@ -17,6 +17,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from records.accounts import Accounts, LoginPolicy
+from records.class_registry import Classes
 from records.clock import utcnow
 from records.credentials import Credentials
 from records.db import make_engine, make_session_factory, migrate
@@ -209,6 +210,9 @@ class Services:
 
     def finder(self, session: Session) -> Finder:
         return Finder(session, self.search_index, audit=self.ledger)
+
+    def classes(self, session: Session) -> Classes:
+        return Classes(session, audit=self.ledger)
 
     def web_sessions(self, session: Session) -> SessionStore:
         return SessionStore(
