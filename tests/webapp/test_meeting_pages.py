@@ -110,3 +110,19 @@ def test_missing_meeting_fields_are_shown_next_to_them(world):
     assert ok.status_code == 302
     assert tea.post("/handovers/new/F9", {**f9_form(world.student), "method": "M1",
                                          "action": "draft"}).status_code == 400
+
+
+def test_draft_then_return_keeps_the_meeting_record_in_the_correction_form(world):
+    tea, enr = world.as_("tea"), world.as_("enr")
+    r = tea.post("/handovers/new/F9", {**f9_form(world.student), **MEETING_FORM,
+                                      "method": "M3", "action": "draft"})
+    url = f"/handovers/{number_of(r)}"
+    draft = unescape(tea.get(url).get_data(as_text=True))
+    assert 'id="draft-meeting"' in draft and "面谈续班意向与学习计划调整" in draft
+    assert tea.post(f"{url}/submit", {"password": tea.password}).status_code == 302
+    assert enr.post(f"{url}/return", {"reason": "沟通结果不清楚"}).status_code == 302
+    form = unescape(tea.get(url).get_data(as_text=True))
+    assert 'name="m.content"' in form and "家长同意升入初三冲刺班</textarea>" in form
+    r = tea.post(f"{url}/correct", {**f9_form(world.student), **MEETING_FORM,
+                                    "m.outcome": "", "reason": "补充", "password": tea.password})
+    assert r.status_code == 400 and 'id="err-m-outcome"' in r.get_data(as_text=True)
