@@ -29,7 +29,6 @@ from records.catalogue import (
     HandoverKind,
     Method,
     get_kind,
-    validate_values,
 )
 from records.clock import utcnow
 from records.credentials import Credentials
@@ -47,6 +46,7 @@ from records.handovers import (
 from records.paperwork import FormDesk
 from records.staff import Staff
 from records.students import Student
+from records.validation import validate_values
 from records.visibility import Access, access_to, may_countersign
 from vault import Ledger, Vault
 

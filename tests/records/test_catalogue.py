@@ -21,10 +21,10 @@ from records.catalogue import (
     UnknownKindError,
     get_form_spec,
     get_kind,
-    validate_values,
 )
 from records.departments import Department
 from records.forms import sample_values
+from records.validation import validate_values
 from vault import PrivateCategory
 
 # CLAUSES.md section F: each flow with its sender and receiver. F11 and F12 are round trips

@@ -22,7 +22,6 @@ from records.catalogue import (
     FieldType,
     get_form_spec,
     get_kind,
-    validate_values,
 )
 from records.forms import (
     TEMPLATES_DIR,
@@ -33,6 +32,7 @@ from records.forms import (
     sample_document,
     sample_values,
 )
+from records.validation import validate_values
 from signing.render import Renderer
 
 MM = 72 / 25.4  # PDF points per millimetre
