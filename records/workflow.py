@@ -11,11 +11,9 @@ overwritten or deleted. A schedule change (F3) is a corrected version with its r
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -23,9 +21,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from records.catalogue import (
-    METHOD_DOCUMENTS,
     PAPER_SCAN,
-    FieldType,
     HandoverKind,
     Method,
     get_kind,
@@ -43,36 +39,16 @@ from records.handovers import (
     HandoverVersion,
     Status,
 )
+from records.intake import Intake, Upload, dumps, meeting_json, meeting_problems
 from records.paperwork import FormDesk
 from records.staff import Staff
-from records.students import Student
 from records.validation import validate_values
 from records.visibility import Access, access_to, may_countersign
 from vault import Ledger, Vault
 
-__all__ = ["Upload", "Workflow", "MAX_REASON", "ALLOWED_UPLOADS"]
+__all__ = ["MAX_REASON", "Upload", "Workflow"]
 
 MAX_REASON = 500
-# File types accepted as attachments, recognised by their first bytes, not their names.
-ALLOWED_UPLOADS = {
-    b"%PDF-": "application/pdf",
-    b"\x89PNG\r\n\x1a\n": "image/png",
-    b"\xff\xd8\xff": "image/jpeg",
-}
-
-
-@dataclass(frozen=True)
-class Upload:
-    code: str
-    """The attachment slot (catalogue AttachmentSpec.code), or "other"."""
-    filename: str
-    """As the user named it (private: stored encrypted)."""
-    data: bytes
-    """The file's bytes."""
-
-
-def _sniff(data: bytes) -> str | None:
-    return next((t for magic, t in ALLOWED_UPLOADS.items() if data.startswith(magic)), None)
 
 
 class Workflow:
@@ -86,6 +62,7 @@ class Workflow:
         self.deadline_settings = deadline_settings
         self.on_change = list(on_change)
         self.clock = clock
+        self.intake = Intake(session, vault)
 
     # -- finding ----------------------------------------------------------------------------
 
@@ -152,10 +129,10 @@ class Workflow:
         kind = get_kind(kind_code)
         if not actor.belongs_to(kind.sender):
             raise PermissionDenied(actor.login, f"create {kind.code}")
-        method = self._method(kind, method, meeting)
-        parent = self._parent(actor, kind, parent_number)
+        method = self.intake.method(kind, method, meeting)
+        parent = self.intake.parent(actor, kind, parent_number)
         if receiver_id is not None:
-            self._check_receiver(kind, receiver_id)
+            self.intake.check_receiver(kind, receiver_id)
         now = self.clock()
         handover = Handover(
             number=self._next_number(now), kind=kind.code, method=method,
@@ -164,10 +141,10 @@ class Workflow:
             parent_id=parent.id if parent else None, current_version=1, created_at=now)
         self.session.add(handover)
         self.session.flush()
-        resolved, student_ids = self._resolve(kind, values, draft=True)
+        resolved, student_ids = self.intake.resolve(kind, values, draft=True)
         version = self._new_version(handover, 1, resolved, actor, now,
-                                    _meeting_json(meeting, draft=True))
-        self._store_uploads(actor, handover, version, uploads)
+                                    meeting_json(meeting, draft=True))
+        self.intake.store_uploads(actor, handover, version, uploads)
         self._link_students(handover, student_ids)
         self._event(handover, "created", actor, now)
         self.audit.append(actor=actor.login, action="handover.create",
@@ -182,7 +159,7 @@ class Workflow:
             raise PermissionDenied(actor.login, "submit")
         if handover.status != Status.DRAFT:
             raise Conflict(f"交接单状态为「{Status(handover.status).label_zh}」，不能提交。")
-        self._store_uploads(actor, handover, handover.current, uploads)
+        self.intake.store_uploads(actor, handover, handover.current, uploads)
         self._sign_current(actor, handover, password)
         now = self.clock()
         kind = get_kind(handover.kind)
@@ -262,20 +239,20 @@ class Workflow:
             raise Conflict("只有被退回的交接单（或课程安排的调整）可以提交新版本。")
         reason = self._reason(reason)
         kind = get_kind(handover.kind)
-        resolved, student_ids = self._resolve(kind, values, draft=False)
-        self._method(kind, handover.method, meeting)
+        resolved, student_ids = self.intake.resolve(kind, values, draft=False)
+        self.intake.method(kind, handover.method, meeting)
         now = self.clock()
         old = handover.current
         old.status = Status.SUPERSEDED
         new = self._new_version(
             handover, old.version + 1, resolved, actor, now,
-            old.meeting_json if meeting is None else _meeting_json(meeting, draft=False))
+            old.meeting_json if meeting is None else meeting_json(meeting, draft=False))
         if keep_attachments:
             new.attachments.extend(Attachment(
                 code=att.code, filename=att.filename, content_type=att.content_type,
                 size=att.size, sha256=att.sha256, object_id=att.object_id)
                 for att in old.attachments)
-        self._store_uploads(actor, handover, new, uploads)
+        self.intake.store_uploads(actor, handover, new, uploads)
         self._link_students(handover, student_ids)
         handover.current_version = new.version
         handover.status, handover.completed_at = Status.DRAFT, None
@@ -304,10 +281,10 @@ class Workflow:
         values = json.loads(v.values_json)
         face_to_face = handover.method == Method.FACE_TO_FACE.value
         meeting = json.loads(v.meeting_json or "{}")
-        problems = validate_values(kind, values) + self._missing_attachments(
+        problems = validate_values(kind, values) + self.intake.missing_attachments(
             kind, v, paper=handover.method == Method.PAPER.value)
         if face_to_face:  # policy M3: no face-to-face handover without its meeting record
-            problems += _meeting_problems(meeting)
+            problems += meeting_problems(meeting)
         if problems:
             raise ValidationFailed(problems)
         due = self._expected_due(kind)
@@ -339,19 +316,6 @@ class Workflow:
         return self.desk.sign_as_sender(self.desk.unsigned_pdf(doc), actor,
                                         self.credentials.require(actor), password)
 
-    def _method(self, kind: HandoverKind, method: str | None,
-                meeting: Mapping[str, Any] | None) -> str:
-        """The handover's method: the kind's own, or M3 for an important matter; a meeting
-        record belongs only to a face-to-face handover (policy M3)."""
-        method = method or kind.method.value
-        if method not in (kind.method.value, Method.FACE_TO_FACE.value):
-            raise ValidationFailed([FieldProblem(
-                "method", f"交接方式只能是{kind.method.value}或 M3（面对面沟通交接）。")])
-        if meeting is not None and method != Method.FACE_TO_FACE.value:
-            raise ValidationFailed([FieldProblem(
-                "method", "只有面对面沟通交接（M3）需要填写沟通记录。")])
-        return method
-
     def _expected_due(self, kind: HandoverKind) -> datetime | None:
         if kind.deadline is None:
             return None
@@ -377,64 +341,6 @@ class Workflow:
                           subject=f"handover:{handover.number}")
         return self.desk.renderer.render(render_form_html(doc)).pdf
 
-    def _missing_attachments(self, kind: HandoverKind, v: HandoverVersion, *,
-                             paper: bool) -> list:
-        """Required attachments not uploaded; the scan of the paper checklist only when the
-        handover is on paper (policy M1): face to face, the meeting record replaces it (M3)."""
-        have = {a.code for a in v.attachments}
-        return [FieldProblem(f"attachment:{a.code}", f"缺少必需的附件「{a.label_zh}」。")
-                for a in kind.attachments if a.required and a.code not in have
-                and (paper or a.code != PAPER_SCAN.code)]
-
-    def _resolve(self, kind: HandoverKind, values: Mapping[str, Any], *, draft: bool):
-        """Student fields arrive as registry ids and are printed as {number, name}; returns the
-        values to store and the ids to link. Drafts may still miss required fields."""
-        resolved, ids = dict(values), []
-        for spec in kind.fields:
-            raw = values.get(spec.name)
-            if spec.type is FieldType.STUDENT and raw not in (None, ""):
-                resolved[spec.name], sid = self._student_ref(raw, spec.name)
-                ids.append(sid)
-            elif spec.type is FieldType.STUDENTS and raw:
-                refs = [self._student_ref(r, spec.name) for r in raw]
-                resolved[spec.name] = [r for r, _ in refs]
-                ids += [sid for _, sid in refs]
-        problems = validate_values(kind, resolved)
-        if draft:
-            problems = [p for p in problems if not _is_missing(resolved, p)]
-        if problems:
-            raise ValidationFailed(problems)
-        return resolved, ids
-
-    def _student_ref(self, raw: Any, field: str) -> tuple[dict, int]:
-        if isinstance(raw, Mapping) and "id" in raw:
-            raw = raw["id"]
-        try:
-            student = self.session.get(Student, int(raw))
-        except (TypeError, ValueError):
-            student = None
-        if student is None:
-            raise ValidationFailed([FieldProblem(field, "请从学生名册中选择学生。")])
-        return {"number": student.student_no, "name": student.name}, student.id
-
-    def _parent(self, actor: Staff, kind: HandoverKind, number: str | None) -> Handover | None:
-        """The previous step of a chain (F6 → F6b, F10 → F11 → F12 → F13). Its sender need not
-        be visible to `actor` (teaching answers F11 without seeing the refund application),
-        so nothing of it is revealed: one message for "no such number" and "wrong chain"."""
-        if number is None:
-            return None
-        parent = self.session.scalar(select(Handover).where(Handover.number == number))
-        if parent is None or kind.code not in get_kind(parent.kind).next_kinds:
-            raise ValidationFailed([FieldProblem(
-                "parent", f"上一环节的交接单编号无效，或按制度流程不能接续为 {kind.code}。")])
-        return parent
-
-    def _check_receiver(self, kind: HandoverKind, receiver_id: int) -> None:
-        receiver = self.session.get(Staff, receiver_id)
-        if receiver is None or not receiver.active or not receiver.belongs_to(kind.receiver):
-            raise ValidationFailed([FieldProblem(
-                "receiver", f"接收人必须是{kind.receiver.label_zh}的在职工作人员。")])
-
     def _next_number(self, now: datetime) -> str:
         prefix = f"JJ-{now.year}-"
         last = self.session.scalar(select(func.max(Handover.number)).where(
@@ -445,30 +351,11 @@ class Workflow:
                      actor: Staff, now: datetime,
                      meeting_json: str | None = None) -> HandoverVersion:
         version = HandoverVersion(
-            version=number, status=Status.DRAFT, values_json=_dumps(values),
+            version=number, status=Status.DRAFT, values_json=dumps(values),
             meeting_json=meeting_json, created_by=actor.id, created_at=now)
         handover.versions.append(version)
         self.session.flush()
         return version
-
-    def _store_uploads(self, actor: Staff, handover: Handover, version: HandoverVersion,
-                       uploads: Iterable[Upload]) -> None:
-        kind = get_kind(handover.kind)
-        slots = {a.code for a in kind.attachments} | {"other"}
-        for up in uploads:
-            if up.code not in slots:
-                raise ValidationFailed([FieldProblem("attachment", "未知的附件类型。")])
-            content_type = _sniff(up.data)
-            if content_type is None:
-                raise ValidationFailed([FieldProblem(
-                    f"attachment:{up.code}", "附件只能是 PDF、PNG 或 JPEG 文件。")])
-            object_id = self.vault.put(up.data, actor=actor.login, reason="上传附件",
-                                       context={"handover": handover.number})
-            version.attachments.append(Attachment(
-                code=up.code, filename=up.filename[:200] or "附件",
-                content_type=content_type, size=len(up.data),
-                sha256=hashlib.sha256(up.data).hexdigest(), object_id=object_id))
-        self.session.flush()
 
     def _link_students(self, handover: Handover, student_ids: Iterable[int]) -> None:
         have = set(handover.student_ids)
@@ -501,30 +388,3 @@ class Workflow:
         self.session.flush()
         for hook in self.on_change:
             hook(handover)
-
-
-def _is_missing(values: Mapping[str, Any], problem: FieldProblem) -> bool:
-    value = values.get(problem.field)
-    return value is None or value == "" or value == []
-
-
-def _dumps(values: Mapping[str, Any]) -> str:
-    return json.dumps(values, ensure_ascii=False, sort_keys=True, default=str)
-
-
-def _meeting_problems(meeting: Mapping[str, Any], *, draft: bool = False) -> list[FieldProblem]:
-    """Problems of a meeting record (policy M3), named "meeting.<field>" so that they never
-    collide with the form's own fields; a draft may still miss fields, like the form's own."""
-    return [FieldProblem(f"meeting.{p.field}", p.message_zh)
-            for p in validate_values(METHOD_DOCUMENTS["M3"], meeting)
-            if not (draft and _is_missing(meeting, p))]
-
-
-def _meeting_json(meeting: Mapping[str, Any] | None, *, draft: bool) -> str | None:
-    """The meeting record as stored (ciphertext in the column, policy C2)."""
-    if meeting is None:
-        return None
-    problems = _meeting_problems(meeting, draft=draft)
-    if problems:
-        raise ValidationFailed(problems)
-    return _dumps(meeting)
