@@ -132,7 +132,7 @@ class Intake:
                 "receiver", f"接收人必须是{kind.receiver.label_zh}的在职工作人员。")])
 
     def store_uploads(self, actor: Staff, handover: Handover, version: HandoverVersion,
-                       uploads: Iterable[Upload]) -> None:
+                      uploads: Iterable[Upload]) -> None:
         kind = get_kind(handover.kind)
         slots = {a.code for a in kind.attachments} | {"other"}
         for up in uploads:
