@@ -27,11 +27,9 @@ from records.catalogue import (
     METHOD_DOCUMENTS,
     METHODS,
     DeadlineBasis,
-    FieldSpec,
     FieldType,
     HandoverKind,
     Method,
-    MethodDocument,
 )
 from records.clock import utcnow
 from records.deadlines import SCHOOL_TZ
@@ -43,10 +41,16 @@ from records.listing import Row
 from records.staff import Staff, StaffDepartment
 from records.students import Student
 from records.visibility import Access, access_to, may_countersign, visible_student_ids
-from records.workflow import Upload
 from signing import SigningError
 from webapp import services
 from webapp.db import get_db
+from webapp.handover_input import (
+    FormInput,
+    form_values,
+    meeting_errors,
+    meeting_input,
+    problems,
+)
 
 __all__ = ["bp", "may_send", "worklists", "Row"]
 
@@ -133,83 +137,6 @@ def new():
 # -- the generated form -----------------------------------------------------------------------
 
 
-class FormInput:
-    """A posted handover form turned into workflow values; anything that is not one of the
-    kind's fields or attachment slots is refused (a tampered form). The form's own fields
-    are named "f.<field>", the meeting record's (policy M3) "m.<field>" (`prefix`)."""
-
-    def __init__(self, kind: HandoverKind | MethodDocument, allowed_students: set[int] | None,
-                 prefix: str = "f"):
-        self.kind, self.allowed, self.prefix = kind, allowed_students, f"{prefix}."
-
-    def values(self, form) -> dict[str, Any]:
-        specs = {f.name: f for f in self.kind.fields}
-        for key in form:
-            if key.startswith(self.prefix) and key.split(".")[1] not in specs:
-                abort(400, description="表单中有未知字段，请刷新页面后重新填写。")
-        out: dict[str, Any] = {}
-        for spec in self.kind.fields:
-            value = self._field(spec, form)
-            if value not in (None, "", []):
-                out[spec.name] = value
-        return out
-
-    def _field(self, spec: FieldSpec, form) -> Any:
-        key = f"{self.prefix}{spec.name}"
-        if spec.type is FieldType.STUDENTS:
-            return [self._student(v) for v in form.getlist(key) if v]
-        if spec.type is FieldType.TABLE:
-            return self._table(spec, form)
-        if spec.type is FieldType.STUDENT:
-            raw = form.get(key, "").strip()
-            return self._student(raw) if raw else None
-        return _scalar(spec, form.get(key, ""))
-
-    def _student(self, raw: str) -> int:
-        # policy C1: only students the sender may see; a forged id is refused, not looked up.
-        try:
-            sid = int(raw)
-        except ValueError:
-            abort(400, description="学生选择无效，请从名册中选择。")
-        if self.allowed is not None and sid not in self.allowed:
-            abort(403, description="您无权为该学生办理交接。")
-        return sid
-
-    def _table(self, spec: FieldSpec, form) -> list[dict]:
-        prefix, cols = f"{self.prefix}{spec.name}.", {c.name: c for c in spec.columns}
-        cells: dict[int, dict[str, Any]] = {}
-        for key in form:
-            if not key.startswith(prefix):
-                continue
-            index, _, col = key[len(prefix):].partition(".")
-            if not index.isdecimal() or col not in cols or int(index) > 10_000:
-                abort(400, description="表格中有未知的列，请刷新页面后重新填写。")
-            value = _scalar(cols[col], form.get(key, ""))
-            cells.setdefault(int(index), {})
-            if value not in (None, ""):
-                cells[int(index)][col] = value
-        return [row for _, row in sorted(cells.items()) if row]
-
-    def uploads(self, files) -> list[Upload]:
-        slots = {a.code for a in self.kind.attachments}
-        out = []
-        for key in files:
-            code = key.removeprefix("att.")
-            if not key.startswith("att.") or code not in slots:
-                abort(400, description="未知的附件类型。")
-            for f in files.getlist(key):
-                if f and f.filename:
-                    out.append(Upload(code, f.filename, f.read()))
-        return out
-
-
-def _scalar(spec: FieldSpec, raw: str) -> Any:
-    raw = raw.replace("\r\n", "\n").strip() if spec.type is FieldType.LONGTEXT else raw.strip()
-    if spec.type is FieldType.INT and raw.isdecimal():
-        return int(raw)
-    return raw or None
-
-
 def _students_for(staff: Staff) -> tuple[list[Student], set[int] | None]:
     allowed = visible_student_ids(get_db(), staff)
     query = select(Student).order_by(Student.student_no)
@@ -225,49 +152,11 @@ def _receivers(kind: HandoverKind, me: Staff) -> list[Staff]:
             Staff.id != me.id).order_by(Staff.display_name)))
 
 
-def _form_values(kind: HandoverKind, stored: dict) -> dict:
-    """Stored values (students as {number, name}) as the form shows them (students by id)."""
-    numbers = {s.get("number") for f in kind.fields for s in _refs(f, stored.get(f.name))}
-    ids = dict(get_db().execute(select(Student.student_no, Student.id).where(
-        Student.student_no.in_(numbers or {""}))).all())
-    out = dict(stored)
-    for spec in kind.fields:
-        refs = _refs(spec, stored.get(spec.name))
-        if spec.type is FieldType.STUDENT and refs:
-            out[spec.name] = ids.get(refs[0]["number"])
-        elif spec.type is FieldType.STUDENTS:
-            out[spec.name] = [ids.get(r["number"]) for r in refs]
-    return out
-
-
-def _refs(spec: FieldSpec, value: Any) -> list[dict]:
-    if spec.type is FieldType.STUDENT and isinstance(value, dict):
-        return [value]
-    if spec.type is FieldType.STUDENTS and isinstance(value, list):
-        return [v for v in value if isinstance(v, dict)]
-    return []
-
-
 def _kind_for(code: str, me: Staff) -> HandoverKind:
     kind = KINDS.get(code) or abort(404)
     if not me.belongs_to(kind.sender):
         abort(403, description=f"只有{kind.sender.label_zh}可以发起「{kind.name_zh}」。")
     return kind
-
-
-def _problems(exc: ValidationFailed) -> dict[str, list[str]]:
-    """Problems keyed by the form element they belong to ("roster[2].name" -> "roster";
-    the meeting record's "meeting.participants[1].name" -> "meeting.participants")."""
-    out: dict[str, list[str]] = {}
-    for p in exc.problems:
-        out.setdefault(p.field.split("[", 1)[0], []).append(p.message_zh)
-    return out
-
-
-def _meeting_errors(errors: dict[str, list[str]]) -> dict[str, list[str]]:
-    """The meeting record's problems (policy M3), keyed by its own field names."""
-    return {k.removeprefix("meeting."): v for k, v in errors.items()
-            if k.startswith("meeting.")}
 
 
 def _method_choice(kind: HandoverKind) -> str | None:
@@ -276,11 +165,6 @@ def _method_choice(kind: HandoverKind) -> str | None:
     if raw and raw not in (kind.method.value, Method.FACE_TO_FACE.value):
         abort(400, description="交接方式无效，请刷新页面后重新填写。")
     return raw or None
-
-
-def _meeting_input(form) -> dict[str, Any]:
-    """The posted meeting record (policy M3), "m.<field>" names."""
-    return FormInput(METHOD_DOCUMENTS["M3"], set(), prefix="m").values(form)
 
 
 def _render_form(kind, *, values, errors=None, parent=None, status=200, handover=None,
@@ -293,14 +177,14 @@ def _render_form(kind, *, values, errors=None, parent=None, status=200, handover
         deadline=deadline_text(kind), method=METHODS[kind.method], form_error=form_error,
         T=FieldType, empty_rows=EMPTY_TABLE_ROWS, methods=METHODS, M3=Method.FACE_TO_FACE,
         chosen=chosen or kind.method.value, meeting_spec=METHOD_DOCUMENTS["M3"],
-        meeting=meeting or {}, meeting_errors=_meeting_errors(errors)), status
+        meeting=meeting or {}, meeting_errors=meeting_errors(errors)), status
 
 
 def _failed(render: Callable[..., Any], exc: Exception):
     """Undo everything of this request and show the form again with the problems."""
     get_db().rollback()
     if isinstance(exc, ValidationFailed):
-        return render(errors=_problems(exc), status=400,
+        return render(errors=problems(exc), status=400,
                       form_error="请更正标出的问题后重新提交（附件需要重新选择）。")
     return render(status=400, form_error=str(exc))
 
@@ -316,7 +200,7 @@ def create(code: str):
     _, allowed = _students_for(me)
     reader = FormInput(kind, allowed)
     values = reader.values(request.form)
-    chosen, meeting = _method_choice(kind), _meeting_input(request.form)
+    chosen, meeting = _method_choice(kind), meeting_input(request.form)
     face_to_face = chosen == Method.FACE_TO_FACE.value
     render = lambda **kw: _render_form(  # noqa: E731
         kind, values=values, parent=parent, chosen=chosen, meeting=meeting, **kw)
@@ -380,7 +264,7 @@ def _view(number: str, *, errors=None, status=200, action_error="", correction=N
             draft_meeting = [(f, display_value(f, record.get(f.name)))
                              for f in METHOD_DOCUMENTS["M3"].fields]
     if correction is None and content and _changeable(me, h):
-        correction = _form_values(kind, wf.values_of(me, h))
+        correction = form_values(kind, wf.values_of(me, h))
         if face_to_face:
             meeting = wf.meeting_of(me, h) or {}
     students = _students_for(me)[0] if correction is not None else []
@@ -397,7 +281,7 @@ def _view(number: str, *, errors=None, status=200, action_error="", correction=N
         values=correction or {}, students=students, T=FieldType, empty_rows=1,
         method=METHODS[Method(h.method)], deadline=deadline_text(kind),
         face_to_face=face_to_face, draft_meeting=draft_meeting, meeting=meeting or {},
-        meeting_spec=METHOD_DOCUMENTS["M3"], meeting_errors=_meeting_errors(errors or {})), status
+        meeting_spec=METHOD_DOCUMENTS["M3"], meeting_errors=meeting_errors(errors or {})), status
 
 
 def _staff_names(ids) -> dict[int, str]:
@@ -422,7 +306,7 @@ def _act(number: str, do: Callable[[Any, Handover], Any], done: str, *, correcti
         do(wf, h)
     except (ValidationFailed, SigningError) as exc:
         get_db().rollback()
-        errors = _problems(exc) if isinstance(exc, ValidationFailed) else {}
+        errors = problems(exc) if isinstance(exc, ValidationFailed) else {}
         return _view(number, errors=errors, status=400, correction=correction,
                      meeting=meeting, action_error=str(exc) if not errors else "请更正标出的问题。")
     flash(done, "success")
@@ -468,7 +352,7 @@ def correct(number: str):
     reader = FormInput(KINDS[h.kind], _students_for(me)[1])
     values, uploads = reader.values(request.form), reader.uploads(request.files)
     # policy M3: the corrected version carries the (possibly corrected) meeting record
-    meeting = _meeting_input(request.form) if h.method == Method.FACE_TO_FACE.value else None
+    meeting = meeting_input(request.form) if h.method == Method.FACE_TO_FACE.value else None
     return _act(number, lambda wf, h: wf.correct(me, h, values, reason=_reason(),
                                                  password=_password(), uploads=uploads,
                                                  meeting=meeting),
