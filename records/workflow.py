@@ -215,14 +215,7 @@ class Workflow:
         why_not = may_countersign(actor, handover)
         if why_not:
             raise PermissionDenied(actor.login, "return", why_not)
-        reason = self._reason(reason)
-        now = self.clock()
-        handover.status = handover.current.status = Status.RETURNED
-        self._event(handover, "returned", actor, now, reason)
-        self.audit.append(actor=actor.login, action="handover.return",
-                          subject=f"handover:{handover.number}")
-        self._changed(handover)
-        return handover
+        return self._stop(actor, handover, Status.RETURNED, "return", reason)
 
     def correct(self, actor: Staff, handover: Handover, values: Mapping[str, Any], *,
                 reason: str, password: str, uploads: Iterable[Upload] = (),
@@ -264,11 +257,16 @@ class Workflow:
             raise PermissionDenied(actor.login, "withdraw")
         if handover.status not in (Status.DRAFT, Status.SUBMITTED, Status.RETURNED):
             raise Conflict("已签收或已撤回的交接单不能撤回。")
+        return self._stop(actor, handover, Status.WITHDRAWN, "withdraw", reason)
+
+    def _stop(self, actor: Staff, handover: Handover, status: Status, action: str,
+              reason: str) -> Handover:
+        """A decision that stops the handover where it is (returned or withdrawn), its reason
+        kept encrypted in the event; the ledger gets the action, never the reason's text."""
         reason = self._reason(reason)
-        now = self.clock()
-        handover.status = handover.current.status = Status.WITHDRAWN
-        self._event(handover, "withdrawn", actor, now, reason)
-        self.audit.append(actor=actor.login, action="handover.withdraw",
+        handover.status = handover.current.status = status
+        self._event(handover, status.value, actor, self.clock(), reason)
+        self.audit.append(actor=actor.login, action=f"handover.{action}",
                           subject=f"handover:{handover.number}")
         self._changed(handover)
         return handover
