@@ -21,3 +21,4 @@ def test_search_in_the_browser(page, live_server, sample_handovers, passwords, s
     assert page.locator(".snippet mark").count() >= 1
     assert sample_handovers["done"] in page.content()
     screenshot(page, "search")
+

@@ -1,5 +1,5 @@
-// Handover forms: an "add row" button for table fields. Without JavaScript the form still
-// posts its empty rows; this only adds more of them (CSP: no inline script).
+// Handover forms: an "add row" button for table fields, and the meeting record shown only for
+// face-to-face handovers. Without JavaScript the form still works (CSP: no inline script).
 (function () {
   "use strict";
   function addRow(button) {
@@ -21,4 +21,17 @@
     button.hidden = false;
     button.addEventListener("click", function () { addRow(button); });
   });
+
+  // The meeting record (policy M3) shows only when 面对面 is chosen; without JavaScript it is
+  // always shown and ignored by the server unless M3 is chosen.
+  var meeting = document.getElementById("meeting-record");
+  var radios = document.querySelectorAll('input[name="method"]');
+  function showMeeting() {
+    var chosen = document.querySelector('input[name="method"]:checked');
+    meeting.hidden = !(chosen && chosen.value === "M3");
+  }
+  if (meeting && radios.length) {
+    radios.forEach(function (radio) { radio.addEventListener("change", showMeeting); });
+    showMeeting();
+  }
 })();

@@ -1,0 +1,23 @@
+"""The new-handover form in a real browser: the meeting record (policy M3) appears only when
+the face-to-face method is chosen."""
+
+from __future__ import annotations
+
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+
+def test_meeting_record_shows_only_for_face_to_face(page, live_server, sample_handovers,
+                                                    passwords):
+    page.goto(f"{live_server}/login")
+    page.fill("#login", "enr")
+    page.fill("#password", passwords["enr"])
+    page.click("#submit")
+    page.wait_for_url(f"{live_server}/")
+    page.goto(f"{live_server}/handovers/new/F2")
+    assert not page.locator("#meeting-record").is_visible()
+    page.check("#method-M3")
+    assert page.locator("#meeting-record").is_visible()
+    page.check("#method-M1")
+    assert not page.locator("#meeting-record").is_visible()
