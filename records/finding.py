@@ -20,13 +20,18 @@ from records.forms import display_value
 from records.handovers import Handover, Status
 from records.staff import Staff
 from records.students import Student
-from records.visibility import Access, access_to, visible_student_ids
+from records.visibility import (
+    REGISTRY_DEPARTMENTS,
+    Access,
+    access_to,
+    sees_all_metadata,
+    visible_student_ids,
+)
 from search import Filters, IndexDocument, SearchIndex, Visibility
 from vault import Ledger
 
 __all__ = ["Finder", "Found", "FoundItem", "indexable_documents"]
 
-REGISTRY_OWNERS = ["ENR", "ACA"]  # policy R-ENR, R-ACA: they keep the registry
 
 
 @dataclass(frozen=True)
@@ -89,7 +94,8 @@ def student_document(student: Student) -> IndexDocument:
     exact = [v for v in (student.phone, student.guardian_phone, student.id_number) if v]
     return IndexDocument(
         doc_id=f"s{student.id}", doc_type="student",
-        meta={"number": student.student_no, "departments": REGISTRY_OWNERS,
+        meta={"number": student.student_no,
+              "departments": [d.value for d in REGISTRY_DEPARTMENTS],
               "student_ids": [str(student.id)], "date": student.created_at},
         texts={k: v for k, v in texts.items() if v}, exact=exact)
 
@@ -107,12 +113,11 @@ def visibility_for(session: Session, staff: Staff) -> Visibility:
     if not staff.active:
         return Visibility()
     students = visible_student_ids(session, staff)
-    metadata_all = staff.is_admin or any(d.value == "SUP" for d in staff.department_codes)
     return Visibility(
         sender_ids={str(staff.id)}, receiver_ids={str(staff.id)},
         departments={d.value for d in staff.department_codes},
         doc_ids={f"s{i}" for i in students or ()},
-        metadata_only_all=metadata_all)
+        metadata_only_all=sees_all_metadata(staff))
 
 
 class Finder:

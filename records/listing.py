@@ -13,10 +13,9 @@ from sqlalchemy.orm import Session
 
 from records.catalogue import KINDS, HandoverKind
 from records.deadlines import WorkingCalendar
-from records.departments import Department
 from records.handovers import Handover, Status
 from records.staff import Staff
-from records.visibility import Access, access_to, may_countersign
+from records.visibility import Access, access_to, may_countersign, sees_all_metadata
 
 __all__ = ["OPEN", "Row", "due_and_overdue", "inbox", "outbox", "visible"]
 
@@ -104,7 +103,7 @@ def visible(session: Session, staff: Staff, now: datetime, *, status: str = "",
     """Every handover `staff` may see at least as metadata (the one visibility rule decides;
     the query only narrows what it is asked about)."""
     query = select(Handover).order_by(Handover.id.desc()).limit(MAX_ROWS)
-    if not (staff.is_admin or staff.belongs_to(Department.SUP)):
+    if not sees_all_metadata(staff):
         depts = [d.value for d in staff.department_codes]
         query = query.where(or_(Handover.sender_id == staff.id, Handover.receiver_id == staff.id,
                                 Handover.receiver_dept.in_(depts)))

@@ -21,7 +21,8 @@ from records.departments import Department
 from records.handovers import Handover, HandoverStudent, Status
 from records.staff import Staff
 
-__all__ = ["Access", "access_to", "may_countersign", "sees_whole_registry",
+__all__ = ["REGISTRY_DEPARTMENTS", "Access", "access_to", "may_countersign",
+           "sees_all_metadata", "sees_whole_registry",
            "visible_student_ids"]
 
 
@@ -40,9 +41,15 @@ def access_to(staff: Staff, handover: Handover) -> Access:
         return Access.NONE
     if handover.receiver_id == staff.id or staff.belongs_to(Department(handover.receiver_dept)):
         return Access.CONTENT
-    if staff.is_admin or staff.belongs_to(Department.SUP):
+    if sees_all_metadata(staff):
         return Access.METADATA
     return Access.NONE
+
+
+def sees_all_metadata(staff: Staff) -> bool:
+    """The supervision group (policy S1) and administrators see every handover's number,
+    kind, status and deadlines, never its content."""
+    return staff.is_admin or staff.belongs_to(Department.SUP)
 
 
 def may_countersign(staff: Staff, handover: Handover) -> str | None:

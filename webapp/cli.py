@@ -16,7 +16,7 @@ from sqlalchemy import select
 from records.class_registry import seed_demo_classes
 from records.demo import DEMO_STAFF, DEMO_STUDENTS, seed_demo_handovers
 from records.departments import Department
-from records.errors import DomainError
+from records.errors import AccountDisabled, DomainError
 from records.handovers import Handover
 from records.students import Student
 from webapp import services
@@ -43,6 +43,15 @@ def domain_errors(fn):
             raise click.ClickException(getattr(exc, "message_zh", str(exc))) from None
 
     return wrapper
+
+
+def acting(login: str):
+    """The active staff member a command acts as (`--as LOGIN`); every visibility rule and
+    ledger entry then applies to them."""
+    staff = services().accounts(get_db()).get(login)
+    if not staff.active:
+        raise AccountDisabled()
+    return staff
 
 
 def random_password(length: int = 14) -> str:

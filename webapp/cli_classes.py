@@ -11,7 +11,7 @@ from flask.cli import AppGroup
 
 from records.class_registry import Classes
 from webapp import services
-from webapp.cli import domain_errors
+from webapp.cli import acting, domain_errors
 from webapp.db import get_db
 
 __all__ = ["COMMANDS", "class_group"]
@@ -72,7 +72,7 @@ def class_list(as_json: bool):
 def class_add(name, course, teacher, head, starts, ends, login):
     """Create a class (academic affairs only: policy R-ACA)."""
     starts_on, ends_on = _date(starts, "开课日期"), _date(ends, "结课日期")
-    actor = services().accounts(get_db()).get(login)
+    actor = acting(login)
     school_class = _classes().create(actor, name, course, _staff_id(teacher), _staff_id(head),
                                      starts_on, ends_on)
     get_db().commit()
@@ -86,7 +86,7 @@ def class_add(name, course, teacher, head, starts, ends, login):
 @domain_errors
 def class_enrol(name, student_nos, login):
     """Add students, by 学号, to the class NAME (policy F4)."""
-    actor = services().accounts(get_db()).get(login)
+    actor = acting(login)
     classes = _classes()
     school_class = classes.by_name(name)
     added = classes.enrol(actor, school_class.id, classes.student_ids_by_number(student_nos))

@@ -13,7 +13,6 @@ from flask.cli import AppGroup, with_appcontext
 
 from records.clock import utcnow
 from records.departments import Department
-from records.errors import AccountDisabled
 from records.handovers import Status
 from records.listing import due_and_overdue, visible
 from records.paperwork import SCHOOL_TZ
@@ -21,20 +20,13 @@ from records.visibility import Access
 from signing import SigningError
 from signing import watermark as add_watermark
 from webapp import services
-from webapp.cli import domain_errors
+from webapp.cli import acting, domain_errors
 from webapp.db import get_db
 
 __all__ = ["COMMANDS"]
 
 pdf_group = AppGroup("pdf", help="Signed PDF forms: export and verify.")
 pki_group = AppGroup("pki", help="The school's certificate authority.")
-
-
-def acting(login: str):
-    staff = services().accounts(get_db()).get(login)
-    if not staff.active:
-        raise AccountDisabled()
-    return staff
 
 
 @click.command("list")

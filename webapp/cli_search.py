@@ -10,8 +10,7 @@ from flask.cli import with_appcontext
 
 from search import QuerySyntaxError
 from webapp import services
-from webapp.cli import domain_errors
-from webapp.cli_handovers import acting
+from webapp.cli import acting, domain_errors
 from webapp.db import get_db
 
 __all__ = ["COMMANDS"]

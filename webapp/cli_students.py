@@ -11,7 +11,7 @@ from flask.cli import AppGroup
 
 from records.student_import import ImportResult, apply_import, plan_import, read_table
 from webapp import services
-from webapp.cli import domain_errors
+from webapp.cli import acting, domain_errors
 from webapp.db import get_db
 
 __all__ = ["COMMANDS", "student_group"]
@@ -48,9 +48,7 @@ def student_import(file: Path, login: str, good_rows_only: bool, as_json: bool):
     """Import students from a .csv (UTF-8 or GBK) or .xlsx file; header row 1 uses the Chinese
     column names 姓名, 性别, 出生日期, 手机, 家庭住址, 身份证号, 监护人, 监护人电话, 健康状况."""
     db = get_db()
-    staff = services().accounts(db).get(login)
-    if not staff.active:
-        raise click.ClickException(f"用户 {login} 已停用，不能导入学生。")
+    staff = acting(login)
     students = services().students(db)
     plan = plan_import(read_table(file), students)
     result = apply_import(plan, students, only_good_rows=good_rows_only, actor=login,
