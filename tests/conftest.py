@@ -101,6 +101,23 @@ def client(app):
 
 
 @pytest.fixture
+def login_client(app):
+    """A test client signed in as `login` (through the real login form, CSRF included)."""
+    import re
+
+    def signed_in(login: str, password: str):
+        client = app.test_client()
+        html = client.get("/login").get_data(as_text=True)
+        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
+        r = client.post("/login", data={"csrf_token": token, "login": login,
+                                        "password": password})
+        assert r.status_code == 302, login
+        return client
+
+    return signed_in
+
+
+@pytest.fixture
 def runner(app):
     return app.test_cli_runner()
 

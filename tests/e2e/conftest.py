@@ -70,3 +70,18 @@ def screenshot(tmp_path):
         page.screenshot(path=str(folder / f"{name}.png"))
 
     return take
+
+
+@pytest.fixture
+def sign_in_page(page, live_server):
+    """Signs `page` in as `login` through the login form and waits for the home page."""
+
+    def sign_in(login: str, password: str):
+        page.goto(f"{live_server}/login")
+        page.fill("#login", login)
+        page.fill("#password", password)
+        page.click("#submit")
+        page.wait_for_url(f"{live_server}/")
+        return page
+
+    return sign_in

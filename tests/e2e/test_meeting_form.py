@@ -9,12 +9,8 @@ pytestmark = pytest.mark.e2e
 
 
 def test_meeting_record_shows_only_for_face_to_face(page, live_server, sample_handovers,
-                                                    passwords):
-    page.goto(f"{live_server}/login")
-    page.fill("#login", "enr")
-    page.fill("#password", passwords["enr"])
-    page.click("#submit")
-    page.wait_for_url(f"{live_server}/")
+                                                    passwords, sign_in_page):
+    sign_in_page("enr", passwords["enr"])
     page.goto(f"{live_server}/handovers/new/F2")
     assert not page.locator("#meeting-record").is_visible()
     page.check("#method-M3")

@@ -7,12 +7,9 @@ import pytest
 pytestmark = pytest.mark.e2e
 
 
-def test_search_in_the_browser(page, live_server, sample_handovers, passwords, screenshot):
-    page.goto(f"{live_server}/login")
-    page.fill("#login", "aca")
-    page.fill("#password", passwords["aca"])
-    page.click("#submit")
-    page.wait_for_url(f"{live_server}/")
+def test_search_in_the_browser(page, live_server, sample_handovers, passwords, screenshot,
+                               sign_in_page):
+    sign_in_page("aca", passwords["aca"])
     page.goto(f"{live_server}/search/")
     page.fill("#q", "浩然")
     page.press("#q", "Enter")

@@ -6,17 +6,15 @@ from __future__ import annotations
 import re
 
 
-def sign_in(client, login, password):
-    html = client.get("/login").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
-    client.post("/login", data={"csrf_token": token, "login": login, "password": password})
+def search_token(client):
     page = client.get("/search/").get_data(as_text=True)
     return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
 
 
-def test_search_page_shows_only_what_the_viewer_may_see(app, sample_handovers, passwords):
-    aca = app.test_client()
-    token = sign_in(aca, "aca", passwords["aca"])
+def test_search_page_shows_only_what_the_viewer_may_see(sample_handovers, passwords,
+                                                        login_client):
+    aca = login_client("aca", passwords["aca"])
+    token = search_token(aca)
     r = aca.post("/search/", data={"csrf_token": token, "q": "浩然"})
     html = r.get_data(as_text=True)
     assert r.status_code == 200
@@ -24,23 +22,22 @@ def test_search_page_shows_only_what_the_viewer_may_see(app, sample_handovers, p
     assert re.search(r'value="F2"\s*>\s*F2 [^<]*<span class="count">2</span>', html)
     assert "浩然" not in (r.request.url or "")
 
-    tea = app.test_client()
-    token = sign_in(tea, "tea", passwords["tea"])
+    tea = login_client("tea", passwords["tea"])
+    token = search_token(tea)
     html = tea.post("/search/", data={"csrf_token": token, "q": sample_handovers["done"]}) \
         .get_data(as_text=True)
     assert "共 0 条结果" in html and sample_handovers["done"] not in html.split("</form>")[0] \
         .split('id="result-count"')[-1]
 
 
-def test_malformed_query_is_a_clear_400(app, sample_handovers, passwords):
-    client = app.test_client()
-    token = sign_in(client, "aca", passwords["aca"])
+def test_malformed_query_is_a_clear_400(sample_handovers, passwords, login_client):
+    client = login_client("aca", passwords["aca"])
+    token = search_token(client)
     r = client.post("/search/", data={"csrf_token": token, "q": '"未闭合的引号'})
     assert r.status_code == 400 and 'id="search-error"' in r.get_data(as_text=True)
 
 
-def test_get_never_runs_a_query_from_the_url(app, sample_handovers, passwords):
-    client = app.test_client()
-    sign_in(client, "aca", passwords["aca"])
+def test_get_never_runs_a_query_from_the_url(sample_handovers, passwords, login_client):
+    client = login_client("aca", passwords["aca"])
     html = client.get("/search/?q=浩然").get_data(as_text=True)
     assert "<mark>" not in html and "共" not in html
