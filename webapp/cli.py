@@ -19,6 +19,8 @@ from records.departments import Department
 from records.errors import AccountDisabled, DomainError
 from records.handovers import Handover
 from records.students import Student
+from signing import SigningError
+from vault import VaultError
 from webapp import services
 from webapp.db import get_db
 from webapp.services import NotInitialised
@@ -33,13 +35,14 @@ DEMO_SCAN_HTML = (
 
 
 def domain_errors(fn):
-    """Turn a DomainError into a clean non-zero exit with the Chinese message."""
+    """Turn an error the system raises on purpose (domain, vault, signing) into a clean
+    non-zero exit with its Chinese message, never a traceback."""
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
         try:
             return fn(*args, **kwargs)
-        except (DomainError, NotInitialised) as exc:
+        except (DomainError, NotInitialised, VaultError, SigningError) as exc:
             raise click.ClickException(getattr(exc, "message_zh", str(exc))) from None
 
     return wrapper

@@ -17,7 +17,6 @@ from records.handovers import Status
 from records.listing import due_and_overdue, visible
 from records.paperwork import SCHOOL_TZ
 from records.visibility import Access
-from signing import SigningError
 from signing import watermark as add_watermark
 from webapp import services
 from webapp.cli import acting, domain_errors
@@ -82,12 +81,10 @@ def pdf_export(number, out, login, reason, version, watermark):
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="The report as JSON.")
 @with_appcontext
+@domain_errors
 def pdf_verify(file, as_json):
     """Check every signature of FILE against the school root and CRL; exit 1 if any fails."""
-    try:
-        report = services().form_desk.verify(file.read_bytes())
-    except SigningError as exc:
-        raise click.ClickException(str(exc)) from None
+    report = services().form_desk.verify(file.read_bytes())
     if as_json:
         click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=1, default=str))
     else:

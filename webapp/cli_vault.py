@@ -13,26 +13,11 @@ import click
 from flask.cli import AppGroup, with_appcontext
 
 from records.backup import restore_backup, write_backup
-from vault import VaultError
 from webapp import services
 from webapp.cli import domain_errors
 from webapp.db import get_db
 
 __all__ = ["COMMANDS"]
-
-
-def _vault_errors(fn):
-    """Vault errors carry Chinese messages too: exit 1 with the message, never a traceback."""
-    wrapped = domain_errors(fn)
-
-    def run(*args, **kwargs):
-        try:
-            return wrapped(*args, **kwargs)
-        except VaultError as exc:
-            raise click.ClickException(str(exc)) from None
-
-    run.__name__, run.__doc__ = fn.__name__, fn.__doc__
-    return run
 
 
 vault_group = AppGroup("vault", help="Encrypted document vault.")
@@ -48,7 +33,7 @@ def _progress(label: str, total: int):
 
 
 @vault_group.command("check")
-@_vault_errors
+@domain_errors
 def vault_check():
     """Decrypt and verify every object; exit 1 naming each bad one."""
     vault = services().vault
@@ -63,7 +48,7 @@ def vault_check():
 
 
 @vault_group.command("rotate")
-@_vault_errors
+@domain_errors
 def vault_rotate():
     """Add a key-encryption key version and rewrap every data key (no object is rewritten)."""
     vault = services().vault
@@ -75,7 +60,7 @@ def vault_rotate():
 
 
 @vault_group.command("retire")
-@_vault_errors
+@domain_errors
 def vault_retire():
     """Retire every key-encryption key version that no object uses any more."""
     retired = services().vault.retire_unused(actor="cli")
@@ -84,7 +69,7 @@ def vault_retire():
 
 
 @audit_group.command("verify")
-@_vault_errors
+@domain_errors
 def audit_verify():
     """Check the whole hash chain and the signed head; exit 1 naming the first bad entry."""
     result = services().ledger.verify()
@@ -111,7 +96,7 @@ def _date(value: str | None) -> datetime | None:
 @click.option("--since", help="From this date (YYYY-MM-DD, UTC).")
 @click.option("--until", help="Before this date (YYYY-MM-DD, UTC).")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
-@_vault_errors
+@domain_errors
 def audit_show(actor, subject, action, since, until, as_json):
     """List ledger entries, filtered (for administrators and auditors)."""
     entries = services().ledger.entries(actor=actor, subject=subject, action=action,
@@ -131,7 +116,7 @@ def audit_show(actor, subject, action, since, until, as_json):
 @audit_group.command("student")
 @click.argument("student_no")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
-@_vault_errors
+@domain_errors
 def audit_student(student_no, as_json):
     """Who viewed the information of student STUDENT_NO (学号): for a guardian's request."""
     from sqlalchemy import select
@@ -156,7 +141,7 @@ def audit_student(student_no, as_json):
 
 @keys_group.command("export")
 @click.argument("dest", type=click.Path(path_type=Path))
-@_vault_errors
+@domain_errors
 def keys_export(dest: Path):
     """Copy every key to DEST (new or empty folder). Keep it offline, apart from data backups."""
     try:
@@ -167,7 +152,7 @@ def keys_export(dest: Path):
 
 
 @keys_group.command("rotate-fields")
-@_vault_errors
+@domain_errors
 def keys_rotate_fields():
     """New keys for private database fields and blind indexes; everything is re-encrypted and
     re-indexed in one transaction, then the old versions are retired."""
@@ -188,7 +173,7 @@ def keys_rotate_fields():
 
 @keys_group.command("import")
 @click.argument("src", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@_vault_errors
+@domain_errors
 def keys_import(src: Path):
     """Copy keys from a key backup into this instance's keyring (missing ones only)."""
     svc = services()
@@ -202,7 +187,7 @@ def keys_import(src: Path):
 @click.command("backup")
 @click.argument("dest", type=click.Path(path_type=Path))
 @with_appcontext
-@_vault_errors
+@domain_errors
 def backup_command(dest: Path):
     """Write a consistent backup of database, vault and ledger to DEST (keys are not in it)."""
     svc = services()
@@ -217,7 +202,7 @@ def backup_command(dest: Path):
 @click.command("restore")
 @click.argument("src", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @with_appcontext
-@_vault_errors
+@domain_errors
 def restore_command(src: Path):
     """Restore a backup into this (empty) instance; then run vault check and audit verify."""
     svc = services()
