@@ -1,7 +1,8 @@
 """Handovers as stored: one Handover per handover number, one immutable HandoverVersion per
 version (a correction after a return is a new version that supersedes the old one), the
-students it concerns, attachments, and every decision as an event. Nothing is overwritten or
-deleted (DESIGN "One handover")."""
+students it concerns, attachments, and every decision as an event. Nothing signed or decided
+is overwritten or deleted (DESIGN "One handover"); only an unsigned draft, its author's working
+copy, changes in place, and each change is an event."""
 
 from __future__ import annotations
 

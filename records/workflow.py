@@ -151,6 +151,42 @@ class Workflow:
                           subject=f"handover:{handover.number}", context={"kind": kind.code})
         return handover
 
+    def edit_draft(self, actor: Staff, handover: Handover, values: Mapping[str, Any], *,
+                   uploads: Iterable[Upload] = (),
+                   meeting: Mapping[str, Any] | None = None) -> Handover:
+        """Change one's own unsigned draft. Nothing of a draft has been signed or sent, so it
+        is a working copy: its one version takes the new values (and, face to face, the new
+        meeting record), the students it concerns follow them, and a new file for an
+        attachment slot takes the place of the draft's earlier one (whose vault object stays,
+        immutable). The event list and the ledger record every edit."""
+        if handover.sender_id != actor.id:
+            raise PermissionDenied(actor.login, "edit")
+        if handover.status != Status.DRAFT:
+            raise Conflict("只有草稿可以修改；已提交的交接单被退回后可修改重新提交。")
+        kind = get_kind(handover.kind)
+        resolved, student_ids = self.intake.resolve(kind, values, draft=True)
+        self.intake.method(kind, handover.method, meeting)
+        draft = handover.current
+        draft.values_json = dumps(resolved)
+        if meeting is not None:
+            draft.meeting_json = meeting_json(meeting, draft=True)
+        uploads = list(uploads)
+        replaced = {up.code for up in uploads} - {"other"}
+        for old in [a for a in draft.attachments if a.code in replaced]:
+            draft.attachments.remove(old)
+            self.session.delete(old)
+        self.intake.store_uploads(actor, handover, draft, uploads)
+        keep = set(student_ids)
+        for link in [s for s in handover.students if s.student_id not in keep]:
+            handover.students.remove(link)
+            self.session.delete(link)
+        self._link_students(handover, student_ids)
+        self._event(handover, "edited", actor, self.clock())
+        self.audit.append(actor=actor.login, action="handover.edit",
+                          subject=f"handover:{handover.number}",
+                          context={"version": draft.version})
+        return handover
+
     def submit(self, actor: Staff, handover: Handover, password: str, *,
                uploads: Iterable[Upload] = ()) -> Handover:
         """Validate, render, sign as sender (certifying) and store; the deadline starts.

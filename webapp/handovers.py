@@ -65,7 +65,7 @@ STAGES = (
 )
 EVENT_LABELS = {
     "created": "创建草稿", "submitted": "签名提交", "countersigned": "签收",
-    "returned": "退回", "corrected": "修改后重新提交", "withdrawn": "撤回",
+    "returned": "退回", "corrected": "修改后重新提交", "withdrawn": "撤回", "edited": "修改草稿",
 }
 EMPTY_TABLE_ROWS = 3
 
@@ -263,7 +263,8 @@ def _view(number: str, *, errors=None, status=200, action_error="", correction=N
             record = wf.meeting_of(me, h) or {}
             draft_meeting = [(f, display_value(f, record.get(f.name)))
                              for f in METHOD_DOCUMENTS["M3"].fields]
-    if correction is None and content and _changeable(me, h):
+    editing_draft = h.status == Status.DRAFT and h.sender_id == me.id and "edit" in request.args
+    if correction is None and content and (_changeable(me, h) or editing_draft):
         correction = form_values(kind, wf.values_of(me, h))
         if face_to_face:
             meeting = wf.meeting_of(me, h) or {}
@@ -343,20 +344,35 @@ for _name, _do, _done in ACTIONS:
     bp.add_url_rule(f"/<number>/{_name}", _name, _action_view(_do, _done), methods=["POST"])
 
 
+def _changed_content(number: str):
+    """The form of a correction or a draft edit, read once: (me, values, uploads, meeting)."""
+    me = _me()
+    h = _wf().get(me, number, need=Access.CONTENT)
+    reader = FormInput(KINDS[h.kind], _students_for(me)[1])
+    # policy M3: a face-to-face handover carries its (possibly corrected) meeting record
+    meeting = meeting_input(request.form) if h.method == Method.FACE_TO_FACE.value else None
+    return me, reader.values(request.form), reader.uploads(request.files), meeting
+
+
 @bp.post("/<number>/correct")
 @login_required
 def correct(number: str):
     """A corrected version after a return, or a schedule change of an F3 (policy F3)."""
-    me = _me()
-    h = _wf().get(me, number, need=Access.CONTENT)
-    reader = FormInput(KINDS[h.kind], _students_for(me)[1])
-    values, uploads = reader.values(request.form), reader.uploads(request.files)
-    # policy M3: the corrected version carries the (possibly corrected) meeting record
-    meeting = meeting_input(request.form) if h.method == Method.FACE_TO_FACE.value else None
+    me, values, uploads, meeting = _changed_content(number)
     return _act(number, lambda wf, h: wf.correct(me, h, values, reason=_reason(),
                                                  password=_password(), uploads=uploads,
                                                  meeting=meeting),
                 f"交接单 {number} 的新版本已签名提交。", correction=values, meeting=meeting)
+
+
+@bp.post("/<number>/edit")
+@login_required
+def edit(number: str):
+    """Save changes to one's own draft; signing stays a separate step."""
+    me, values, uploads, meeting = _changed_content(number)
+    return _act(number, lambda wf, h: wf.edit_draft(me, h, values, uploads=uploads,
+                                                    meeting=meeting),
+                f"草稿 {number} 已保存。", correction=values, meeting=meeting)
 
 
 # -- files --------------------------------------------------------------------------------------

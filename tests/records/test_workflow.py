@@ -175,3 +175,42 @@ def test_deadline_is_the_end_of_the_same_working_day_for_f2(world):
 
 def app_session(w):
     return w.session_factory()
+
+
+def test_a_draft_is_edited_in_place_and_only_by_its_author_before_signing(world):
+    w = world
+    enr = w.staff("enr")
+    h = w.workflow.create(enr, "F2", f2_values(w.student_id, course="", fee_paid=""),
+                          uploads=[Upload("enrollment_agreement", "旧协议.pdf", AGREEMENT)])
+    # A wrong value is refused with its field, and the draft keeps what it had.
+    with pytest.raises(ValidationFailed) as refused:
+        w.workflow.edit_draft(enr, h, f2_values(w.student_id, fee_paid="四千"))
+    assert [p.field for p in refused.value.problems] == ["fee_paid"]
+    assert w.workflow.values_of(enr, h)["course"] == ""
+    new_agreement = AGREEMENT.replace(b"scan", b"scan, signed page")
+    w.workflow.edit_draft(enr, h, f2_values(w.student_id),
+                          uploads=[Upload("enrollment_agreement", "新协议.pdf", new_agreement),
+                                   Upload("paper_scan", "交接清单.pdf", AGREEMENT)])
+    assert h.current_version == 1 and len(h.versions) == 1
+    assert w.workflow.values_of(enr, h)["course"] == "初二数学思维提高班"
+    # The new file for the same slot takes the place of the old one.
+    assert sorted(a.filename for a in h.current.attachments) == ["交接清单.pdf", "新协议.pdf"]
+    assert [e.action for e in h.events] == ["created", "edited"]
+    with pytest.raises(PermissionDenied):
+        w.workflow.edit_draft(w.staff("aca"), h, f2_values(w.student_id))
+    w.workflow.submit(enr, h, w.password("enr"))
+    with pytest.raises(Conflict):
+        w.workflow.edit_draft(enr, h, f2_values(w.student_id, course="改了"))
+    assert w.workflow.values_of(enr, h)["course"] == "初二数学思维提高班"
+
+
+def test_editing_a_draft_unlinks_a_student_it_no_longer_names(world):
+    w = world
+    enr = w.staff("enr")
+    h = w.workflow.create(enr, "F2", f2_values(w.student_id))
+    assert h.student_ids == [w.student_id]
+    w.workflow.edit_draft(enr, h, f2_values(None))  # a draft may still lack its student
+    assert h.student_ids == []
+    w.session.commit()
+    with app_session(w) as fresh:
+        assert fresh.query(Handover).filter_by(number=h.number).one().student_ids == []

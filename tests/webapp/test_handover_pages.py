@@ -331,3 +331,30 @@ def test_paper_draft_gets_its_checklist_scan_at_submit(world):
                  content_type="multipart/form-data")
     assert r.status_code == 302, r.get_data(as_text=True)
     assert world.status(number) == "submitted"
+
+
+def test_a_draft_is_edited_through_its_page_then_signed(world):
+    enr, aca = world.as_("enr"), world.as_("aca")
+    r = enr.post("/handovers/new/F2", f2_form(world.student_id, action="draft", **{"f.course": ""}))
+    number = number_of(r)
+    page = enr.get(f"/handovers/{number}").get_data(as_text=True)
+    assert 'id="edit-draft"' in page and 'id="correct-form"' not in page
+    form = enr.get(f"/handovers/{number}?edit=1").get_data(as_text=True)
+    assert f'action="/handovers/{number}/edit"' in form and 'id="save-draft"' in form
+    assert 'id="correct-reason"' not in form  # a draft needs no reason and no signature yet
+    # A bad value comes back next to its field; nothing of it is kept.
+    r = enr.post(f"/handovers/{number}/edit", f2_form(world.other_id, **{"f.fee_paid": "很多"}))
+    assert r.status_code == 400 and "很多" in r.get_data(as_text=True)
+    assert "初二数学思维提高班" not in enr.get(f"/handovers/{number}").get_data(as_text=True)
+    # Only the author edits the draft; others do not even see it.
+    assert aca.post(f"/handovers/{number}/edit", f2_form(world.student_id)).status_code == 404
+    r = enr.post(f"/handovers/{number}/edit", f2_form(world.other_id))
+    assert r.status_code == 302
+    page = enr.get(f"/handovers/{number}").get_data(as_text=True)
+    assert "初二数学思维提高班" in page and "李明轩" in page and "修改草稿" in page
+    data = {"password": enr.password,
+            "att.enrollment_agreement": (BytesIO(AGREEMENT), "入学协议.pdf"),
+            "att.paper_scan": (BytesIO(AGREEMENT), "交接清单.pdf")}
+    r = enr.post(f"/handovers/{number}/submit", data, content_type="multipart/form-data")
+    assert r.status_code == 302 and world.status(number) == "submitted"
+    assert enr.post(f"/handovers/{number}/edit", f2_form(world.student_id)).status_code == 409
