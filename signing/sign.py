@@ -10,7 +10,9 @@ validate it offline (B-LT).
 
 from __future__ import annotations
 
+import asyncio
 import io
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -71,16 +73,24 @@ class StampText:
     """Format of the printed time."""
 
 
-class _KeptKeySigner(signers.Signer):
-    """A pyHanko signer that keeps the parsed ECDSA key (SimpleSigner re-parses it per use)."""
+#: Unlocks staff keys off the calling thread: Argon2id is C code that releases the GIL, so
+#: it runs on another core while pyHanko (Python) lays out the stamp and writes the revision.
+_UNLOCKER = ThreadPoolExecutor(max_workers=2, thread_name_prefix="unlock-staff-key")
 
-    def __init__(self, cert, key: EllipticCurvePrivateKey, registry):
+
+class _PendingKeySigner(signers.Signer):
+    """A pyHanko signer whose ECDSA key is still being unlocked: it waits for the key only
+    when the CMS is signed, and keeps the parsed key (SimpleSigner re-parses it per use).
+    A wrong password surfaces here, as the unlock's own error, before anything is written."""
+
+    def __init__(self, cert, key: Future[EllipticCurvePrivateKey], registry):
         super().__init__(signing_cert=cert, cert_registry=registry)
         self._key = key
 
     async def async_sign_raw(self, data: bytes, digest_algorithm: str,
                              dry_run: bool = False) -> bytes:
-        return self._key.sign(data, ECDSA(get_pyca_cryptography_hash(digest_algorithm)))
+        key = await asyncio.wrap_future(self._key)
+        return key.sign(data, ECDSA(get_pyca_cryptography_hash(digest_algorithm)))
 
 
 def prepare(pdf: bytes, boxes: dict[str, SignatureBox]) -> bytes:
@@ -141,10 +151,11 @@ def _sign(pdf: bytes, credential: StaffCredential, password: str, *, field_name:
           reason: str, needs_signed: str | None = None) -> bytes:
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
     _check_field(writer.prev, field_name, needs_signed=needs_signed)
-    key = pki.unlock(credential, password)  # refuses unknown / revoked / wrong password
+    pki.check_certificate(credential.certificate)  # unknown or revoked: refused before work
+    key = _UNLOCKER.submit(pki.unlock, credential, password)  # wrong password: raised at signing
     cert = to_asn1_cert(credential.certificate)
     ca = to_asn1_cert(pki.ca_cert)
-    signer = _KeptKeySigner(cert, key, SimpleCertificateStore.from_certs([ca]))
+    signer = _PendingKeySigner(cert, key, SimpleCertificateStore.from_certs([ca]))
     meta = signers.PdfSignatureMetadata(
         field_name=field_name, md_algorithm="sha256", reason=reason,
         name=stamp.name, certify=certify,
