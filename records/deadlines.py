@@ -4,7 +4,8 @@ Working days follow the official calendar of the State Council: weekends and sta
 holidays are off, make-up working days (调休, e.g. Sunday 2026-09-20 and Saturday 2026-10-10)
 are on. The default source is `chinese_calendar.is_workday`, which knows each year only after
 the State Council's notice (around November): `WorkingCalendar.check_coverage` tells an
-operator in time, and a year without data raises `CalendarDataMissing` instead of guessing.
+operator in time, the operator can enter the notice's days meanwhile (records.calendar_supplement),
+and a year known to neither raises `CalendarDataMissing` instead of guessing.
 
 How a deadline is counted (readings of the policy, each documented here once):
 - "within N working days" (T1a, T2, T3b, T4a, T4b, T5a, T5b): the trigger day is not counted
@@ -24,6 +25,7 @@ from collections.abc import Callable, Mapping
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from records.calendar_supplement import CalendarSupplement
 from records.catalogue import DeadlineBasis, DeadlineRule
 from records.errors import DomainError
 
@@ -53,7 +55,8 @@ class CalendarDataMissing(DomainError):
         self.year = year
         super().__init__(
             f"缺少 {year} 年的法定节假日数据，无法计算工作日期限。"
-            f"请管理员升级 chinese-calendar 软件包（国务院通知发布后会更新）。"
+            f"请管理员按国务院节假日安排通知填写节假日补充文件（calendar.toml），"
+            f"或升级 chinese-calendar 软件包。"
         )
 
 
@@ -74,17 +77,25 @@ class WorkingCalendar:
     """Working days of the official calendar and the deadlines counted in them (policy T)."""
 
     def __init__(self, is_workday: Callable[[date], bool] | None = None, *,
-                 zone: ZoneInfo = SCHOOL_TZ):
+                 supplement: CalendarSupplement | None = None, zone: ZoneInfo = SCHOOL_TZ):
         self._is_workday = is_workday or _default_is_workday
+        self.supplement = supplement or CalendarSupplement()
         self.zone = zone
 
     # -- days ------------------------------------------------------------------------------
 
     def is_workday(self, day: date) -> bool:
-        """True on a working day (make-up working days included)."""
+        """True on a working day (make-up working days included). The operator's supplement
+        decides the days it lists, and Monday to Friday the other days of a year it declares
+        that the package does not know yet."""
+        listed = self.supplement.says(day)
+        if listed is not None:
+            return listed
         try:
             return bool(self._is_workday(day))
         except NotImplementedError:  # chinese_calendar: "no available data for year ..."
+            if self.supplement.knows_year(day.year):
+                return day.weekday() < 5
             raise CalendarDataMissing(day.year) from None
 
     def check_coverage(self, today: date) -> list[int]:

@@ -12,7 +12,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from records.catalogue import KINDS, HandoverKind
-from records.deadlines import WorkingCalendar
+from records.deadlines import CalendarDataMissing, WorkingCalendar
 from records.handovers import Handover, Status
 from records.staff import Staff
 from records.visibility import Access, access_to, may_countersign, sees_all_metadata
@@ -60,46 +60,52 @@ class Row:
 def _row(staff: Staff, h: Handover, now: datetime, calendar: WorkingCalendar) -> Row:
     text, overdue = "", False
     if h.status == Status.SUBMITTED and h.due_at is not None:  # policy T
-        left = calendar.working_days_left(h.due_at, now)
         overdue = calendar.is_overdue(h.due_at, now)
-        if overdue:
-            text = f"逾期 {-left} 个工作日" if left < 0 else "逾期"
+        try:
+            left = calendar.working_days_left(h.due_at, now)
+        except CalendarDataMissing:  # the count needs next year's holidays: say less, not fail
+            text = "逾期" if overdue else "未到期"
         else:
-            text = "今日到期" if left == 0 else f"剩 {left} 个工作日"
+            if overdue:
+                text = f"逾期 {-left} 个工作日" if left < 0 else "逾期"
+            else:
+                text = "今日到期" if left == 0 else f"剩 {left} 个工作日"
     elif h.status == Status.COMPLETED and h.on_time is not None:
         overdue = not h.on_time
         text = "按时完成" if h.on_time else "逾期完成"
     return Row(h, KINDS[h.kind], access_to(staff, h), text, overdue)
 
 
-def rows(staff: Staff, handovers: Iterable[Handover], now: datetime,
-         limit: int | None = None) -> list[Row]:
+def rows(staff: Staff, handovers: Iterable[Handover], now: datetime, *,
+         calendar: WorkingCalendar, limit: int | None = None) -> list[Row]:
     """Rows of the handovers `staff` may see, most urgent first."""
-    calendar = WorkingCalendar()
     made = (_row(staff, h, now, calendar) for h in handovers)
     ordered = sorted((r for r in made if r.access > Access.NONE), key=lambda r: r.sort_key)
     return ordered[:limit] if limit else ordered
 
 
-def inbox(session: Session, staff: Staff, now: datetime, limit: int | None = None) -> list[Row]:
+def inbox(session: Session, staff: Staff, now: datetime, *, calendar: WorkingCalendar,
+          limit: int | None = None) -> list[Row]:
     """Submitted handovers that `staff` may countersign now."""
     depts = [d.value for d in staff.department_codes]
     found = session.scalars(select(Handover).where(
         Handover.status == Status.SUBMITTED, Handover.sender_id != staff.id,
         or_(Handover.receiver_id == staff.id,
             Handover.receiver_id.is_(None) & Handover.receiver_dept.in_(depts))))
-    return rows(staff, (h for h in found if may_countersign(staff, h) is None), now, limit)
+    return rows(staff, (h for h in found if may_countersign(staff, h) is None), now,
+                calendar=calendar, limit=limit)
 
 
-def outbox(session: Session, staff: Staff, now: datetime, limit: int | None = None) -> list[Row]:
+def outbox(session: Session, staff: Staff, now: datetime, *, calendar: WorkingCalendar,
+           limit: int | None = None) -> list[Row]:
     """The sender's own handovers still open: drafts, waiting, returned."""
     found = session.scalars(select(Handover).where(Handover.sender_id == staff.id,
                                                    Handover.status.in_(list(OPEN))))
-    return rows(staff, found, now, limit)
+    return rows(staff, found, now, calendar=calendar, limit=limit)
 
 
-def visible(session: Session, staff: Staff, now: datetime, *, status: str = "",
-            kind: str = "") -> list[Row]:
+def visible(session: Session, staff: Staff, now: datetime, *, calendar: WorkingCalendar,
+            status: str = "", kind: str = "") -> list[Row]:
     """Every handover `staff` may see at least as metadata (the one visibility rule decides;
     the query only narrows what it is asked about)."""
     query = select(Handover).order_by(Handover.id.desc()).limit(MAX_ROWS)
@@ -111,7 +117,7 @@ def visible(session: Session, staff: Staff, now: datetime, *, status: str = "",
         query = query.where(Handover.status == status)
     if kind:
         query = query.where(Handover.kind == kind)
-    return rows(staff, session.scalars(query), now)
+    return rows(staff, session.scalars(query), now, calendar=calendar)
 
 
 def due_and_overdue(session: Session, now: datetime, until: datetime) -> list[Handover]:

@@ -11,8 +11,9 @@ from typing import Any
 from flask import Flask, g
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from records.calendar_supplement import CalendarFileError
 from webapp.services import Services
-from webapp.settings import load_settings
+from webapp.settings import SettingsError, load_settings
 
 __all__ = ["create_app", "services"]
 
@@ -44,7 +45,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         static_folder="static",
     )
     settings = load_settings(instance, overrides=test_config)
-    app.extensions["handover"] = Services(instance, settings)
+    app.extensions["handover"] = services = Services(instance, settings)
+    try:  # a broken holiday supplement stops the start, not the first deadline after it
+        services.calendar  # noqa: B018
+    except CalendarFileError as exc:
+        raise SettingsError(str(exc)) from None
     app.config.update(
         TESTING=bool(test_config.get("TESTING", False)),
         MAX_CONTENT_LENGTH=settings["MAX_UPLOAD_MB"] * 1024 * 1024,

@@ -221,8 +221,13 @@ def init_app(app: Flask) -> None:
 
 def _create_app():
     from webapp import create_app
+    from webapp.settings import SettingsError
 
-    return create_app()
+    try:
+        return create_app()
+    except SettingsError as exc:  # the operator's mistake: its message, not a traceback
+        click.echo(f"配置错误：{exc}", err=True)
+        raise SystemExit(2) from None
 
 
 def main() -> None:

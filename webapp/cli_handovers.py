@@ -1,4 +1,5 @@
-"""`handover list|pdf|pki|remind`: what scripts and administrators need without a browser.
+"""`handover list|pdf|pki|remind|report|calendar`: what scripts and administrators need
+without a browser.
 Every command acts as a named user (--as) and is subject to the same visibility rule as the
 pages (records.visibility); every PDF read is a recorded vault read."""
 
@@ -35,7 +36,7 @@ pki_group = AppGroup("pki", help="The school's certificate authority.")
 @domain_errors
 def list_command(login, as_json):
     """List the handovers USER may see: number, kind, status, parties, due time."""
-    rows = visible(get_db(), acting(login), utcnow())
+    rows = visible(get_db(), acting(login), utcnow(), calendar=services().calendar)
     for r in rows:
         if as_json:
             click.echo(json.dumps(r.as_dict(), ensure_ascii=False))
@@ -135,6 +136,42 @@ def remind_command(days, as_json):
                        f"{h.due_at:%Y-%m-%d %H:%M} (UTC)")
     if not as_json:
         click.echo(f"共 {len(items)} 条待办到期提醒。", err=True)
+    warning = calendar_warning()
+    if warning:  # cron mails stderr to the operator: the daily nudge to add next year's days
+        click.echo(warning, err=True)
+
+
+def calendar_warning() -> str:
+    """What the operator must do when this year or the next has no holiday data, else ""."""
+    svc = services()
+    missing = svc.calendar.check_coverage(utcnow().astimezone(SCHOOL_TZ).date())
+    if not missing:
+        return ""
+    years = "、".join(str(y) for y in missing)
+    return (f"注意：缺少 {years} 年的法定节假日数据，期限落在该年的交接将无法提交。"
+            f"请按国务院节假日安排通知填写 {svc.calendar_path}（格式见 docs/operations.md），"
+            f"或升级 chinese-calendar 软件包。")
+
+
+calendar_group = AppGroup("calendar", help="The working-day calendar of deadlines (policy T).")
+
+
+@calendar_group.command("check")
+@with_appcontext
+@domain_errors
+def calendar_check():
+    """Check the holiday supplement file and that this year and the next have holiday data;
+    exit 1 when a year is missing (for monitoring)."""
+    svc = services()
+    known = sorted(svc.calendar.supplement.years)
+    if known:
+        click.echo(f"节假日补充文件 {svc.calendar_path}：{'、'.join(map(str, known))} 年。")
+    warning = calendar_warning()
+    if warning:
+        click.echo(warning, err=True)
+        raise SystemExit(1)
+    year = utcnow().astimezone(SCHOOL_TZ).year
+    click.echo(f"{year} 年和 {year + 1} 年的工作日数据齐全，期限可以正常计算。")
 
 
 @click.command("report")
@@ -161,4 +198,4 @@ def report_command(since, as_json):
                    f"  被退回 {f.returned:>3}  撤回 {f.withdrawn:>3}  按时率 {rate}")
 
 
-COMMANDS = [list_command, pdf_group, pki_group, remind_command, report_command]
+COMMANDS = [list_command, pdf_group, pki_group, remind_command, report_command, calendar_group]

@@ -84,8 +84,9 @@ def _me() -> Staff:
 def worklists(staff: Staff, *, limit: int | None = None) -> dict[str, list[Row]]:
     """The inbox (submitted, `staff` may countersign) and the open outbox, due first."""
     now = utcnow()
-    return {"inbox": listing.inbox(get_db(), staff, now, limit),
-            "outbox": listing.outbox(get_db(), staff, now, limit)}
+    calendar = services().calendar
+    return {"inbox": listing.inbox(get_db(), staff, now, calendar=calendar, limit=limit),
+            "outbox": listing.outbox(get_db(), staff, now, calendar=calendar, limit=limit)}
 
 
 def may_send(staff: Staff) -> bool:
@@ -102,7 +103,8 @@ def index():
     status = status if status in {s.value for s in Status} - {"superseded"} else ""
     kind = kind if kind in KINDS else ""
     lists = worklists(me)
-    visible = listing.visible(get_db(), me, utcnow(), status=status, kind=kind)
+    visible = listing.visible(get_db(), me, utcnow(), calendar=services().calendar,
+                              status=status, kind=kind)
     return render_template(
         "handovers/index.html", **lists, visible=visible,
         status=status, kind=kind, statuses=[s for s in Status if s != Status.SUPERSEDED],
@@ -273,7 +275,8 @@ def _view(number: str, *, errors=None, status=200, action_error="", correction=N
                          | {v.countersigned_by for v in h.versions if v.countersigned_by})
     return render_template(
         "handovers/view.html", h=h, kind=kind, content=content,
-        row=listing.rows(me, [h], utcnow())[0], names=names, draft_values=draft_values,
+        row=listing.rows(me, [h], utcnow(), calendar=services().calendar)[0], names=names,
+        draft_values=draft_values,
         correction=correction,
         can_countersign=may_countersign(me, h) is None,
         is_sender=h.sender_id == me.id, open_statuses=listing.OPEN, Status=Status,

@@ -5,6 +5,9 @@ from __future__ import annotations
 from flask import Blueprint, render_template
 from flask_login import current_user, login_required
 
+from records.clock import utcnow
+from records.deadlines import SCHOOL_TZ
+from webapp import services
 from webapp.handovers import may_send, worklists
 
 __all__ = ["bp"]
@@ -18,8 +21,13 @@ HOME_LIMIT = 8
 @login_required
 def index():
     me = current_user.staff
+    missing_years = []
+    if me.is_admin:  # the administrator maintains the holiday supplement (policy T)
+        missing_years = services().calendar.check_coverage(
+            utcnow().astimezone(SCHOOL_TZ).date())
     return render_template("home.html", me=me, limit=HOME_LIMIT, can_send=may_send(me),
-                           **worklists(me))
+                           missing_years=missing_years,
+                           calendar_path=services().calendar_path, **worklists(me))
 
 
 @bp.route("/healthz")

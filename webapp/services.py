@@ -17,6 +17,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from records.accounts import Accounts, LoginPolicy
+from records.calendar_supplement import CalendarSupplement
 from records.class_registry import Classes
 from records.clock import utcnow
 from records.credentials import Credentials
@@ -166,13 +167,22 @@ class Services:
             school_name=s["SCHOOL_NAME"], base_url=s["BASE_URL"])
 
     @property
+    def calendar_path(self) -> Path:
+        return Path(self.settings["CALENDAR_FILE"] or self.instance / "calendar.toml")
+
+    @cached_property
+    def calendar(self) -> WorkingCalendar:
+        """The official working days plus the operator's supplement (policy T)."""
+        return WorkingCalendar(supplement=CalendarSupplement.load(self.calendar_path))
+
+    @property
     def deadline_settings(self) -> dict[str, int]:
         return {key: self.settings[name] for name, key in DEADLINE_KEYS.items()
                 if self.settings[name] is not None}
 
     def workflow(self, session: Session) -> Workflow:
         return Workflow(session, vault=self.vault, audit=self.ledger, desk=self.form_desk,
-                        credentials=Credentials(session, self.pki), calendar=WorkingCalendar(),
+                        credentials=Credentials(session, self.pki), calendar=self.calendar,
                         deadline_settings=self.deadline_settings,
                         on_change=[self.finder(session).handover_changed])
 

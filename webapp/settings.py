@@ -58,6 +58,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("DEADLINE_T5A_DAYS", int, None, "T5a: working days for the refund calculation."),
     Setting("DEADLINE_T5B_DAYS", int, None, "T5b: working days to complete a refund."),
     Setting("WORKDAY_END_HOUR", int, None, "Hour a working day ends (default 18)."),
+    Setting("CALENDAR_FILE", str, None,
+            "Holiday supplement (TOML); default <instance>/calendar.toml, used when present."),
 )
 
 # School settings of records.deadlines, by the names the catalogue's rules use.

@@ -70,7 +70,7 @@ def test_export_refused_to_those_who_may_not_see(runner, handovers, tmp_path):
 
 def test_remind_lists_overdue(runner, handovers):
     out = runner.invoke(args=["remind", "--json"])
-    items = [json.loads(line) for line in out.output.splitlines()]
+    items = [json.loads(line) for line in out.stdout.splitlines()]  # stderr may carry notices
     assert [i["number"] for i in items] == [handovers["waiting"]] and items[0]["overdue"]
 
 
