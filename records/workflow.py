@@ -196,12 +196,11 @@ class Workflow:
         if handover.status != Status.DRAFT:
             raise Conflict(f"交接单状态为「{Status(handover.status).label_zh}」，不能提交。")
         self.intake.store_uploads(actor, handover, handover.current, uploads)
-        self._sign_current(actor, handover, password)
+        # The deadline printed on the signed form is the one kept: computed once, before
+        # signing, even when the signature takes the clock past the end of a working day.
+        handover.due_at = self._sign_current(actor, handover, password)
         now = self.clock()
-        kind = get_kind(handover.kind)
         handover.status, handover.submitted_at = Status.SUBMITTED, now
-        if kind.deadline is not None:
-            handover.due_at = self.calendar.due_time(now, kind.deadline, self.deadline_settings)
         self._event(handover, "submitted", actor, now)
         self.audit.append(actor=actor.login, action="handover.submit",
                           subject=f"handover:{handover.number}",
@@ -309,7 +308,8 @@ class Workflow:
 
     # -- internals --------------------------------------------------------------------------
 
-    def _sign_current(self, actor: Staff, handover: Handover, password: str) -> None:
+    def _sign_current(self, actor: Staff, handover: Handover, password: str) -> datetime | None:
+        """Validate, render and sign the current version as sender; returns its deadline."""
         kind = get_kind(handover.kind)
         v = handover.current
         values = json.loads(v.values_json)
@@ -335,6 +335,7 @@ class Workflow:
                 reason="移交人签名沟通记录", context={**context, "document": "meeting"})
         v.content_sha256 = doc.content_sha256()
         v.status, v.signed_at = Status.SUBMITTED, self.clock()
+        return due
 
     def _document(self, handover: Handover, actor: Staff, kind_code: str,
                   values: Mapping[str, Any], due: datetime | None,

@@ -214,3 +214,20 @@ def test_editing_a_draft_unlinks_a_student_it_no_longer_names(world):
     w.session.commit()
     with app_session(w) as fresh:
         assert fresh.query(Handover).filter_by(number=h.number).one().student_ids == []
+
+
+def test_the_deadline_kept_is_the_one_printed_even_when_signing_crosses_the_day_end(world):
+    w = world
+    times = iter([datetime(2026, 9, 30, 9, 59, 59, tzinfo=UTC)])  # 17:59:59 in Shanghai
+    later = datetime(2026, 9, 30, 10, 0, 1, tzinfo=UTC)  # after the working day's end
+    enr = w.staff("enr")
+    h = w.workflow.create(enr, "F2", f2_values(w.student_id),
+                          uploads=[Upload("enrollment_agreement", "入学协议.pdf", AGREEMENT),
+                                   Upload("paper_scan", "交接清单.pdf", AGREEMENT)])
+    w.workflow.clock = lambda: next(times, later)  # the first reading is before signing
+    w.workflow.submit(enr, h, w.password("enr"))
+    # F2 is due the same working day (T1b): 18:00 on 2026-09-30, as printed on the form.
+    assert h.due_at.astimezone(UTC) == datetime(2026, 9, 30, 10, 0, tzinfo=UTC)
+    pdf = w.workflow.pdf(w.staff("enr"), h, reason="核对期限")
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
+    assert "2026年09月30日 18:00 前" in text
