@@ -50,6 +50,10 @@ class Upload:
     """The file's bytes."""
 
 
+NOT_STORED_YET = ""
+"""object_id of an attachment between `Intake.attach` and `Intake.store` (one transaction)."""
+
+
 def _sniff(data: bytes) -> str | None:
     return next((t for magic, t in ALLOWED_UPLOADS.items() if data.startswith(magic)), None)
 
@@ -133,8 +137,18 @@ class Intake:
 
     def store_uploads(self, actor: Staff, handover: Handover, version: HandoverVersion,
                       uploads: Iterable[Upload]) -> None:
+        """Check and store the uploads of a step that signs nothing (a draft)."""
+        self.store(actor, handover, self.attach(handover, version, uploads))
+
+    def attach(self, handover: Handover, version: HandoverVersion,
+               uploads: Iterable[Upload]) -> list[tuple[Attachment, bytes]]:
+        """Check every upload and add its attachment to `version`, its file not yet stored:
+        `store` writes the files once nothing else can fail (a refused file, a wrong
+        password), so that a failed request leaves no object in the vault that no record
+        refers to."""
         kind = get_kind(handover.kind)
         slots = {a.code for a in kind.attachments} | {"other"}
+        pending = []
         for up in uploads:
             if up.code not in slots:
                 raise ValidationFailed([FieldProblem("attachment", "未知的附件类型。")])
@@ -142,12 +156,20 @@ class Intake:
             if content_type is None:
                 raise ValidationFailed([FieldProblem(
                     f"attachment:{up.code}", "附件只能是 PDF、PNG 或 JPEG 文件。")])
-            object_id = self.vault.put(up.data, actor=actor.login, reason="上传附件",
-                                       context={"handover": handover.number})
-            version.attachments.append(Attachment(
+            attachment = Attachment(
                 code=up.code, filename=up.filename[:200] or "附件",
                 content_type=content_type, size=len(up.data),
-                sha256=hashlib.sha256(up.data).hexdigest(), object_id=object_id))
+                sha256=hashlib.sha256(up.data).hexdigest(), object_id=NOT_STORED_YET)
+            version.attachments.append(attachment)
+            pending.append((attachment, up.data))
+        return pending
+
+    def store(self, actor: Staff, handover: Handover,
+              pending: Iterable[tuple[Attachment, bytes]]) -> None:
+        """Write the files of `attach` to the vault (each a recorded write)."""
+        for attachment, data in pending:
+            attachment.object_id = self.vault.put(data, actor=actor.login, reason="上传附件",
+                                                  context={"handover": handover.number})
         self.session.flush()
 
 

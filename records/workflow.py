@@ -195,10 +195,11 @@ class Workflow:
             raise PermissionDenied(actor.login, "submit")
         if handover.status != Status.DRAFT:
             raise Conflict(f"交接单状态为「{Status(handover.status).label_zh}」，不能提交。")
-        self.intake.store_uploads(actor, handover, handover.current, uploads)
+        pending = self.intake.attach(handover, handover.current, uploads)
         # The deadline printed on the signed form is the one kept: computed once, before
         # signing, even when the signature takes the clock past the end of a working day.
         handover.due_at = self._sign_current(actor, handover, password)
+        self.intake.store(actor, handover, pending)  # files only once the signature holds
         now = self.clock()
         handover.status, handover.submitted_at = Status.SUBMITTED, now
         self._event(handover, "submitted", actor, now)
@@ -280,12 +281,11 @@ class Workflow:
                 code=att.code, filename=att.filename, content_type=att.content_type,
                 size=att.size, sha256=att.sha256, object_id=att.object_id)
                 for att in old.attachments)
-        self.intake.store_uploads(actor, handover, new, uploads)
         self._link_students(handover, student_ids)
         handover.current_version = new.version
         handover.status, handover.completed_at = Status.DRAFT, None
         self._event(handover, "corrected", actor, now, reason)
-        return self.submit(actor, handover, password)
+        return self.submit(actor, handover, password, uploads=uploads)
 
     def withdraw(self, actor: Staff, handover: Handover, reason: str) -> Handover:
         if handover.sender_id != actor.id:

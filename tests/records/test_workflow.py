@@ -231,3 +231,24 @@ def test_the_deadline_kept_is_the_one_printed_even_when_signing_crosses_the_day_
     pdf = w.workflow.pdf(w.staff("enr"), h, reason="核对期限")
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
     assert "2026年09月30日 18:00 前" in text
+
+
+def test_a_refused_step_leaves_no_file_in_the_vault(world):
+    w = world
+    enr, vault = w.staff("enr"), w.workflow.vault
+    draft = w.workflow.create(enr, "F2", f2_values(w.student_id))
+    w.session.commit()
+    before = set(vault.object_ids())
+    good = Upload("enrollment_agreement", "入学协议.pdf", AGREEMENT)
+    scan = Upload("paper_scan", "交接清单.pdf", AGREEMENT)
+    with pytest.raises(WrongPassword):  # the files arrive with the signature, which fails
+        w.workflow.submit(enr, draft, "wrong-password-1", uploads=[good, scan])
+    w.session.rollback()
+    with pytest.raises(ValidationFailed):  # a good file, then a refused one
+        w.workflow.create(enr, "F2", f2_values(w.student_id),
+                          uploads=[good, Upload("paper_scan", "x.exe", b"MZ\x90\x00")])
+    w.session.rollback()
+    assert set(vault.object_ids()) == before
+    w.workflow.submit(enr, draft, w.password("enr"), uploads=[good, scan])
+    stored = {a.object_id for a in draft.current.attachments}
+    assert len(stored) == 2 and stored <= set(vault.object_ids())
