@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import heapq
 import math
 import threading
 import time
@@ -10,14 +11,12 @@ import warnings
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from itertools import chain
 from pathlib import Path
 
 import jieba
-from whoosh import index, sorting
+from whoosh import index
 from whoosh import query as wq
 from whoosh.index import LockError
-from whoosh.reading import TermNotFound
 
 from .. import query as ast
 from ..documents import IndexDocument
@@ -33,14 +32,24 @@ from .compile import (
     disj,
     filters_query,
     negate,
+    relaxed,
     top,
     visibility_queries,
 )
+from .docsets import DocSets, numbers
 from .schema import SCHEMA, STORED_META, to_fields
 
 __all__ = ["Engine", "Damaged", "Writer"]
 
 _FACET_FIELDS = {"kind": "kind", "status": "status", "department": "all_depts"}
+
+#: Relevance order is computed for at most this many visible matches; above it the hits are
+#: the newest first (``SearchResults.ranked_by_date``). Whoosh's BM25 costs 20-50 us per match
+#: in Python, and a one-word query with thousands of matches would take seconds to rank;
+#: its top documents would also score almost alike (short texts, one occurrence each).
+RANK_LIMIT = 1000
+
+_UNDATED = -(1 << 62)  # sort_date of an undated document (see schema.to_fields)
 
 
 @contextmanager
@@ -89,6 +98,7 @@ class Engine:
         self._lock = threading.Lock()
         self._cache_owner = None
         self._cache: dict = {}
+        self._sets: DocSets | None = None
 
     @classmethod
     def create(cls, directory: Path, keyed: KeyedTokens, tk: jieba.Tokenizer) -> Engine:
@@ -210,94 +220,122 @@ class Engine:
             return empty
         with self._lock:
             s = self._current_searcher()
+            sets = self._docsets(s)
             allow_set = None
             if allow is not TRUE:
-                allow_set = self._cached(
-                    s, ("allow", vis, filters), lambda: s.docs_for_query(allow)
-                )
-                if not allow_set:  # Whoosh would read an empty filter as "no filter"
+                allow_set = self._cached(s, ("allow", vis, filters), lambda: sets.match(allow))
+                if not allow_set:
                     return empty
-            # Count and facet from the matching docnums (no scoring), then score only the
-            # top of the list: Whoosh's facet collector would score every match.
-            matched = set(s.docs_for_query(q))
+            # The exact match set first (totals and facets count every visible match), with
+            # position checks only where they can change it; then only the page is ranked.
+            matched = sets.match(q, within=allow_set)
             if allow_set is not None:
                 matched &= allow_set
             total = len(matched)
             if not total:
                 return empty
-            kwargs = {"sortedby": sorting.FieldFacet("sort_date", reverse=True)}
-            if sort != "date":
-                kwargs = {}
-            results = s.search(q, limit=page * page_size, filter=matched, **kwargs)
-            page_hits = list(results[(page - 1) * page_size : page * page_size])
-            present = self._present_tokens(s, comp, sorted(h.docnum for h in page_hits))
-            hits = [self._hit(h, vis, comp, present.get(h.docnum, set())) for h in page_hits]
+            limit = page * page_size
+            broad = sort != "date" and total > RANK_LIMIT
+            if sort == "date" or broad:
+                ranked = self._newest(s, matched, limit)
+            else:
+                ranked = self._best(s, relaxed(q), matched, limit)
+            ranked = ranked[(page - 1) * page_size :]
+            found = sets.term
+            hits = [self._hit(s, d, score, vis, comp, found) for d, score in ranked]
             facet_counts = self._facet_counts(s, matched) if facets else {}
-        pages = math.ceil(total / page_size) if total else 0
-        return SearchResults(total=total, hits=hits, facets=facet_counts, page=page, pages=pages)
+        pages = math.ceil(total / page_size)
+        return SearchResults(total, hits, facet_counts, page, pages, ranked_by_date=broad)
+
+    def _version(self, s) -> None:
+        """Drop what was cached for an older searcher (an older index version)."""
+        if self._cache_owner is not s:
+            self._cache_owner, self._cache, self._sets = s, {}, DocSets(s)
+
+    def _docsets(self, s) -> DocSets:
+        self._version(s)
+        return self._sets
 
     def _cached(self, s, key, compute):
         """Values that depend only on the index version (visibility and filter docnum sets,
-        facet maps); dropped whenever a new searcher is opened."""
-        if self._cache_owner is not s:
-            self._cache_owner, self._cache = s, {}
+        facet and date arrays); dropped whenever a new searcher is opened."""
+        self._version(s)
         found = self._cache.get(key)
         if found is None:
             if len(self._cache) >= 256:
                 self._cache.clear()
-            found = compute()
-            found = self._cache[key] = found if isinstance(found, dict) else set(found)
+            found = self._cache[key] = compute()
         return found
 
-    def _value_map(self, s, field: str) -> dict[int, list[str]]:
-        """docnum -> values of a keyword field, built once per index version."""
+    def _newest(self, s, matched: set[int], limit: int) -> list[tuple[int, float]]:
+        """The ``limit`` newest matches (undated last; the later indexed first on the same
+        date), with score 0: no matcher runs, whatever the number of matches."""
 
-        def build() -> dict[int, list[str]]:
-            out: dict[int, list[str]] = {}
-            for btext in s.lexicon(field):
-                value = btext.decode("utf-8")
-                for d in s.docs_for_query(wq.Term(field, value)):
-                    out.setdefault(d, []).append(value)
-            return out
+        def build() -> list[int]:
+            dates: list[int] = []
+            for reader, _ in self._docsets(s).leaves:
+                dates.extend(numbers(reader, "sort_date", _UNDATED))
+            # one int per document orders by date, then by docnum: a C-level sort key
+            return [date * (1 << 32) + d for d, date in enumerate(dates)]
 
-        return self._cached(s, ("values", field), build)
+        keys = self._cached(s, "date_keys", build)
+        return [(d, 0.0) for d in heapq.nlargest(limit, matched, key=keys.__getitem__)]
+
+    @staticmethod
+    def _best(s, q: wq.Query, matched: set[int], limit: int) -> list[tuple[int, float]]:
+        """The ``limit`` best-scoring matches by Whoosh's BM25 for ``q``, scoring only the
+        matched documents (skipping to each) instead of everything ``q`` matches."""
+        context = s.context()
+        scored: list[tuple[float, int]] = []
+        ordered = sorted(matched)
+        for sub, offset in s.leaf_searchers():
+            end = offset + sub.doc_count_all()
+            local = [d - offset for d in ordered if offset <= d < end]
+            if not local:
+                continue
+            m = q.matcher(sub, context)
+            for d in local:
+                if m.is_active() and m.id() < d:
+                    m.skip_to(d)
+                hit = m.is_active() and m.id() == d
+                scored.append((-m.score() if hit else 0.0, d + offset))
+        return [(d, -neg) for neg, d in heapq.nsmallest(limit, scored)]
 
     def _facet_counts(self, s, matched: set[int]) -> dict[str, dict[str, int]]:
         out = {}
         for name, field in _FACET_FIELDS.items():
-            values = self._value_map(s, field)
-            out[name] = dict(Counter(chain.from_iterable(values.get(d, ()) for d in matched)))
+            per_doc = self._values(s, field)
+            counts: Counter[str] = Counter()
+            # count each combination of values once, then spread it over its values
+            for values, n in Counter(map(per_doc.__getitem__, matched)).items():
+                for value in values:
+                    counts[value] += n
+            out[name] = dict(counts)
         return out
 
-    @staticmethod
-    def _present_tokens(s, comp: Compiler, docnums: list[int]) -> dict[int, set]:
-        """For each page hit, which of the query's tokens it contains."""
-        present: dict[int, set] = {}
-        tokens = {pair for groups in comp.groups.values() for g in groups for pair in g}
-        for field, tok in tokens:
-            try:
-                m = s.reader().postings(field, tok)
-            except TermNotFound:
-                continue
-            for d in docnums:
-                if not m.is_active():
-                    break
-                if m.id() < d:
-                    m.skip_to(d)
-                if m.is_active() and m.id() == d:
-                    present.setdefault(d, set()).add((field, tok))
-        return present
+    def _values(self, s, field: str) -> list[tuple[str, ...]]:
+        """docnum -> values of a keyword field, once per index version."""
+        sets = self._docsets(s)
+
+        def build() -> list[tuple[str, ...]]:
+            out: list[list[str]] = [[] for _ in range(s.doc_count_all())]
+            for btext in s.lexicon(field):
+                for d in sets.term(field, btext):
+                    out[d].append(btext.decode("utf-8"))
+            return [tuple(v) for v in out]
+
+        return self._cached(s, ("values", field), build)
 
     @staticmethod
-    def _hit(h, vis: Visibility, comp: Compiler, found: set) -> Hit:
-        stored = h.fields()
+    def _hit(s, docnum: int, score: float, vis: Visibility, comp: Compiler, found) -> Hit:
+        stored = s.stored_fields(docnum)
         visible = vis.allows_content(stored)  # policy C1: no content match shown otherwise
         matched = []
         for label, groups in comp.groups.items():
             if not label:
                 continue
             for group in groups:
-                if not group <= found:
+                if not all(docnum in found(f, tok) for f, tok in group):
                     continue
                 if visible or all(f == "number" for f, _ in group):
                     matched.append(label)
@@ -307,7 +345,7 @@ class Engine:
             doc_id=stored["doc_id"],
             doc_type=stored.get("doc_type", "handover"),
             meta=meta,
-            score=float(h.score or 0.0),
+            score=float(score),
             matched_terms=tuple(matched),
             content_visible=visible,
         )

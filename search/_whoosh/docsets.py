@@ -1,0 +1,222 @@
+"""Exact match sets of compiled queries, as Python sets of docnums.
+
+Whoosh's ``docs_for_query`` walks a matcher tree one posting at a time and, for a ``Phrase``,
+unpickles the position lists of every document that has all of its grams: for a note word in
+a fifth of the documents that is most of a query's time. Here a ``Term`` is read a block of
+ids at a time (and kept for the index version), ``And``/``Or``/``AndNot`` are set operations,
+and a ``Phrase`` checks positions only for documents whose answer can still change the result:
+those with every gram, inside the set the caller asked about (visible documents, the other
+conjuncts) and not already matched by a sibling of an ``Or`` (usually the jieba word of the
+same term). The sets are the same as Whoosh's: the tests compare them on every query shape.
+"""
+
+from __future__ import annotations
+
+import struct
+from itertools import accumulate
+
+from whoosh import query as wq
+from whoosh.codec.whoosh3 import W3LeafMatcher
+from whoosh.matching.wrappers import FilterMatcher
+from whoosh.query.wrappers import WrappingQuery
+from whoosh.reading import TermNotFound
+
+__all__ = ["DocSets", "has_phrase", "numbers"]
+
+#: Cached term sets are dropped when they hold more docnums than this (about 60 MB).
+CACHE_DOCNUMS = 1_000_000
+
+
+def has_phrase(q: wq.Query) -> bool:
+    """Whether evaluating ``q`` checks positions somewhere (the costly part)."""
+    if isinstance(q, wq.Phrase):
+        return True
+    return any(has_phrase(c) for c in q.children())
+
+
+class DocSets:
+    """Match sets for one searcher (one index version)."""
+
+    def __init__(self, searcher) -> None:
+        self._s = searcher
+        #: (segment reader, first docnum) of each segment
+        self.leaves = [(sub.reader(), offset) for sub, offset in searcher.leaf_searchers()]
+        self._terms: dict[tuple[str, bytes], frozenset[int]] = {}
+        self._held = 0
+        self._every: frozenset[int] | None = None
+
+    # --- public --------------------------------------------------------------------------------
+
+    def match(self, q: wq.Query, within: set[int] | None = None) -> set[int]:
+        """Docnums matching ``q``; exact inside ``within`` (everywhere when None), undefined
+        outside it: intersect with ``within`` before use."""
+        return set(self._eval(q, within, None))
+
+    def term(self, field: str, text) -> frozenset[int]:
+        """Docnums of live documents containing the term (cached for this index version)."""
+        btext = text if isinstance(text, bytes) else self._s.schema[field].to_bytes(text)
+        key = (field, btext)
+        found = self._terms.get(key)
+        if found is None:
+            found = frozenset(self._read_term(field, btext))
+            if self._held + len(found) > CACHE_DOCNUMS:
+                self._terms.clear()
+                self._held = 0
+            self._terms[key] = found
+            self._held += len(found)
+        return found
+
+    def every(self) -> frozenset[int]:
+        """Docnums of every live document."""
+        if self._every is None:
+            out: set[int] = set()
+            for reader, offset in self.leaves:
+                deleted = reader.deleted_docs_set if reader.has_deletions() else ()
+                out.update(d + offset for d in range(reader.doc_count_all()) if d not in deleted)
+            self._every = frozenset(out)
+        return self._every
+
+    # --- evaluation ----------------------------------------------------------------------------
+    # _eval(q, within, skip) is exact for documents in ``within`` (None: all) and not in
+    # ``skip`` (None: none); anything else may be wrong either way. Cheap children go first so
+    # that the costly ones (phrases) see the tightest ``within`` and the largest ``skip``.
+
+    def _eval(self, q: wq.Query, within, skip):
+        if q is wq.NullQuery:
+            return frozenset()
+        if isinstance(q, wq.Every):
+            return self.every()
+        if isinstance(q, wq.Term):
+            return self.term(q.fieldname, q.text)
+        if isinstance(q, wq.Phrase):
+            return self._phrase(q, within, skip)
+        if isinstance(q, wq.AndNot):
+            pos = self._eval(q.a, within, skip)
+            neg = self._eval(q.b, pos if within is None else pos & within, skip)
+            return pos - neg
+        if isinstance(q, wq.Not):
+            return self.every() - self._eval(q.query, within, skip)
+        if isinstance(q, wq.And | wq.Or):
+            kids = sorted(q.subqueries, key=has_phrase)
+            if isinstance(q, wq.Or):
+                return self._union(kids, within, skip)
+            return self._intersection(kids, within, skip)
+        if isinstance(q, WrappingQuery):  # Filter: restricts like its child
+            return self._eval(q.child, within, skip)
+        return frozenset(self._s.docs_for_query(q))  # ranges and anything else
+
+    def _union(self, kids, within, skip):
+        acc: set[int] = set()
+        for kid in kids:
+            # a document already found need not be checked again by a costly sibling
+            kid_skip = (acc if skip is None else skip | acc) if has_phrase(kid) else skip
+            acc |= self._eval(kid, within, kid_skip)
+        return acc
+
+    def _intersection(self, kids, within, skip):
+        cheap = [self._eval(k, within, skip) for k in kids if not has_phrase(k)]
+        acc = set(min(cheap, key=len)) if cheap else None
+        for found in cheap:
+            acc &= found
+        for kid in kids:
+            if has_phrase(kid):
+                scope = acc if within is None else (within if acc is None else acc & within)
+                found = self._eval(kid, scope, skip)
+                acc = set(found) if acc is None else acc & found
+        return acc
+
+    def _phrase(self, q: wq.Phrase, within, skip):
+        field = q.fieldname
+        sets = sorted((self.term(field, w) for w in q.words), key=len)
+        if not sets or not sets[0]:
+            return frozenset()
+        cands = set(sets[0])
+        for other in sets[1:]:
+            cands &= other
+        if within is not None:
+            cands &= within
+        if skip:
+            cands -= skip
+        if not cands:
+            return frozenset()
+        return self._verify(q, sorted(cands))
+
+    def _verify(self, q: wq.Phrase, cands: list[int]) -> set[int]:
+        """The candidates (sorted; each has every word) whose words sit at consecutive
+        positions, as Whoosh's Phrase with slop 1 requires."""
+        field = q.fieldname
+        to_bytes = self._s.schema[field].to_bytes
+        words = [w if isinstance(w, bytes) else to_bytes(w) for w in q.words]
+        fmt = self._s.schema[field].format
+        out: set[int] = set()
+        for reader, offset in self.leaves:
+            end = offset + reader.doc_count_all()
+            local = [d - offset for d in cands if offset <= d < end]
+            if not local:
+                continue
+            ms = [_raw_postings(reader, field, w) for w in words]
+            if any(m is None for m in ms):
+                continue
+            for d in local:
+                starts = None
+                for i, m in enumerate(ms):
+                    m.skip_to(d)
+                    here = {p - i for p in fmt.decode_positions(m.value())}
+                    starts = here if starts is None else starts & here
+                    if not starts:
+                        break
+                if starts:
+                    out.add(d + offset)
+        return out
+
+    def _read_term(self, field: str, btext: bytes) -> set[int]:
+        out: set[int] = set()
+        for reader, offset in self.leaves:
+            m = _raw_postings(reader, field, btext)
+            if m is None:
+                continue
+            ids = _all_ids(m)
+            if reader.has_deletions():
+                deleted = reader.deleted_docs_set
+                ids = [d for d in ids if d not in deleted]
+            out.update(ids if not offset else (d + offset for d in ids))
+        return out
+
+
+def _raw_postings(reader, field: str, btext: bytes):
+    """The term's postings in one segment, deleted documents included (None if absent)."""
+    try:
+        m = reader.postings(field, btext)
+    except TermNotFound:
+        return None
+    return m.child if isinstance(m, FilterMatcher) else m
+
+
+def _all_ids(m) -> list[int]:
+    """Every id of a fresh leaf matcher. On-disk postings are read a block at a time (one
+    unpickle and one delta decode per 128 ids) instead of three method calls per id."""
+    if not isinstance(m, W3LeafMatcher) or not hasattr(m, "_read_ids"):
+        return list(m.all_ids())
+    ids: list[int] = []
+    while m.is_active():
+        if m._data is None:
+            m._read_data()
+        raw = m._data[0]
+        ids.extend(raw if m._byteids else accumulate(raw))  # ids are stored as deltas
+        m._next_block()
+    return ids
+
+
+def numbers(reader, field: str, default: int) -> list[int]:
+    """The values of a numeric column for every document of one segment. Whoosh unpacks a
+    column value per call; here the column's bytes are unpacked at once."""
+    if not reader.has_column(field):
+        return [default] * reader.doc_count_all()
+    col = reader.column_reader(field, translate=False)
+    try:
+        size, count, typecode = col._fixedlen, col._count, col._typecode
+        raw = col._dbfile.get(col._basepos, size * count)
+    except AttributeError:  # another column reader: the slow, public way
+        return list(col)
+    values = list(struct.unpack(f"!{count}{typecode}", raw))
+    return values + [col._default] * (reader.doc_count_all() - count)
