@@ -9,9 +9,11 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, g
+from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from records.calendar_supplement import CalendarFileError
+from records.visibility import sees_all_metadata
 from webapp.services import Services
 from webapp.settings import SettingsError, load_settings
 
@@ -28,7 +30,10 @@ NAV = [
     ("classes.index", "班级"),
     ("search.index", "搜索"),
     ("verify.index", "验证签名"),
+    ("supervision.index", "监督"),
 ]
+# Entries shown only to some: endpoint -> who may see it (the page itself checks again).
+NAV_ONLY_FOR = {"supervision.index": sees_all_metadata}
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -69,13 +74,24 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         n = settings["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
 
-    from webapp import auth, classes, errors, handovers, home, search, security, students, verify
+    from webapp import (
+        auth,
+        classes,
+        errors,
+        handovers,
+        home,
+        search,
+        security,
+        students,
+        supervision,
+        verify,
+    )
 
     security.init_app(app)
     auth.init_app(app)
     errors.init_app(app)
     for blueprint in (auth.bp, home.bp, handovers.bp, students.bp, verify.bp, search.bp,
-                      classes.bp):
+                      classes.bp, supervision.bp):
         app.register_blueprint(blueprint)
 
     from webapp import cli
@@ -84,7 +100,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     @app.context_processor
     def _layout():
-        items = [(e, label) for e, label in NAV if e in app.view_functions]
+        staff = getattr(current_user, "staff", None)
+        items = [(e, label) for e, label in NAV if e in app.view_functions
+                 and (e not in NAV_ONLY_FOR or (staff is not None and NAV_ONLY_FOR[e](staff)))]
         return {"school_name": settings["SCHOOL_NAME"], "nav_items": items}
 
     @app.teardown_appcontext

@@ -7,8 +7,11 @@ from flask_login import current_user, login_required
 
 from records.clock import utcnow
 from records.deadlines import SCHOOL_TZ
+from records.listing import due_and_overdue
 from webapp import services
+from webapp.db import get_db
 from webapp.handovers import may_send, worklists
+from webapp.supervision import may_supervise
 
 __all__ = ["bp"]
 
@@ -20,13 +23,14 @@ HOME_LIMIT = 8
 @bp.route("/")
 @login_required
 def index():
-    me = current_user.staff
+    me, now = current_user.staff, utcnow()
     missing_years = []
     if me.is_admin:  # the administrator maintains the holiday supplement (policy T)
-        missing_years = services().calendar.check_coverage(
-            utcnow().astimezone(SCHOOL_TZ).date())
+        missing_years = services().calendar.check_coverage(now.astimezone(SCHOOL_TZ).date())
+    # policy S1: the supervision group sees at once how much is overdue across the school
+    school_overdue = len(due_and_overdue(get_db(), now, now)) if may_supervise(me) else None
     return render_template("home.html", me=me, limit=HOME_LIMIT, can_send=may_send(me),
-                           missing_years=missing_years,
+                           missing_years=missing_years, school_overdue=school_overdue,
                            calendar_path=services().calendar_path, **worklists(me))
 
 
