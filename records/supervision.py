@@ -19,7 +19,8 @@ __all__ = ["DepartmentFigures", "department_figures"]
 @dataclass
 class DepartmentFigures:
     department: Department
-    """The department, as sender of the handovers counted."""
+    """The department: as sender of the handovers counted, and for `waiting_overdue` as
+    their receiver."""
     sent: int = 0
     """Handovers submitted (drafts not counted)."""
     completed_on_time: int = 0
@@ -27,7 +28,11 @@ class DepartmentFigures:
     completed_late: int = 0
     """Countersigned after their deadline."""
     open_overdue: int = 0
-    """Still waiting for the receiver past the deadline (for a rectification notice, S1)."""
+    """Sent, and still waiting for the receiver past the deadline."""
+    waiting_overdue: int = 0
+    """Received, and not yet countersigned by this department past the deadline: the deadline
+    is met by the receiver's countersignature, so this is where a rectification notice (S1)
+    usually goes."""
     returned: int = 0
     """Times a receiver sent one back for correction (accuracy and completeness, S2)."""
     withdrawn: int = 0
@@ -44,19 +49,24 @@ class DepartmentFigures:
         return {"department": self.department.value, "label": self.department.label_zh,
                 "sent": self.sent, "completed_on_time": self.completed_on_time,
                 "completed_late": self.completed_late, "open_overdue": self.open_overdue,
+                "waiting_overdue": self.waiting_overdue,
                 "returned": self.returned, "withdrawn": self.withdrawn,
                 "on_time_rate": self.on_time_rate, "overdue_numbers": self.overdue_numbers}
 
 
 def department_figures(session: Session, now: datetime, since: datetime | None = None
                        ) -> list[DepartmentFigures]:
-    """One line per sending department, over handovers submitted since `since`."""
+    """One line per department that sent or received handovers submitted since `since`."""
     figures: dict[str, DepartmentFigures] = {}
+
+    def of(dept: str) -> DepartmentFigures:
+        return figures.setdefault(dept, DepartmentFigures(Department(dept)))
+
     query = select(Handover).where(Handover.status != Status.DRAFT)
     if since is not None:
         query = query.where(Handover.submitted_at >= since)
     for h in session.scalars(query):
-        f = figures.setdefault(h.sender_dept, DepartmentFigures(Department(h.sender_dept)))
+        f = of(h.sender_dept)
         f.sent += 1
         f.returned += sum(1 for e in h.events if e.action == "returned")
         if h.status == Status.WITHDRAWN:
@@ -69,4 +79,5 @@ def department_figures(session: Session, now: datetime, since: datetime | None =
         elif h.status == Status.SUBMITTED and h.due_at and h.due_at < now:
             f.open_overdue += 1
             f.overdue_numbers.append(h.number)
+            of(h.receiver_dept).waiting_overdue += 1
     return sorted(figures.values(), key=lambda f: list(Department).index(f.department))

@@ -194,7 +194,8 @@ def report_command(since, as_json):
             continue
         rate = f"{f.on_time_rate:.0%}" if f.on_time_rate is not None else "-"
         click.echo(f"{f.department.label_zh:<6} 移交 {f.sent:>4}  按时完成 {f.completed_on_time:>4}"
-                   f"  逾期完成 {f.completed_late:>3}  逾期未接收 {f.open_overdue:>3}"
+                   f"  逾期完成 {f.completed_late:>3}  对方逾期未签收 {f.open_overdue:>3}"
+                   f"  本部门逾期未签收 {f.waiting_overdue:>3}"
                    f"  被退回 {f.returned:>3}  撤回 {f.withdrawn:>3}  按时率 {rate}")
 
 

@@ -27,7 +27,8 @@ bp = Blueprint("supervision", __name__, url_prefix="/supervision")
 
 DUE_SOON_DAYS = 2  # calendar days ahead shown beside the overdue ones
 CSV_COLUMNS = (("department", "部门"), ("sent", "移交"), ("completed_on_time", "按时完成"),
-               ("completed_late", "逾期完成"), ("open_overdue", "逾期未接收"),
+               ("completed_late", "逾期完成"), ("open_overdue", "发出后对方逾期未签收"),
+               ("waiting_overdue", "本部门逾期未签收"),
                ("returned", "被退回"), ("withdrawn", "撤回"), ("on_time_rate", "按时率"))
 
 

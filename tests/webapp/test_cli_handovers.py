@@ -106,5 +106,8 @@ def test_supervision_report(runner, handovers):
     enr = rows["ENR"]
     assert enr["sent"] == 2 and enr["open_overdue"] == 1
     assert enr["overdue_numbers"] == [handovers["waiting"]]
+    # the deadline is met by the receiver's countersignature: ACA is the one behind
+    assert enr["waiting_overdue"] == 0 and rows["ACA"]["waiting_overdue"] == 1
+    assert rows["ACA"]["sent"] == 0
     assert enr["completed_on_time"] + enr["completed_late"] == 1
     assert runner.invoke(args=["report", "--since", "not-a-date"]).exit_code == 2

@@ -20,11 +20,14 @@ def test_the_supervision_group_sees_overdue_work_and_figures_but_no_content(
     page = sup.get("/supervision/").get_data(as_text=True)
     assert sample_handovers["waiting"] in page and "hrow-overdue" in page
     assert sample_handovers["done"] not in page  # completed: only in the figures
-    row = page[page.index('data-department="ENR"'):].split("</tr>")[0]
-    cells = [c.split("<")[0].strip() for c in row.split('class="count-cell">')[1:]]
-    # sent 2, one on time, none late, one open and overdue, no return, no withdrawal, 100 %
-    assert cells[:3] == ["2", "1", "0"] and "<strong class=\"bad\">1</strong>" in row
-    assert cells[-1] == "100%"
+    def cells(dept):
+        row = page[page.index(f'data-department="{dept}"'):].split("</tr>")[0]
+        return [c.split("</td>")[0].strip() for c in row.split('class="count-cell">')[1:]]
+
+    # ENR sent 2: one on time, none late, one overdue at ACA, no return, no withdrawal
+    assert cells("ENR") == ["2", "1", "0", "1", "0", "0", "0", "100%"]
+    # ACA sent nothing but has the overdue one to countersign: marked for a notice
+    assert cells("ACA")[:5] == ["0", "0", "0", "0", '<strong class="bad">1</strong>']
     assert "李浩然" not in page and "少儿编程" not in page  # policy C1: no content
     home = sup.get("/").get_data(as_text=True)
     assert 'id="school-overdue"' in home and "<strong>1</strong>" in home
@@ -57,5 +60,6 @@ def test_figures_download_as_csv_for_excel(signed_in):
     text = r.get_data(as_text=True)
     assert text.startswith("\ufeff")  # Excel reads the Chinese headers as UTF-8
     rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
-    assert rows[0][:3] == ["部门", "移交", "按时完成"]
-    assert rows[1] == ["招生部", "2", "1", "0", "1", "0", "0", "100%"]
+    assert rows[0][:3] == ["部门", "移交", "按时完成"] and "本部门逾期未签收" in rows[0]
+    assert rows[1] == ["招生部", "2", "1", "0", "1", "0", "0", "0", "100%"]
+    assert rows[2] == ["教务部", "0", "0", "0", "0", "1", "0", "0", ""]
