@@ -276,8 +276,7 @@ def _view(number: str, *, errors=None, status=200, action_error="", correction=N
     return render_template(
         "handovers/view.html", h=h, kind=kind, content=content,
         row=listing.rows(me, [h], utcnow(), calendar=services().calendar)[0], names=names,
-        draft_values=draft_values,
-        correction=correction,
+        draft_values=draft_values, correction=correction,
         can_countersign=may_countersign(me, h) is None,
         is_sender=h.sender_id == me.id, open_statuses=listing.OPEN, Status=Status,
         next_kinds=[KINDS[c] for c in kind.next_kinds if me.belongs_to(KINDS[c].sender)],
