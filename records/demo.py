@@ -3,10 +3,14 @@ a handful of realistic (invented) students, so that a newcomer sees a living sys
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
+from records.catalogue import KINDS
+from records.deadlines import CalendarDataMissing, WorkingCalendar
 from records.departments import Department
 from records.students import StudentInput
 
-__all__ = ["DEMO_STAFF", "DEMO_STUDENTS"]
+__all__ = ["DEMO_STAFF", "DEMO_STUDENTS", "demo_moment", "seed_demo_handovers"]
 
 # login, display name, departments, departments headed (heads sit in SUP, policy S1)
 DEMO_STAFF: list[tuple[str, str, list[Department], list[Department]]] = [
@@ -47,10 +51,13 @@ def seed_demo_handovers(workflow, accounts, passwords: dict[str, str], student_i
                         attachment_pdf: bytes) -> list[str]:
     """A completed example of every handover kind between the demo staff, so a newcomer sees
     a living system. Returns the numbers made. The caller skips this when handovers exist."""
-    from records.catalogue import KINDS, FieldType
+    from records.catalogue import FieldType
     from records.forms import sample_values
     from records.workflow import Upload
 
+    moment = demo_moment(workflow.calendar, workflow.deadline_settings, workflow.clock())
+    if moment is not None:
+        workflow.clock = lambda: moment
     made: dict[str, str] = {}
     for i, kind in enumerate(KINDS.values()):
         sender = accounts.get(_DEMO_SENDER[kind.sender.value])
@@ -70,3 +77,22 @@ def seed_demo_handovers(workflow, accounts, passwords: dict[str, str], student_i
         workflow.countersign(receiver, handover, passwords[receiver.login])
         made[kind.code] = handover.number
     return list(made.values())
+
+
+def demo_moment(calendar: WorkingCalendar, settings, now: datetime) -> datetime | None:
+    """None when every kind's deadline can be counted from `now`; otherwise the latest earlier
+    moment, a month at a time, from which they can. Late in December the calendar often does
+    not know the next year's holidays yet, and the demo must not fail for a newcomer then: its
+    examples are made as if a little earlier instead (raises when no month of the last year
+    works: the calendar is far out of date)."""
+    for months_back in range(13):
+        moment = now - timedelta(days=30 * months_back)
+        try:
+            for kind in KINDS.values():
+                if kind.deadline is not None:
+                    calendar.due_time(moment, kind.deadline, settings)
+        except CalendarDataMissing as missing:
+            last_error = missing
+            continue
+        return None if months_back == 0 else moment
+    raise last_error

@@ -7,14 +7,15 @@ but will not be once the package is updated, so these tests say which years they
 from __future__ import annotations
 
 import tomllib
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from records.calendar_supplement import CalendarFileError, CalendarSupplement
-from records.catalogue import get_kind
+from records.catalogue import KINDS, get_kind
 from records.deadlines import SCHOOL_TZ, CalendarDataMissing, WorkingCalendar
+from records.demo import demo_moment
 
 T1A = get_kind("F1").deadline  # 2 working days by default
 
@@ -99,3 +100,15 @@ def test_a_missing_file_is_an_empty_supplement_and_broken_toml_is_refused(tmp_pa
     (tmp_path / "bad.toml").write_text("[2027\n", encoding="utf-8")
     with pytest.raises(CalendarFileError, match="不是有效的 TOML"):
         CalendarSupplement.load(tmp_path / "bad.toml")
+
+
+def test_the_demo_steps_back_until_every_deadline_can_be_counted():
+    """`handover demo` late in December, before the package knows the next year."""
+    cal = WorkingCalendar(package_without(2027))
+    assert demo_moment(cal, {}, datetime(2026, 11, 2, 2, tzinfo=UTC)) is None
+    late = datetime(2026, 12, 28, 2, tzinfo=UTC)  # F8's ten working days reach into 2027
+    moment = demo_moment(cal, {}, late)
+    assert moment == late - timedelta(days=30)
+    assert all(cal.due_time(moment, k.deadline, {}) for k in KINDS.values() if k.deadline)
+    with pytest.raises(CalendarDataMissing):  # far out of date: say so, do not loop
+        demo_moment(WorkingCalendar(package_without(2025, 2026, 2027)), {}, late)
