@@ -132,8 +132,9 @@ def remind_command(days, as_json):
             click.echo(json.dumps(record, ensure_ascii=False))
         else:
             state = "已逾期" if overdue else "即将到期"
-            click.echo(f"{state}  {h.number} {h.kind}  接收方 {who}  截止 "
-                       f"{h.due_at:%Y-%m-%d %H:%M} (UTC)")
+            shown = who if h.receiver else Department(h.receiver_dept).label_zh
+            click.echo(f"{state}  {h.number} {h.kind}  接收方 {shown}  截止 "
+                       f"{h.due_at.astimezone(SCHOOL_TZ):%Y-%m-%d %H:%M}")
     if not as_json:
         click.echo(f"共 {len(items)} 条待办到期提醒。", err=True)
     warning = calendar_warning()
