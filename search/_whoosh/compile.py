@@ -24,7 +24,6 @@ __all__ = [
     "disj",
     "negate",
     "top",
-    "relaxed",
     "visibility_queries",
     "filters_query",
 ]
@@ -98,20 +97,6 @@ def negate(child: wq.Query) -> wq.Query:
 
 def top(q: wq.Query) -> wq.Query:
     return wq.AndNot(wq.Every(), q.query) if isinstance(q, wq.Not) else q
-
-
-def relaxed(q: wq.Query) -> wq.Query:
-    """``q`` with every Phrase outside a negation turned into the And of its terms: the query
-    used to rank documents already known to match ``q``. Position checks are what make
-    Whoosh slow, and they cannot change which of those documents match; negations, and
-    filters (visibility, policy C1), stay exact so that they still zero what they excluded."""
-    if isinstance(q, wq.Phrase):
-        return wq.And([wq.Term(q.fieldname, w) for w in q.words])
-    if isinstance(q, wq.AndNot):
-        return wq.AndNot(relaxed(q.a), q.b)
-    if isinstance(q, wq.And | wq.Or):
-        return type(q)([relaxed(c) for c in q.subqueries])
-    return q
 
 
 @dataclass

@@ -15,7 +15,6 @@ from pathlib import Path
 
 import jieba
 from whoosh import index
-from whoosh import query as wq
 from whoosh.index import LockError
 
 from .. import query as ast
@@ -32,11 +31,11 @@ from .compile import (
     disj,
     filters_query,
     negate,
-    relaxed,
     top,
     visibility_queries,
 )
 from .docsets import DocSets, numbers
+from .ranking import best
 from .schema import SCHEMA, STORED_META, to_fields
 
 __all__ = ["Engine", "Damaged", "Writer"]
@@ -157,8 +156,11 @@ class Engine:
         return self._ix.doc_count()
 
     @contextmanager
-    def writer(self, *, attempts: int = 50, limitmb: int = 128) -> Iterator[Writer]:
-        """A write transaction: committed on normal exit, cancelled on error."""
+    def writer(
+        self, *, attempts: int = 50, limitmb: int = 128, merge: bool = True
+    ) -> Iterator[Writer]:
+        """A write transaction: committed on normal exit, cancelled on error. With ``merge``
+        False the commit adds a segment and leaves the others as they are."""
         for attempt in range(attempts):
             try:
                 w = self._ix.writer(limitmb=limitmb)
@@ -173,7 +175,7 @@ class Engine:
             w.cancel()
             raise
         else:
-            w.commit()
+            w.commit(merge=merge)
 
     def _current_searcher(self):
         # Not Searcher.refresh(): it reuses segment readers whose deletions have changed
@@ -239,7 +241,7 @@ class Engine:
             if sort == "date" or broad:
                 ranked = self._newest(s, matched, limit)
             else:
-                ranked = self._best(s, relaxed(q), matched, limit)
+                ranked = best(s, sets, q, matched, limit)
             ranked = ranked[(page - 1) * page_size :]
             found = sets.term
             hits = [self._hit(s, d, score, vis, comp, found) for d, score in ranked]
@@ -281,50 +283,35 @@ class Engine:
         keys = self._cached(s, "date_keys", build)
         return [(d, 0.0) for d in heapq.nlargest(limit, matched, key=keys.__getitem__)]
 
-    @staticmethod
-    def _best(s, q: wq.Query, matched: set[int], limit: int) -> list[tuple[int, float]]:
-        """The ``limit`` best-scoring matches by Whoosh's BM25 for ``q``, scoring only the
-        matched documents (skipping to each) instead of everything ``q`` matches."""
-        context = s.context()
-        scored: list[tuple[float, int]] = []
-        ordered = sorted(matched)
-        for sub, offset in s.leaf_searchers():
-            end = offset + sub.doc_count_all()
-            local = [d - offset for d in ordered if offset <= d < end]
-            if not local:
-                continue
-            m = q.matcher(sub, context)
-            for d in local:
-                if m.is_active() and m.id() < d:
-                    m.skip_to(d)
-                hit = m.is_active() and m.id() == d
-                scored.append((-m.score() if hit else 0.0, d + offset))
-        return [(d, -neg) for neg, d in heapq.nsmallest(limit, scored)]
-
     def _facet_counts(self, s, matched: set[int]) -> dict[str, dict[str, int]]:
-        out = {}
-        for name, field in _FACET_FIELDS.items():
-            per_doc = self._values(s, field)
-            counts: Counter[str] = Counter()
-            # count each combination of values once, then spread it over its values
-            for values, n in Counter(map(per_doc.__getitem__, matched)).items():
+        combos, per_doc = self._facet_combos(s)
+        out: dict[str, Counter[str]] = {name: Counter() for name in _FACET_FIELDS}
+        # one C-level count over the documents, then a loop over the few combinations
+        for combo, n in Counter(map(per_doc.__getitem__, matched)).items():
+            for name, values in zip(_FACET_FIELDS, combos[combo], strict=True):
                 for value in values:
-                    counts[value] += n
-            out[name] = dict(counts)
-        return out
+                    out[name][value] += n
+        return {name: dict(counts) for name, counts in out.items()}
 
-    def _values(self, s, field: str) -> list[tuple[str, ...]]:
-        """docnum -> values of a keyword field, once per index version."""
+    def _facet_combos(self, s) -> tuple[list[tuple[tuple[str, ...], ...]], list[int]]:
+        """The distinct combinations of facet values, and docnum -> combination, built once
+        per index version from the keyword fields' terms."""
         sets = self._docsets(s)
 
-        def build() -> list[tuple[str, ...]]:
-            out: list[list[str]] = [[] for _ in range(s.doc_count_all())]
-            for btext in s.lexicon(field):
-                for d in sets.term(field, btext):
-                    out[d].append(btext.decode("utf-8"))
-            return [tuple(v) for v in out]
+        def build():
+            values: list[list[tuple[str, ...]]] = [[] for _ in range(s.doc_count_all())]
+            for field in _FACET_FIELDS.values():
+                per_doc: list[list[str]] = [[] for _ in values]
+                for btext in s.lexicon(field):
+                    for d in sets.term(field, btext):
+                        per_doc[d].append(btext.decode("utf-8"))
+                for d, found in enumerate(per_doc):
+                    values[d].append(tuple(found))
+            index: dict[tuple, int] = {}
+            per_doc_combo = [index.setdefault(tuple(v), len(index)) for v in values]
+            return list(index), per_doc_combo
 
-        return self._cached(s, ("values", field), build)
+        return self._cached(s, "facets", build)
 
     @staticmethod
     def _hit(s, docnum: int, score: float, vis: Visibility, comp: Compiler, found) -> Hit:

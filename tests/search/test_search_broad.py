@@ -11,9 +11,10 @@ from whoosh import index as whoosh_index
 from whoosh.matching.binary import AndNotMatcher
 
 from search._whoosh import engine as engine_module
-from search._whoosh.compile import TRUE, Compiler, Filter, conj, visibility_queries
-from search._whoosh.docsets import DocSets
+from search._whoosh.compile import TRUE, Compiler, Filter, conj, top, visibility_queries
+from search._whoosh.docsets import DocSets, has_phrase
 from search._whoosh.engine import Engine
+from search._whoosh.ranking import best
 from search._whoosh.schema import segmenter
 from search.query import parse
 from search.tokens import KeyedTokens
@@ -93,6 +94,20 @@ def test_match_sets_equal_whoosh_docs_for_query(segmented, monkeypatch, text, vi
     # restricted to a set of interest, the answer is exact inside it
     within = {d for d in range(s.doc_count_all()) if d % 3}
     assert sets.match(q, within=within) & within == expected & within
+
+
+@pytest.mark.parametrize("text", ["材料 OR 长城", "教材 OR 家长", "python 入门", "级 -长城", "注"])
+def test_scores_equal_whoosh_bm25(segmented, monkeypatch, text):
+    # phrase-free queries (Whoosh scores a phrase by its own rule; here it is its terms)
+    monkeypatch.setattr(AndNotMatcher, "_find_first", _find_first_fixed)  # the reference
+    s, keyed, tk = segmented
+    q = top(Compiler(keyed, tk).compile(parse(text), content=True))
+    assert not has_phrase(q)
+    expected = {h.docnum: h.score for h in s.search(q, limit=None)}
+    sets = DocSets(s)
+    got = dict(best(s, sets, q, sets.match(q), limit=len(expected) + 5))
+    assert got.keys() == expected.keys() and len(got) > 3
+    assert got == pytest.approx(expected)
 
 
 def test_broad_results_are_newest_first_and_flagged(make_index, monkeypatch):
