@@ -165,9 +165,18 @@ class Accounts:
         return staff
 
     def change_password(self, staff: Staff, old: str, new: str) -> None:
+        """The staff member's own change. The old password is checked under the same throttle
+        as a sign-in (a session left open must not become a way to guess it), and the signing
+        key is sealed again under the new one (the same key and certificate)."""
+        action = "staff.change_password"
+        now = self.clock()
+        throttle = self._throttle(staff.login, now, action)
         if not self._verify(staff, old):
+            self._record_failure(staff.login, throttle, now)
+            self.audit.append(actor=staff.login, action=action, subject=f"staff:{staff.id}",
+                              outcome="failed")
             raise ValidationFailed([FieldProblem("old_password", "原密码不正确。")])
-        self.set_password(staff, new, actor=staff.login, action="staff.change_password")
+        self.set_password(staff, new, actor=staff.login, action=action)
         if self.credentials is not None:
             self.credentials.reseal(staff, old, new)
 
@@ -178,17 +187,7 @@ class Accounts:
         passwords fail alike and are throttled alike."""
         login = login.strip().lower()[:64]
         now = self.clock()
-        throttle = self.session.get(LoginThrottle, login)
-        if throttle is not None:
-            if throttle.locked_until and throttle.locked_until > now:
-                self.audit.append(actor=login, action="auth.login", outcome="locked")
-                minutes = max(1, int((throttle.locked_until - now).total_seconds() // 60))
-                raise AccountLocked(throttle.locked_until, minutes)
-            if throttle.next_allowed_at and throttle.next_allowed_at > now:
-                wait = int((throttle.next_allowed_at - now).total_seconds()) + 1
-                self.audit.append(actor=login, action="auth.login", outcome="too_soon")
-                raise LoginTooSoon(throttle.next_allowed_at, wait)
-
+        throttle = self._throttle(login, now, "auth.login")
         staff = self.session.scalar(select(Staff).where(Staff.login == login))
         if not self._verify(staff, password):
             self._record_failure(login, throttle, now)
@@ -203,6 +202,20 @@ class Accounts:
             staff.password_hash = self.hasher.hash(password)
         self.audit.append(actor=login, action="auth.login", subject=f"staff:{staff.id}")
         return staff
+
+    def _throttle(self, login: str, now: datetime, action: str) -> LoginThrottle | None:
+        """The failure record of `login`; raises while it is locked or must wait."""
+        throttle = self.session.get(LoginThrottle, login)
+        if throttle is not None:
+            if throttle.locked_until and throttle.locked_until > now:
+                self.audit.append(actor=login, action=action, outcome="locked")
+                minutes = max(1, int((throttle.locked_until - now).total_seconds() // 60))
+                raise AccountLocked(throttle.locked_until, minutes)
+            if throttle.next_allowed_at and throttle.next_allowed_at > now:
+                wait = int((throttle.next_allowed_at - now).total_seconds()) + 1
+                self.audit.append(actor=login, action=action, outcome="too_soon")
+                raise LoginTooSoon(throttle.next_allowed_at, wait)
+        return throttle
 
     def _verify(self, staff: Staff | None, password: str) -> bool:
         # An unknown name still costs one hash check, so timing does not reveal which names exist.

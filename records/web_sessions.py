@@ -78,5 +78,17 @@ class SessionStore:
         return row.staff
 
 
+    def end_others(self, staff: Staff, keep_token: str, reason: str) -> int:
+        """End every live session of `staff` but the one of `keep_token` (after a password
+        change, a session opened elsewhere with the old password must not live on)."""
+        keep, now, ended = _digest(keep_token), self.clock(), 0
+        for row in self.session.scalars(select(WebSession).where(
+                WebSession.staff_id == staff.id, WebSession.ended_at.is_(None),
+                WebSession.token_hash != keep)):
+            row.ended_at, row.end_reason = now, reason
+            ended += 1
+        return ended
+
+
 def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()

@@ -4,12 +4,20 @@
 from __future__ import annotations
 
 from flask import Blueprint, Flask, flash, redirect, render_template, request, session, url_for
-from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
+from flask_login import (
+    LoginManager,
+    UserMixin,
+    current_user,
+    login_required,
+    login_user,
+    logout_user,
+)
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, EqualTo, Length
 
-from records.errors import AccountLocked, DomainError, LoginTooSoon
+from records.accounts import MIN_PASSWORD
+from records.errors import AccountLocked, DomainError, LoginTooSoon, ValidationFailed
 from records.staff import Staff
 from webapp import services
 from webapp.db import get_db
@@ -99,6 +107,47 @@ def logout():
     session.clear()
     flash("您已安全退出。", "info")
     return redirect(url_for("auth.login"))
+
+
+class PasswordChangeForm(FlaskForm):
+    old_password = PasswordField("原密码", validators=[
+        DataRequired("请输入原密码。"), Length(max=128)])
+    new_password = PasswordField("新密码", validators=[
+        DataRequired("请输入新密码。"), Length(max=128)])
+    confirm = PasswordField("再次输入新密码", validators=[
+        DataRequired("请再次输入新密码。"), EqualTo("new_password", "两次输入的新密码不一致。")])
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    """One's own password, which also opens one's signing key: the key is sealed again under
+    the new password, and sessions opened elsewhere end."""
+    form = PasswordChangeForm()
+    error, status = None, 200
+    if form.validate_on_submit():
+        db, me = get_db(), current_user.staff
+        try:
+            services().accounts(db).change_password(me, form.old_password.data,
+                                                    form.new_password.data)
+        except ValidationFailed as exc:  # the failure count is kept: the page commits
+            for p in exc.problems:
+                field = "new_password" if p.field == "password" else p.field
+                form[field].errors = [*form[field].errors, p.message_zh]
+            status = 400
+        except DomainError as exc:  # throttled or locked, as a sign-in would be
+            error = exc.message_zh
+            status = 429 if isinstance(exc, LoginTooSoon | AccountLocked) else 400
+        else:
+            ended = services().web_sessions(db).end_others(me, current_user.token,
+                                                           "password_changed")
+            flash("密码已修改，签名时请使用新密码。" + (
+                f"其他设备上的 {ended} 个登录已退出。" if ended else ""), "success")
+            return redirect(url_for("home.index"))
+    elif request.method == "POST":
+        status = 400
+    return render_template("account_password.html", form=form, error=error,
+                           min_length=MIN_PASSWORD), status
 
 
 def init_app(app: Flask) -> None:

@@ -117,13 +117,21 @@ def test_add_validates_and_refuses_duplicates(env):
 
 
 def test_reset_and_change_password(env):
-    accounts, _, _ = env
+    accounts, clock, ledger = env
     accounts.reset_password("enr", "New-password-77")
     with pytest.raises(AuthenticationFailed):
         accounts.authenticate("enr", PASSWORD)
     staff = accounts.get("enr")
+    clock.advance(seconds=3)
     with pytest.raises(ValidationFailed):
         accounts.change_password(staff, "not-the-old-1", "Another-pass-88")
+    # Guessing the old password is throttled like signing in: a session left open on a
+    # shared computer must not become a way to find it.
+    with pytest.raises(LoginTooSoon):
+        accounts.change_password(staff, "New-password-77", "Another-pass-88")
+    assert [e.outcome for e in ledger.entries() if e.action == "staff.change_password"] == [
+        "failed", "too_soon"]
+    clock.advance(seconds=10)
     accounts.change_password(staff, "New-password-77", "Another-pass-88")
     assert accounts.authenticate("enr", "Another-pass-88").login == "enr"
     # The stored hash is argon2, never the password.
