@@ -17,6 +17,10 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from records.accounts import Accounts, LoginPolicy
+from records.archive import Retention
+from records.archive_loans import Loans
+from records.archive_register import ArchiveRegister
+from records.archive_rules import LoanTerms
 from records.calendar_supplement import CalendarSupplement
 from records.class_registry import Classes
 from records.clock import utcnow
@@ -32,7 +36,7 @@ from records.workflow import Workflow
 from search import SearchIndex
 from signing import Renderer, SchoolPKI, SchoolTimeStamper, StampFont, make_timestamper
 from vault import FieldCipher, FileBlobStore, Keyring, Ledger, Vault, attach_field_cipher
-from webapp.settings import DEADLINE_KEYS
+from webapp.settings import DEADLINE_KEYS, SettingsError
 
 __all__ = ["Services", "NotInitialised"]
 
@@ -184,7 +188,8 @@ class Services:
         return Workflow(session, vault=self.vault, audit=self.ledger, desk=self.form_desk,
                         credentials=Credentials(session, self.pki), calendar=self.calendar,
                         deadline_settings=self.deadline_settings,
-                        on_change=[self.finder(session).handover_changed])
+                        on_change=[self.finder(session).handover_changed,
+                                   self.archive_register(session).handover_changed])
 
     @cached_property
     def password_hasher(self) -> PasswordHasher:
@@ -223,6 +228,22 @@ class Services:
 
     def classes(self, session: Session) -> Classes:
         return Classes(session, audit=self.ledger)
+
+    @property
+    def archive_terms(self) -> LoanTerms:
+        s = self.settings
+        if s["ARCHIVE_RETENTION"] not in set(Retention):
+            raise SettingsError(f"ARCHIVE_RETENTION must be one of {', '.join(Retention)}")
+        return LoanTerms(loan_days=s["ARCHIVE_LOAN_DAYS"], renewal_days=s["ARCHIVE_RENEWAL_DAYS"],
+                         default_retention=Retention(s["ARCHIVE_RETENTION"]))
+
+    def archive_register(self, session: Session) -> ArchiveRegister:
+        return ArchiveRegister(session, audit=self.ledger, terms=self.archive_terms)
+
+    def archive_loans(self, session: Session) -> Loans:
+        return Loans(session, audit=self.ledger, vault=self.vault, desk=self.form_desk,
+                     credentials=Credentials(session, self.pki), calendar=self.calendar,
+                     terms=self.archive_terms)
 
     def web_sessions(self, session: Session) -> SessionStore:
         return SessionStore(

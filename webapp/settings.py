@@ -60,6 +60,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("WORKDAY_END_HOUR", int, None, "Hour a working day ends (default 18)."),
     Setting("CALENDAR_FILE", str, None,
             "Holiday supplement (TOML); default <instance>/calendar.toml, used when present."),
+    # The archive's consult/borrow register (policy R-ARC).
+    Setting("ARCHIVE_LOAN_DAYS", int, 7, "Days an archive loan runs (due before holidays)."),
+    Setting("ARCHIVE_RENEWAL_DAYS", int, 5, "Most days one renewal of a loan adds."),
+    Setting("ARCHIVE_RETENTION", str, "30y",
+            "Retention of a new learning archive: permanent, 30y or 10y."),
 )
 
 # School settings of records.deadlines, by the names the catalogue's rules use.
