@@ -2,8 +2,9 @@
 
 Whoosh's ``docs_for_query`` walks a matcher tree one posting at a time and, for a ``Phrase``,
 unpickles the position lists of every document that has all of its grams: for a note word in
-a fifth of the documents that is most of a query's time. Here a ``Term`` is read a block of
-ids at a time (and kept for the index version), ``And``/``Or``/``AndNot`` are set operations,
+a fifth of the documents that is most of a query's time. Here a ``Term`` is a set built from
+the segments' cached postings (``SegmentCache``) and kept for the index version, a date range
+is the terms it spans, ``And``/``Or``/``AndNot`` are set operations,
 and a ``Phrase`` checks positions only for documents whose answer can still change the result:
 those with every gram, inside the set the caller asked about (visible documents, the other
 conjuncts) and not already matched by a sibling of an ``Or`` (usually the jieba word of the
@@ -12,16 +13,12 @@ same term). The sets are the same as Whoosh's: the tests compare them on every q
 
 from __future__ import annotations
 
-import struct
-from itertools import accumulate
-
 from whoosh import query as wq
-from whoosh.codec.whoosh3 import W3LeafMatcher
-from whoosh.matching.wrappers import FilterMatcher
 from whoosh.query.wrappers import WrappingQuery
-from whoosh.reading import TermNotFound
 
-__all__ = ["DocSets", "has_phrase", "numbers"]
+from .segments import SegmentCache, raw_postings
+
+__all__ = ["DocSets", "has_phrase"]
 
 #: Cached term sets are dropped when they hold more docnums than this (about 70 bytes each).
 #: The bench's 800 queries on 100k handovers use about 1.3 million.
@@ -38,8 +35,9 @@ def has_phrase(q: wq.Query) -> bool:
 class DocSets:
     """Match sets for one searcher (one index version)."""
 
-    def __init__(self, searcher) -> None:
+    def __init__(self, searcher, segments: SegmentCache) -> None:
         self._s = searcher
+        self._segments = segments
         #: (segment reader, first docnum) of each segment
         self.leaves = [(sub.reader(), offset) for sub, offset in searcher.leaf_searchers()]
         self._terms: dict[tuple[str, bytes], frozenset[int]] = {}
@@ -60,8 +58,7 @@ class DocSets:
         key = (field, btext)
         found = self._terms.get(key)
         if found is None:
-            ids, weights = self._read_term(field, btext)
-            found = frozenset(ids)
+            found, weights = self._read_term(field, btext)
             if self._held + len(found) > CACHE_DOCNUMS:
                 self._terms.clear()
                 self._weights.clear()
@@ -82,8 +79,9 @@ class DocSets:
         if self._every is None:
             out: set[int] = set()
             for reader, offset in self.leaves:
-                deleted = reader.deleted_docs_set if reader.has_deletions() else ()
-                out.update(d + offset for d in range(reader.doc_count_all()) if d not in deleted)
+                out.update(range(offset, offset + reader.doc_count_all()))
+                if reader.has_deletions():
+                    out.difference_update(d + offset for d in reader.deleted_docs_set)
             self._every = frozenset(out)
         return self._every
 
@@ -114,7 +112,14 @@ class DocSets:
             return self._intersection(kids, within, skip)
         if isinstance(q, WrappingQuery):  # Filter: restricts like its child
             return self._eval(q.child, within, skip)
-        return frozenset(self._s.docs_for_query(q))  # ranges and anything else
+        if isinstance(q, wq.NumericRange):  # a date range: term ranges at a few resolutions
+            return self._eval(q.simplify(self._s.reader()), within, skip)
+        if isinstance(q, wq.MultiTerm) and hasattr(q, "_btexts"):  # the Or of its terms
+            found: set[int] = set()
+            for btext in q._btexts(self._s.reader()):
+                found |= self._eval(wq.Term(q.fieldname, btext), within, None)
+            return found
+        return frozenset(self._s.docs_for_query(q))  # anything else
 
     def _union(self, kids, within, skip):
         acc: set[int] = set()
@@ -154,100 +159,44 @@ class DocSets:
 
     def _verify(self, q: wq.Phrase, cands: list[int]) -> set[int]:
         """The candidates (sorted; each has every word) whose words sit at consecutive
-        positions, as Whoosh's Phrase with slop 1 requires."""
+        positions, as Whoosh's Phrase with slop 1 requires. What a segment's positions say
+        never changes, so each document is checked once for as long as its segment lives."""
         field = q.fieldname
         to_bytes = self._s.schema[field].to_bytes
-        words = [w if isinstance(w, bytes) else to_bytes(w) for w in q.words]
-        fmt = self._s.schema[field].format
+        words = tuple(w if isinstance(w, bytes) else to_bytes(w) for w in q.words)
+        decode = self._s.schema[field].format.decode_positions
         out: set[int] = set()
         for reader, offset in self.leaves:
             end = offset + reader.doc_count_all()
             local = [d - offset for d in cands if offset <= d < end]
-            if not local:
-                continue
-            ms = [_raw_postings(reader, field, w) for w in words]
+            checked, hits = self._segments.phrase_checks(reader, field, words)
+            todo = [d for d in local if d not in checked]
+            ms = [raw_postings(reader, field, w) for w in words] if todo else []
             if any(m is None for m in ms):
                 continue
-            for d in local:
+            for d in todo:
                 starts = None
                 for i, m in enumerate(ms):
                     m.skip_to(d)
-                    here = {p - i for p in fmt.decode_positions(m.value())}
+                    here = {p - i for p in decode(m.value())}
                     starts = here if starts is None else starts & here
                     if not starts:
                         break
+                checked.add(d)
                 if starts:
-                    out.add(d + offset)
+                    hits.add(d)
+            out.update(d + offset for d in local if d in hits)
         return out
 
-    def _read_term(self, field: str, btext: bytes) -> tuple[list[int], dict[int, float]]:
-        """Ids of live documents with the term, and its weights where they are not 1 (few:
-        the texts are short)."""
-        ids: list[int] = []
+    def _read_term(self, field: str, btext: bytes) -> tuple[frozenset[int], dict[int, float]]:
+        ids: set[int] = set()
         weights: dict[int, float] = {}
         for reader, offset in self.leaves:
-            m = _raw_postings(reader, field, btext)
-            if m is None:
+            local, local_weights = self._segments.postings(reader, field, btext)
+            if not local:
                 continue
-            local, local_weights = _postings(m)
             if reader.has_deletions():
-                deleted = reader.deleted_docs_set
-                local = [d for d in local if d not in deleted]
-            ids.extend(local if not offset else (d + offset for d in local))
+                local = set(local).difference(reader.deleted_docs_set)
+            ids.update(map(offset.__add__, local) if offset else local)
             weights.update((d + offset, w) for d, w in local_weights.items())
-        return ids, weights
-
-
-def _raw_postings(reader, field: str, btext: bytes):
-    """The term's postings in one segment, deleted documents included (None if absent)."""
-    try:
-        m = reader.postings(field, btext)
-    except TermNotFound:
-        return None
-    return m.child if isinstance(m, FilterMatcher) else m
-
-
-def _postings(m) -> tuple[list[int], dict[int, float]]:
-    """Every id of a fresh leaf matcher, and the weights that are not 1. On-disk postings
-    are read a block at a time (one unpickle and one delta decode per 128 postings) instead
-    of three method calls per posting."""
-    ids: list[int] = []
-    weights: dict[int, float] = {}
-    if not isinstance(m, W3LeafMatcher) or not hasattr(m, "_data"):
-        while m.is_active():
-            ids.append(m.id())
-            if m.weight() != 1.0:
-                weights[ids[-1]] = m.weight()
-            m.next()
-        return ids, weights
-    while m.is_active():
-        if m._data is None:
-            m._read_data()
-        raw, block_weights = m._data[0], m._data[1]
-        start = len(ids)
-        ids.extend(raw if m._byteids else accumulate(raw))  # ids are stored as deltas
-        if block_weights is None:  # all 1
-            pass
-        elif isinstance(block_weights, float):
-            if block_weights != 1.0:
-                weights.update((d, block_weights) for d in ids[start:])
-        else:
-            pairs = zip(ids[start:], block_weights, strict=True)
-            weights.update((d, w) for d, w in pairs if w != 1.0)
-        m._next_block()
-    return ids, weights
-
-
-def numbers(reader, field: str, default: int) -> list[int]:
-    """The values of a numeric column for every document of one segment. Whoosh unpacks a
-    column value per call; here the column's bytes are unpacked at once."""
-    if not reader.has_column(field):
-        return [default] * reader.doc_count_all()
-    col = reader.column_reader(field, translate=False)
-    try:
-        size, count, typecode = col._fixedlen, col._count, col._typecode
-        raw = col._dbfile.get(col._basepos, size * count)
-    except AttributeError:  # another column reader: the slow, public way
-        return list(col)
-    values = list(struct.unpack(f"!{count}{typecode}", raw))
-    return values + [col._default] * (reader.doc_count_all() - count)
+        return frozenset(ids), weights

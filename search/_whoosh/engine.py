@@ -34,9 +34,10 @@ from .compile import (
     top,
     visibility_queries,
 )
-from .docsets import DocSets, numbers
+from .docsets import DocSets
 from .ranking import best
 from .schema import SCHEMA, STORED_META, to_fields
+from .segments import SegmentCache, numbers
 
 __all__ = ["Engine", "Damaged", "Writer"]
 
@@ -98,6 +99,8 @@ class Engine:
         self._cache_owner = None
         self._cache: dict = {}
         self._sets: DocSets | None = None
+        self._segments = SegmentCache()
+        self._combos: list[tuple[tuple[str, ...], ...]] = []  # facet values, see _facet_combos
 
     @classmethod
     def create(cls, directory: Path, keyed: KeyedTokens, tk: jieba.Tokenizer) -> Engine:
@@ -252,7 +255,9 @@ class Engine:
     def _version(self, s) -> None:
         """Drop what was cached for an older searcher (an older index version)."""
         if self._cache_owner is not s:
-            self._cache_owner, self._cache, self._sets = s, {}, DocSets(s)
+            self._cache_owner, self._cache = s, {}
+            self._sets = DocSets(s, self._segments)
+            self._segments.keep(reader for reader, _ in self._sets.leaves)
 
     def _docsets(self, s) -> DocSets:
         self._version(s)
@@ -273,45 +278,57 @@ class Engine:
         """The ``limit`` newest matches (undated last; the later indexed first on the same
         date), with score 0: no matcher runs, whatever the number of matches."""
 
-        def build() -> list[int]:
-            dates: list[int] = []
-            for reader, _ in self._docsets(s).leaves:
-                dates.extend(numbers(reader, "sort_date", _UNDATED))
+        def segment_keys(reader) -> list[int]:
             # one int per document orders by date, then by docnum: a C-level sort key
+            dates = numbers(reader, "sort_date", _UNDATED)
             return [date * (1 << 32) + d for d, date in enumerate(dates)]
+
+        def build() -> list[int]:
+            keys: list[int] = []
+            for reader, offset in self._docsets(s).leaves:
+                local = self._segments.per_doc(reader, "date_keys", segment_keys)
+                keys.extend(map(offset.__add__, local) if offset else local)
+            return keys
 
         keys = self._cached(s, "date_keys", build)
         return [(d, 0.0) for d in heapq.nlargest(limit, matched, key=keys.__getitem__)]
 
     def _facet_counts(self, s, matched: set[int]) -> dict[str, dict[str, int]]:
-        combos, per_doc = self._facet_combos(s)
+        per_doc = self._cached(s, "facets", lambda: self._facet_combos(s))
         out: dict[str, Counter[str]] = {name: Counter() for name in _FACET_FIELDS}
         # one C-level count over the documents, then a loop over the few combinations
         for combo, n in Counter(map(per_doc.__getitem__, matched)).items():
-            for name, values in zip(_FACET_FIELDS, combos[combo], strict=True):
+            for name, values in zip(_FACET_FIELDS, self._combos[combo], strict=True):
                 for value in values:
                     out[name][value] += n
         return {name: dict(counts) for name, counts in out.items()}
 
-    def _facet_combos(self, s) -> tuple[list[tuple[tuple[str, ...], ...]], list[int]]:
-        """The distinct combinations of facet values, and docnum -> combination, built once
-        per index version from the keyword fields' terms."""
-        sets = self._docsets(s)
+    def _facet_combos(self, s) -> list[int]:
+        """docnum -> the number of its (kinds, statuses, departments) in ``self._combos``,
+        from each segment's terms (kept with the segment)."""
+        numbering = {combo: n for n, combo in enumerate(self._combos)}
 
-        def build():
-            values: list[list[tuple[str, ...]]] = [[] for _ in range(s.doc_count_all())]
+        def segment_combos(reader) -> list[int]:
+            values: list[list[tuple[str, ...]]] = [[] for _ in range(reader.doc_count_all())]
             for field in _FACET_FIELDS.values():
-                per_doc: list[list[str]] = [[] for _ in values]
-                for btext in s.lexicon(field):
-                    for d in sets.term(field, btext):
-                        per_doc[d].append(btext.decode("utf-8"))
-                for d, found in enumerate(per_doc):
-                    values[d].append(tuple(found))
-            index: dict[tuple, int] = {}
-            per_doc_combo = [index.setdefault(tuple(v), len(index)) for v in values]
-            return list(index), per_doc_combo
+                found: list[list[str]] = [[] for _ in values]
+                for btext in reader.lexicon(field):
+                    for d in self._segments.postings(reader, field, btext)[0]:
+                        found[d].append(btext.decode("utf-8"))
+                for d, names in enumerate(found):
+                    values[d].append(tuple(names))
+            out = []
+            for v in map(tuple, values):
+                if v not in numbering:
+                    numbering[v] = len(self._combos)
+                    self._combos.append(v)
+                out.append(numbering[v])
+            return out
 
-        return self._cached(s, "facets", build)
+        per_doc: list[int] = []
+        for reader, _ in self._docsets(s).leaves:
+            per_doc.extend(self._segments.per_doc(reader, "facets", segment_combos))
+        return per_doc
 
     @staticmethod
     def _hit(s, docnum: int, score: float, vis: Visibility, comp: Compiler, found) -> Hit:

@@ -16,6 +16,7 @@ from search._whoosh.docsets import DocSets, has_phrase
 from search._whoosh.engine import Engine
 from search._whoosh.ranking import best
 from search._whoosh.schema import segmenter
+from search._whoosh.segments import SegmentCache
 from search.query import parse
 from search.tokens import KeyedTokens
 from search.visibility import Visibility
@@ -53,7 +54,8 @@ def _find_first_fixed(self):
 
 @pytest.fixture(scope="module")
 def segmented(tmp_path_factory, jieba_cache):
-    """A Whoosh index of several segments with deletions, its key and segmenter."""
+    """A Whoosh index of several segments with deletions, its key and segmenter, and a
+    segment cache shared by the tests."""
     folder = tmp_path_factory.mktemp("segmented")
     keyed, tk = KeyedTokens(b"segmented-test-key"), segmenter(jieba_cache)
     engine = Engine.create(folder / "ix", keyed, tk)
@@ -67,7 +69,7 @@ def segmented(tmp_path_factory, jieba_cache):
     ix = whoosh_index.open_dir(str(folder / "ix"))
     with ix.searcher() as s:
         assert len(s.leaf_searchers()) > 1 and s.reader().has_deletions()
-        yield s, keyed, tk
+        yield s, keyed, tk, SegmentCache()  # one cache: later tests meet what earlier kept
     engine.close()
 
 
@@ -82,14 +84,14 @@ VISIBILITIES = [
 @pytest.mark.parametrize("text", QUERIES)
 def test_match_sets_equal_whoosh_docs_for_query(segmented, monkeypatch, text, vis):
     monkeypatch.setattr(AndNotMatcher, "_find_first", _find_first_fixed)  # the reference
-    s, keyed, tk = segmented
+    s, keyed, tk, segments = segmented
     comp = Compiler(keyed, tk)
     full, _ = visibility_queries(vis)
     q = comp.compile(parse(text), content=True)
     if full is not TRUE:
         q = conj([q, Filter(full)])
     expected = set(s.docs_for_query(q))
-    sets = DocSets(s)
+    sets = DocSets(s, segments)
     assert sets.match(q) == expected
     # restricted to a set of interest, the answer is exact inside it
     within = {d for d in range(s.doc_count_all()) if d % 3}
@@ -100,11 +102,11 @@ def test_match_sets_equal_whoosh_docs_for_query(segmented, monkeypatch, text, vi
 def test_scores_equal_whoosh_bm25(segmented, monkeypatch, text):
     # phrase-free queries (Whoosh scores a phrase by its own rule; here it is its terms)
     monkeypatch.setattr(AndNotMatcher, "_find_first", _find_first_fixed)  # the reference
-    s, keyed, tk = segmented
+    s, keyed, tk, segments = segmented
     q = top(Compiler(keyed, tk).compile(parse(text), content=True))
     assert not has_phrase(q)
     expected = {h.docnum: h.score for h in s.search(q, limit=None)}
-    sets = DocSets(s)
+    sets = DocSets(s, segments)
     got = dict(best(s, sets, q, sets.match(q), limit=len(expected) + 5))
     assert got.keys() == expected.keys() and len(got) > 3
     assert got == pytest.approx(expected)
@@ -143,3 +145,12 @@ def test_not_excludes_a_document_after_an_earlier_negative_one(make_index):
     )
     found = ix.search("python NOT 入门", visibility=EVERYTHING)
     assert [h.doc_id for h in found.hits] == ["c"] and found.total == 1
+
+
+def test_phrase_checks_kept_per_phrase(make_index):
+    # both phrases start with the gram 注意; the document has the first, not the second
+    ix = make_index()
+    ix.add_or_update([handover("x", number="X", texts={"notes": "注意力，意到"})])
+    assert ix.search('"注意力"', visibility=EVERYTHING).total == 1
+    assert ix.search('"注意到"', visibility=EVERYTHING).total == 0
+    assert ix.search('"注意力"', visibility=EVERYTHING).total == 1
