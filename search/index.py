@@ -22,6 +22,7 @@ import shutil
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from itertools import islice
 from pathlib import Path
 from typing import Literal
 
@@ -39,6 +40,15 @@ __all__ = ["SearchIndex"]
 
 _CURRENT = "CURRENT"
 _PREFIX = "ix-"
+
+# A rebuild writes one segment per this many documents, each sorted in memory. Whoosh spills
+# its posting pool to run files once the pool passes ``limitmb`` (by its own estimate, about
+# 220 bytes per posting, 160 postings per handover) and then merges the runs one posting at
+# a time in Python: a third more CPU for the whole rebuild. Batches that fit the pool avoid
+# the runs and keep the memory bounded (about 0.5 GB); committing them without a merge
+# avoids copying every posting once more. Searches read the segments side by side.
+_REBUILD_BATCH = 20_000
+_REBUILD_LIMITMB = 1024
 
 
 class SearchIndex:
@@ -188,15 +198,17 @@ class SearchIndex:
         target = self.path / name
         engine = Engine.create(target, self._keyed, self._tk)
         seen: set[str] = set()
+        it = iter(docs)
         try:
-            with engine.writer(limitmb=256) as w:
-                for doc in docs:
-                    if doc.doc_id in seen:
-                        raise ValueError(f"duplicate doc_id in rebuild: {doc.doc_id}")
-                    seen.add(doc.doc_id)
-                    w.add(doc)
-                    if progress is not None and len(seen) % 1000 == 0:
-                        progress(len(seen))
+            while batch := list(islice(it, _REBUILD_BATCH)):
+                with engine.writer(limitmb=_REBUILD_LIMITMB, merge=False) as w:
+                    for doc in batch:
+                        if doc.doc_id in seen:
+                            raise ValueError(f"duplicate doc_id in rebuild: {doc.doc_id}")
+                        seen.add(doc.doc_id)
+                        w.add(doc)
+                        if progress is not None and len(seen) % 1000 == 0:
+                            progress(len(seen))
         except BaseException:
             engine.close()
             shutil.rmtree(target, ignore_errors=True)

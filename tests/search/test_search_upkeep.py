@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from search import IndexBusy, IndexCorrupt, IndexDocument, SearchIndex
+from search import index as index_module
 from search.locking import FileLock
 from tests.search.search_helpers import EVERYTHING, handover, ids, sample_docs
 
@@ -174,3 +175,16 @@ def test_other_process_sees_a_rebuild(make_index, tmp_path, token_key, jieba_cac
     writer.rebuild([IndexDocument("only", "student", {"number": "XH-1"}, {"name": "新生"})])
     writer.close()
     assert ids(reader.search("新生", visibility=EVERYTHING)) == ["only"]
+
+
+def test_rebuild_in_several_segments_keeps_every_document(index, tmp_path, monkeypatch):
+    monkeypatch.setattr(index_module, "_REBUILD_BATCH", 3)  # 3 segments, the last one short
+    docs = [handover(f"b{i}", number=f"B-{i}", texts={"notes": f"分批{i}号"}) for i in range(7)]
+    index.rebuild(iter(docs))
+    assert index.doc_count() == 7
+    assert ids(index.search("分批", visibility=EVERYTHING)) == sorted(d.doc_id for d in docs)
+    assert ids(index.search('"6号"', visibility=EVERYTHING)) == ["b6"]
+    with pytest.raises(ValueError):  # a duplicate in a later batch still fails the rebuild
+        index.rebuild(docs + [handover("b1", number="B-1")])
+    assert index.doc_count() == 7
+    assert len(list((tmp_path / "ix").glob("ix-*"))) == 1
