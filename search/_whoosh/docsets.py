@@ -13,10 +13,12 @@ same term). The sets are the same as Whoosh's: the tests compare them on every q
 
 from __future__ import annotations
 
+from functools import partial
+
 from whoosh import query as wq
 from whoosh.query.wrappers import WrappingQuery
 
-from .segments import SegmentCache, raw_postings
+from .segments import SegmentCache, field_lengths, raw_postings
 
 __all__ = ["DocSets", "has_phrase"]
 
@@ -44,6 +46,7 @@ class DocSets:
         self._weights: dict[tuple[str, bytes], dict[int, float]] = {}
         self._held = 0
         self._every: frozenset[int] | None = None
+        self._lengths: dict[str, list[int] | None] = {}
 
     # --- public --------------------------------------------------------------------------------
 
@@ -67,12 +70,26 @@ class DocSets:
             self._held += len(found)
         return found
 
-    def weight(self, field: str, btext: bytes, docnum: int) -> float:
-        """The term's weight (its frequency) in a document that contains it."""
+    def weights(self, field: str, btext: bytes) -> dict[int, float]:
+        """The term's weights (its frequency) where they are not 1."""
         key = (field, btext)
         if key not in self._weights:
             self.term(field, btext)
-        return self._weights[key].get(docnum, 1.0)
+        return self._weights[key]
+
+    def lengths(self, field: str) -> list[int] | None:
+        """docnum -> length of the document's ``field`` (None if unavailable)."""
+        if field not in self._lengths:
+            out: list[int] | None = []
+            for reader, _ in self.leaves:
+                read = partial(field_lengths, field=field)
+                part = self._segments.per_doc(reader, "len:" + field, read)
+                if part is None:
+                    out = None
+                    break
+                out.extend(part)
+            self._lengths[field] = out
+        return self._lengths[field]
 
     def every(self) -> frozenset[int]:
         """Docnums of every live document."""

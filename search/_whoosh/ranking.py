@@ -15,6 +15,7 @@ line up was settled when the document was matched.
 from __future__ import annotations
 
 import heapq
+from collections.abc import Callable
 
 from whoosh import query as wq
 from whoosh.query.wrappers import WrappingQuery
@@ -24,63 +25,84 @@ from .docsets import DocSets
 __all__ = ["best"]
 
 
+Score = Callable[[int], float | None]  # a document's score; None where it does not match
+
+
 def best(s, sets: DocSets, q: wq.Query, matched: set[int], limit: int):
     """The ``limit`` best matches of ``q`` by score, as (docnum, score), ties by docnum."""
-    ranker = _Ranker(s, sets, matched)
-    scored = [(-(ranker.score(q, d) or 0.0), d) for d in matched]
+    score = _Compiler(s, sets, matched).compile(q)
+    scored = [(-(score(d) or 0.0), d) for d in matched]
     return [(d, -neg) for neg, d in heapq.nsmallest(limit, scored)]
 
 
-class _Ranker:
+def _all(parts: list[Score]) -> Score:
+    def score(d: int) -> float | None:
+        total = 0.0
+        for part in parts:
+            x = part(d)
+            if x is None:
+                return None
+            total += x
+        return total
+
+    return score
+
+
+def _any(parts: list[Score]) -> Score:
+    def score(d: int) -> float | None:
+        found = [x for x in (part(d) for part in parts) if x is not None]
+        return sum(found) if found else None
+
+    return score
+
+
+def _member(members: set[int], inside: float | None, outside: float | None) -> Score:
+    return lambda d: inside if d in members else outside
+
+
+class _Compiler:
+    """Turns a query into a scoring function once, so that each document costs only the
+    look-ups (the query is the same for every matched document)."""
+
     def __init__(self, s, sets: DocSets, matched: set[int]) -> None:
         self._s = s
         self._sets = sets
         self._matched = matched
-        self._scorers: dict[tuple[str, bytes], object] = {}
-        self._exact: dict[int, set[int]] = {}
 
-    def score(self, q: wq.Query, d: int) -> float | None:
-        """``q``'s score for document ``d``; None when that part of ``q`` does not match."""
+    def compile(self, q: wq.Query) -> Score:
         if isinstance(q, wq.Term):
-            return self._term(q.fieldname, q.text, d)
+            return self._term(q.fieldname, q.text)
         if isinstance(q, wq.Phrase):
-            return self._all([self._term(q.fieldname, w, d) for w in q.words])
+            return _all([self._term(q.fieldname, w) for w in q.words])
         if isinstance(q, wq.AndNot):
-            return None if d in self._members(q.b) else self.score(q.a, d)
+            positive, excluded = self.compile(q.a), self._members(q.b)
+            return lambda d: None if d in excluded else positive(d)
         if isinstance(q, wq.And):
-            return self._all([self.score(c, d) for c in q.subqueries])
+            return _all([self.compile(c) for c in q.subqueries])
         if isinstance(q, wq.Or):
-            found = [x for x in (self.score(c, d) for c in q.subqueries) if x is not None]
-            return sum(found) if found else None
+            return _any([self.compile(c) for c in q.subqueries])
         if isinstance(q, wq.Every):
-            return 1.0
+            return lambda d: 1.0
         if isinstance(q, wq.Not):
-            return None if d in self._members(q.query) else 0.0
+            return _member(self._members(q.query), None, 0.0)
         if isinstance(q, WrappingQuery):  # Filter: must match, adds nothing
-            return 0.0 if d in self._members(q.child) else None
-        return 0.0 if d in self._members(q) else None  # ranges and the like
-
-    @staticmethod
-    def _all(scores: list[float | None]) -> float | None:
-        return None if any(x is None for x in scores) else sum(scores)
+            return _member(self._members(q.child), 0.0, None)
+        return _member(self._members(q), 0.0, None)  # ranges and the like
 
     def _members(self, q: wq.Query) -> set[int]:
-        """The documents among the matched ones that match ``q`` exactly (once per part)."""
-        found = self._exact.get(id(q))
-        if found is None:
-            found = self._exact[id(q)] = self._sets.match(q, within=self._matched)
-        return found
+        """The documents among the matched ones that match ``q`` exactly."""
+        return self._sets.match(q, within=self._matched)
 
-    def _term(self, field: str, text, d: int) -> float | None:
+    def _term(self, field: str, text) -> Score:
         btext = text if isinstance(text, bytes) else self._s.schema[field].to_bytes(text)
-        if d not in self._sets.term(field, btext):
-            return None
-        weight = self._sets.weight(field, btext, d)
-        scorer = self._scorers.get((field, btext))
-        if scorer is None:
-            scorer = self._scorers[(field, btext)] = self._s.weighting.scorer(
-                self._s, field, btext
-            )
+        docs = self._sets.term(field, btext)
+        if not docs:
+            return lambda d: None
+        weights = self._sets.weights(field, btext)
+        scorer = self._s.weighting.scorer(self._s, field, btext)
         if not hasattr(scorer, "_score"):  # a field without lengths: the weight is the score
-            return weight
-        return scorer._score(weight, scorer.dfl(d))
+            return lambda d: weights.get(d, 1.0) if d in docs else None
+        lengths = self._sets.lengths(field)
+        length = scorer.dfl if lengths is None else lengths.__getitem__  # same values
+        bm25 = scorer._score
+        return lambda d: bm25(weights.get(d, 1.0), length(d)) if d in docs else None

@@ -16,11 +16,13 @@ from array import array
 from collections.abc import Callable, Iterable
 from itertools import accumulate
 
+from whoosh.codec import whoosh3
 from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.reading import TermNotFound
+from whoosh.util.numeric import byte_to_length
 
-__all__ = ["SegmentCache", "numbers", "raw_postings"]
+__all__ = ["SegmentCache", "field_lengths", "numbers", "raw_postings"]
 
 #: Cached postings are dropped when they hold more ids than this (4 bytes each).
 CACHE_IDS = 20_000_000
@@ -139,9 +141,28 @@ def numbers(reader, field: str, default: int) -> list[int]:
         return [default] * reader.doc_count_all()
     col = reader.column_reader(field, translate=False)
     try:
-        size, count, typecode = col._fixedlen, col._count, col._typecode
-        raw = col._dbfile.get(col._basepos, size * count)
+        return _unpack(col, reader.doc_count_all())
     except AttributeError:  # another column reader: the slow, public way
         return list(col)
-    values = list(struct.unpack(f"!{count}{typecode}", raw))
-    return values + [col._default] * (reader.doc_count_all() - count)
+
+
+_LENGTHS = [1] + [byte_to_length(b) for b in range(1, 256)]  # 0: no length stored
+
+
+def field_lengths(reader, field: str) -> list[int] | None:
+    """Each document's length in ``field`` (as BM25 sees it: Whoosh stores one byte), for
+    one segment; None where this Whoosh keeps them differently."""
+    try:
+        col = reader._perdoc._cached_reader(whoosh3._lenfield(field), whoosh3.LENGTHS_COLUMN)
+    except AttributeError:
+        return None
+    if col is None:
+        return [1] * reader.doc_count_all()
+    return [_LENGTHS[b] for b in _unpack(col, reader.doc_count_all())]
+
+
+def _unpack(col, doccount: int) -> list[int]:
+    """All values of a fixed-size numeric column reader (AttributeError if it is not one)."""
+    size, count, typecode = col._fixedlen, col._count, col._typecode
+    raw = col._dbfile.get(col._basepos, size * count)
+    return list(struct.unpack(f"!{count}{typecode}", raw)) + [col._default] * (doccount - count)
