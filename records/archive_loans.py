@@ -229,6 +229,11 @@ class Loans:
         return list(self.session.scalars(select(ArchiveLoan).where(
             ArchiveLoan.file_id == file.id).order_by(ArchiveLoan.id.desc())))
 
+    def files_out(self) -> set[int]:
+        """Ids of the files with an open register entry (lent or being consulted)."""
+        return set(self.session.scalars(select(ArchiveLoan.file_id).where(
+            ArchiveLoan.returned_at.is_(None))))
+
     def mine(self, actor: Staff) -> list[ArchiveLoan]:
         """The loans of `actor` as borrower: all anyone but the archive office sees."""
         return list(self.session.scalars(select(ArchiveLoan).where(

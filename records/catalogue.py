@@ -178,6 +178,13 @@ class HandoverKind:
         """Template file under templates/forms."""
         return f"{self.code}.html"
 
+    @property
+    def private_categories(self) -> frozenset[PrivateCategory]:
+        """Policy C2 categories its form carries, table columns included: what an approval
+        must cover before someone outside the handover may read it (policy C3)."""
+        return frozenset(f.private for spec in self.fields for f in (spec, *spec.columns)
+                         if f.private is not None)
+
 
 @dataclass(frozen=True)
 class MethodDocument:

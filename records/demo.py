@@ -10,7 +10,8 @@ from records.deadlines import CalendarDataMissing, WorkingCalendar
 from records.departments import Department
 from records.students import StudentInput
 
-__all__ = ["DEMO_STAFF", "DEMO_STUDENTS", "demo_moment", "seed_demo_handovers"]
+__all__ = ["DEMO_STAFF", "DEMO_STUDENTS", "demo_moment", "seed_demo_archive",
+           "seed_demo_handovers"]
 
 # login, display name, departments, departments headed (heads sit in SUP, policy S1)
 DEMO_STAFF: list[tuple[str, str, list[Department], list[Department]]] = [
@@ -77,6 +78,37 @@ def seed_demo_handovers(workflow, accounts, passwords: dict[str, str], student_i
         workflow.countersign(receiver, handover, passwords[receiver.login])
         made[kind.code] = handover.number
     return list(made.values())
+
+
+def seed_demo_archive(register, loans, accounts, passwords: dict[str, str]) -> str | None:
+    """The archive file the demo's completed F8 became, shelved, with one returned loan to
+    the demo teacher, so that a newcomer sees a living register (policy R-ARC). Returns the
+    loan's number; None when there is no file yet or it already has loans."""
+    from sqlalchemy import select
+
+    from records.archive import ArchiveFile
+    from records.handovers import Handover, Status
+    from signing import SigningError
+
+    f8 = register.session.scalar(select(Handover).where(
+        Handover.kind == "F8", Handover.status == Status.COMPLETED).order_by(Handover.id))
+    if f8 is not None:  # an instance made before the register existed: register it now
+        register.handover_changed(f8)
+    file = register.session.scalar(select(ArchiveFile).order_by(ArchiveFile.id))
+    if file is None or loans.of_file(file) or "tea" not in passwords:
+        return None
+    moment = demo_moment(loans.calendar, {}, loans.clock())
+    if moment is not None:
+        loans.clock = lambda: moment
+    arc = accounts.get("arc")
+    register.correct(arc, file, reason="上架", location="A 柜 01 层 1 格")
+    try:
+        loan = loans.lend(arc, file, borrower=accounts.get("tea"), password=passwords["tea"],
+                          purpose="教学检查", approver=accounts.get("mgt"))
+    except SigningError:  # the demo teacher has changed the demo password: no example loan
+        return None
+    loans.return_(arc, loan, condition="完好")
+    return loan.number
 
 
 def demo_moment(calendar: WorkingCalendar, settings, now: datetime) -> datetime | None:

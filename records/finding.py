@@ -17,13 +17,14 @@ from sqlalchemy.orm import Session
 from records.catalogue import FieldType, get_kind
 from records.clock import utcnow
 from records.forms import display_value
-from records.handovers import Handover, Status
+from records.handovers import Handover, HandoverStudent, Status
 from records.staff import Staff
-from records.students import Student
+from records.students import FIELD_CATEGORY, Student
 from records.visibility import (
     REGISTRY_DEPARTMENTS,
     Access,
     access_to,
+    granting_approval,
     sees_all_metadata,
     visible_student_ids,
 )
@@ -108,6 +109,12 @@ def indexable_documents(session: Session, now: datetime) -> Iterator[IndexDocume
         yield student_document(s)
 
 
+# What a student's index entry holds (student_document): a grant must cover all of it before
+# the student can be found in a search (policy C3).
+STUDENT_DOC_CATEGORIES = frozenset(FIELD_CATEGORY[f] for f in (
+    "name", "guardian_name", "address", "phone", "guardian_phone", "id_number"))
+
+
 def visibility_for(session: Session, staff: Staff) -> Visibility:
     """records.visibility's rule in the index's terms (tests check that both agree)."""
     if not staff.active:
@@ -116,8 +123,29 @@ def visibility_for(session: Session, staff: Staff) -> Visibility:
     return Visibility(
         sender_ids={str(staff.id)}, receiver_ids={str(staff.id)},
         departments={d.value for d in staff.department_codes},
-        doc_ids={f"s{i}" for i in students or ()},
+        doc_ids={f"s{i}" for i in students or ()} | _granted_doc_ids(session, staff),
         metadata_only_all=sees_all_metadata(staff))
+
+
+def _granted_doc_ids(session: Session, staff: Staff) -> set[str]:
+    """policy C3: the students and handovers that approvals in force let `staff` find."""
+    grants = staff.approval_grants
+    if not grants:
+        return set()
+    ids = {f"s{sid}" for g in grants if STUDENT_DOC_CATEGORIES <= g.categories
+           for sid in g.student_ids}
+    students = {sid for g in grants for sid in g.student_ids}
+    about = session.scalars(select(Handover).join(
+        HandoverStudent, HandoverStudent.handover_id == Handover.id).where(
+        HandoverStudent.student_id.in_(students)).distinct())
+    return ids | {f"h{h.id}" for h in about if granting_approval(staff, h) is not None}
+
+
+def may_find_student(session: Session, staff: Staff, student_id: int) -> bool:
+    allowed = visible_student_ids(session, staff)
+    return allowed is None or student_id in allowed or any(
+        student_id in g.student_ids and STUDENT_DOC_CATEGORIES <= g.categories
+        for g in staff.approval_grants)
 
 
 class Finder:
@@ -165,8 +193,7 @@ class Finder:
             return FoundItem("handover", handover.number, f"{kind.name_zh} {handover.number}",
                              hit.meta, snippet)
         student = self.session.get(Student, int(hit.doc_id[1:]))
-        allowed = visible_student_ids(self.session, actor)
-        if student is None or (allowed is not None and student.id not in allowed):
+        if student is None or not may_find_student(self.session, actor, student.id):
             return None
         text = "\n".join(v for v in (student.name, student.guardian_name, student.address) if v)
         return FoundItem("student", str(student.id), f"{student.student_no} {student.name}",

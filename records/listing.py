@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from records.catalogue import KINDS, HandoverKind
 from records.deadlines import CalendarDataMissing, WorkingCalendar
-from records.handovers import Handover, Status
+from records.handovers import Handover, HandoverStudent, Status
 from records.staff import Staff
 from records.visibility import Access, access_to, may_countersign, sees_all_metadata
 
@@ -111,8 +111,13 @@ def visible(session: Session, staff: Staff, now: datetime, *, calendar: WorkingC
     query = select(Handover).order_by(Handover.id.desc()).limit(MAX_ROWS)
     if not sees_all_metadata(staff):
         depts = [d.value for d in staff.department_codes]
-        query = query.where(or_(Handover.sender_id == staff.id, Handover.receiver_id == staff.id,
-                                Handover.receiver_dept.in_(depts)))
+        # policy C3: and the handovers about students an approval in force names
+        granted = {sid for g in staff.approval_grants for sid in g.student_ids}
+        query = query.where(or_(
+            Handover.sender_id == staff.id, Handover.receiver_id == staff.id,
+            Handover.receiver_dept.in_(depts),
+            Handover.id.in_(select(HandoverStudent.handover_id).where(
+                HandoverStudent.student_id.in_(granted or [-1])))))
     if status:
         query = query.where(Handover.status == status)
     if kind:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import ClassVar
 
 from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -28,6 +29,10 @@ class Staff(Base):
     departments: Mapped[list[StaffDepartment]] = relationship(
         back_populates="staff", cascade="all, delete-orphan", lazy="selectin"
     )
+    # Not stored: the approvals (policy C3) in force for the request at hand, attached by
+    # records.approvals.Approvals.attach_grants; records.visibility reads them. None attached
+    # means none in force (fail closed).
+    approval_grants: ClassVar[tuple] = ()
 
     @property
     def department_codes(self) -> list[Department]:

@@ -15,9 +15,26 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from records.clock import utcnow
 from records.db import Base, UTCDateTime
 from records.errors import Conflict, FieldProblem, NotFound, ValidationFailed
-from vault import EncryptedText, FieldCipher, Ledger, normalize_id_number, normalize_phone
+from vault import (
+    EncryptedText,
+    FieldCipher,
+    Ledger,
+    PrivateCategory,
+    normalize_id_number,
+    normalize_phone,
+)
 
-__all__ = ["Student", "StudentInput", "Students"]
+__all__ = ["FIELD_CATEGORY", "Student", "StudentInput", "Students"]
+
+# policy C2: the category of each private field of a student's record; an approval (policy C3)
+# that grants some categories shows those fields only.
+FIELD_CATEGORY = {
+    "name": PrivateCategory.NAME, "id_number": PrivateCategory.NAME,
+    "gender": PrivateCategory.GENDER, "birth_date": PrivateCategory.AGE,
+    "address": PrivateCategory.ADDRESS, "phone": PrivateCategory.CONTACT,
+    "guardian_name": PrivateCategory.CONTACT, "guardian_phone": PrivateCategory.CONTACT,
+    "health_notes": PrivateCategory.HEALTH,
+}
 
 PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
 GENDERS = ("男", "女")
@@ -159,13 +176,15 @@ class Students:
         )
         return f"{prefix}{int(last.rsplit('-', 1)[1]) + 1 if last else 1:05d}"
 
-    def get(self, student_id: int, *, actor: str, reason: str) -> Student:
-        """A student with private fields readable; the view is recorded (policy C3)."""
+    def get(self, student_id: int, *, actor: str, reason: str,
+            context: dict | None = None) -> Student:
+        """A student with private fields readable; the view is recorded (policy C3), with
+        `context` (ids only, e.g. the approval it is made under)."""
         student = self.session.get(Student, student_id)
         if student is None:
             raise NotFound("学生", str(student_id))
         self.audit.append(actor=actor, action="student.view", subject=f"student:{student_id}",
-                          reason=reason)
+                          reason=reason, context=context)
         return student
 
     def find_by_phone(self, phone: str) -> list[Student]:

@@ -7,8 +7,11 @@ Pages, exports, the CLI and search all ask it (policy C1, C3).
   (policy S1: it watches deadlines and quality) and administrators, who run the system.
 - NONE: everyone else, who must not learn even that the handover exists.
 
-Approvals under policy C3 (a manager's approval naming students, categories, purpose and a time
-window) widen CONTENT later; they enter here and nowhere else."""
+- Approvals under policy C3 (records.approvals: named students, categories, purpose, a time
+  window) widen CONTENT: a handover whose students are all among a grant's students, and whose
+  form's private categories are all among its categories, may be read under that grant; a
+  granted student's record shows the granted categories only. They enter here and nowhere
+  else."""
 
 from __future__ import annotations
 
@@ -16,14 +19,16 @@ from enum import IntEnum
 
 from sqlalchemy import select
 
+from records.catalogue import KINDS
 from records.classes import ClassMember, SchoolClass
 from records.departments import Department
 from records.handovers import Handover, HandoverStudent, Status
 from records.staff import Staff
+from vault import PrivateCategory
 
-__all__ = ["REGISTRY_DEPARTMENTS", "Access", "access_to", "may_countersign",
-           "sees_all_metadata", "sees_whole_registry",
-           "visible_student_ids"]
+__all__ = ["REGISTRY_DEPARTMENTS", "Access", "access_to", "granted_categories",
+           "granting_approval", "may_countersign", "reading_approval", "sees_all_metadata",
+           "sees_whole_registry", "visible_student_ids"]
 
 
 class Access(IntEnum):
@@ -33,6 +38,21 @@ class Access(IntEnum):
 
 
 def access_to(staff: Staff, handover: Handover) -> Access:
+    own = _own_access(staff, handover)
+    if own < Access.CONTENT and granting_approval(staff, handover) is not None:  # policy C3
+        return Access.CONTENT
+    return own
+
+
+def reading_approval(staff: Staff, handover: Handover) -> int | None:
+    """The approval to cite in the ledger for a read of `handover`'s content (policy C3);
+    None when the reader's own work gives them the content."""
+    if _own_access(staff, handover) == Access.CONTENT:
+        return None
+    return granting_approval(staff, handover)
+
+
+def _own_access(staff: Staff, handover: Handover) -> Access:
     if not staff.active:
         return Access.NONE
     if handover.sender_id == staff.id:
@@ -44,6 +64,24 @@ def access_to(staff: Staff, handover: Handover) -> Access:
     if sees_all_metadata(staff):
         return Access.METADATA
     return Access.NONE
+
+
+def granting_approval(staff: Staff, handover: Handover) -> int | None:
+    """The id of an approval in force under which `staff` may read `handover` (policy C3), to
+    be cited with every read made under it; None when there is none."""
+    if handover.status == Status.DRAFT or not staff.approval_grants:
+        return None
+    needed = KINDS[handover.kind].private_categories
+    for grant in staff.approval_grants:
+        if grant.covers(handover.student_ids, needed):
+            return grant.approval_id
+    return None
+
+
+def granted_categories(staff: Staff, student_id: int) -> frozenset[PrivateCategory]:
+    """The categories of a student's record that `staff`'s approvals in force show (C3)."""
+    return frozenset(c for g in staff.approval_grants if student_id in g.student_ids
+                     for c in g.categories)
 
 
 def sees_all_metadata(staff: Staff) -> bool:
@@ -76,7 +114,8 @@ def sees_whole_registry(staff: Staff) -> bool:
 
 
 def visible_student_ids(session, staff: Staff) -> set[int] | None:
-    """Ids of the students `staff` may see; None means the whole registry."""
+    """Ids of the students `staff`'s own work lets them see; None means the whole registry.
+    Approvals (policy C3) add students apart: `granted_categories` says what of them shows."""
     if sees_whole_registry(staff):
         return None
     rows = session.execute(

@@ -43,7 +43,7 @@ from records.intake import Intake, Upload, dumps, meeting_json, meeting_problems
 from records.paperwork import FormDesk
 from records.staff import Staff
 from records.validation import validate_values
-from records.visibility import Access, access_to, may_countersign
+from records.visibility import Access, access_to, may_countersign, reading_approval
 from vault import Ledger, Vault
 
 __all__ = ["MAX_REASON", "Upload", "Workflow"]
@@ -108,7 +108,14 @@ class Workflow:
                      if document == "meeting" else v.final_object_id or v.signed_object_id)
         if object_id is None:
             raise Conflict("该版本尚未签名，没有可查看的 PDF。")
-        return self.vault.get(object_id, actor=actor.login, reason=reason)
+        return self.vault.get(object_id, actor=actor.login, reason=reason,
+                              context=self._cited_approval(actor, handover))
+
+    @staticmethod
+    def _cited_approval(actor: Staff, handover: Handover) -> dict | None:
+        """policy C3: a read made only under an approval cites it in the ledger."""
+        approval = reading_approval(actor, handover)
+        return None if approval is None else {"approval": approval}
 
     def attachment(self, actor: Staff, handover: Handover, attachment_id: int) -> Attachment:
         self.get(actor, handover.number, need=Access.CONTENT)

@@ -119,15 +119,17 @@ class Vault:
             raise
         return object_id
 
-    def get(self, object_id: str, *, actor: str, reason: str) -> bytes:
-        """Decrypt and verify an object; the read is recorded before the data is returned."""
+    def get(self, object_id: str, *, actor: str, reason: str,
+            context: dict[str, Any] | None = None) -> bytes:
+        """Decrypt and verify an object; the read is recorded (with `context`: ids only, e.g.
+        the approval it is made under) before the data is returned."""
         subject = object_id if _ID.fullmatch(object_id) else "invalid-id"
         try:
             data = self._read(object_id)
         except VaultError as exc:
-            self._record(actor, "vault.get", subject, reason, _outcome(exc))
+            self._record(actor, "vault.get", subject, reason, _outcome(exc), context)
             raise
-        self._record(actor, "vault.get", subject, reason, "ok")
+        self._record(actor, "vault.get", subject, reason, "ok", context)
         return data
 
     def exists(self, object_id: str) -> bool:

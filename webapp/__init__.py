@@ -12,6 +12,7 @@ from flask import Flask, g
 from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from records.archive_rules import sees_overdue
 from records.calendar_supplement import CalendarFileError
 from records.visibility import sees_all_metadata
 from webapp.services import Services
@@ -31,9 +32,11 @@ NAV = [
     ("search.index", "搜索"),
     ("verify.index", "验证签名"),
     ("supervision.index", "监督"),
+    ("archive.index", "档案"),
+    ("approvals.index", "审批"),
 ]
 # Entries shown only to some: endpoint -> who may see it (the page itself checks again).
-NAV_ONLY_FOR = {"supervision.index": sees_all_metadata}
+NAV_ONLY_FOR = {"supervision.index": sees_all_metadata, "archive.index": sees_overdue}
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -75,6 +78,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
 
     from webapp import (
+        approvals,
+        archive,
         auth,
         classes,
         errors,
@@ -91,7 +96,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     auth.init_app(app)
     errors.init_app(app)
     for blueprint in (auth.bp, home.bp, handovers.bp, students.bp, verify.bp, search.bp,
-                      classes.bp, supervision.bp):
+                      classes.bp, supervision.bp, approvals.bp,
+                      archive.bp):
         app.register_blueprint(blueprint)
 
     from webapp import cli

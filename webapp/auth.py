@@ -17,6 +17,7 @@ from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from records.accounts import MIN_PASSWORD
+from records.approvals import Approvals
 from records.errors import AccountLocked, DomainError, LoginTooSoon, ValidationFailed
 from records.staff import Staff
 from webapp import services
@@ -56,6 +57,8 @@ def _load(token: str):
         if why in _EXPIRED:
             flash(_EXPIRED[why], "warning")
         return None
+    # policy C3: the approvals in force now, for every visibility question of this request
+    Approvals(get_db(), audit=services().ledger).attach_grants(staff)
     return SignedIn(staff, token)
 
 

@@ -13,8 +13,9 @@ from flask import Flask
 from flask.cli import AppGroup, FlaskGroup, with_appcontext
 from sqlalchemy import select
 
+from records.approvals import Approvals
 from records.class_registry import seed_demo_classes
-from records.demo import DEMO_STAFF, DEMO_STUDENTS, seed_demo_handovers
+from records.demo import DEMO_STAFF, DEMO_STUDENTS, seed_demo_archive, seed_demo_handovers
 from records.departments import Department
 from records.errors import AccountDisabled, DomainError
 from records.handovers import Handover
@@ -54,7 +55,8 @@ def acting(login: str):
     staff = services().accounts(get_db()).get(login)
     if not staff.active:
         raise AccountDisabled()
-    return staff
+    # policy C3: the approvals in force for them, as on the pages
+    return Approvals(get_db(), audit=services().ledger).attach_grants(staff)
 
 
 def random_password(length: int = 14) -> str:
@@ -110,6 +112,11 @@ def demo_command():
         numbers = seed_demo_handovers(svc.workflow(get_db()), accounts, known, ids, scan)
         get_db().commit()
         click.echo(f"已生成 {len(numbers)} 份示例交接单：{numbers[0]} … {numbers[-1]}")
+    loan = seed_demo_archive(svc.archive_register(get_db()), svc.archive_loans(get_db()),
+                             accounts, known)
+    get_db().commit()
+    if loan:
+        click.echo(f"学习档案已登记入档案室，并有一条已归还的借阅登记：{loan}")
     if new_lines:
         with open(logins_file, "a", encoding="utf-8") as fh:
             fh.write("".join(line + "\n" for line in new_lines))
@@ -208,6 +215,7 @@ def user_reset_password(login, password_stdin):
 
 
 def init_app(app: Flask) -> None:
+    from webapp.cli_archive import COMMANDS as ARCHIVE_COMMANDS
     from webapp.cli_classes import COMMANDS as CLASS_COMMANDS
     from webapp.cli_handovers import COMMANDS as HANDOVER_COMMANDS
     from webapp.cli_search import COMMANDS as SEARCH_COMMANDS
@@ -215,7 +223,8 @@ def init_app(app: Flask) -> None:
     from webapp.cli_vault import COMMANDS as VAULT_COMMANDS
 
     for command in (init_command, demo_command, serve_command, user_group, *VAULT_COMMANDS,
-                    *STUDENT_COMMANDS, *HANDOVER_COMMANDS, *SEARCH_COMMANDS, *CLASS_COMMANDS):
+                    *STUDENT_COMMANDS, *HANDOVER_COMMANDS, *SEARCH_COMMANDS, *CLASS_COMMANDS,
+                    *ARCHIVE_COMMANDS):
         app.cli.add_command(command)
 
 

@@ -32,9 +32,15 @@ from records.student_import import (
     plan_import,
     read_table_bytes,
 )
-from records.students import PHONE_RE, Student, StudentInput
-from records.visibility import Access, access_to, sees_whole_registry, visible_student_ids
-from vault import normalize_phone
+from records.students import FIELD_CATEGORY, PHONE_RE, Student, StudentInput
+from records.visibility import (
+    Access,
+    access_to,
+    granted_categories,
+    sees_whole_registry,
+    visible_student_ids,
+)
+from vault import PrivateCategory, normalize_phone
 from webapp import services
 from webapp.db import get_db
 
@@ -129,13 +135,22 @@ def _handovers_about(student_id: int) -> list[Handover]:
 @bp.route("/<int:student_id>")
 @login_required
 def detail(student_id: int):
-    ids = visible_student_ids(get_db(), _me())
-    if ids is not None and student_id not in ids:
+    me = _me()
+    ids = visible_student_ids(get_db(), me)
+    own = ids is None or student_id in ids
+    shown = None if own else granted_categories(me, student_id)  # policy C3
+    if not own and not shown:
         raise NotFound("学生", str(student_id))  # policy C1: no hint that the student exists
-    student = services().students(get_db()).get(student_id, actor=_me().login,
-                                                 reason="查看学生详情")
+    approvals = sorted(g.approval_id for g in me.approval_grants if student_id in g.student_ids)
+    student = services().students(get_db()).get(
+        student_id, actor=me.login, reason="查看学生详情" if own else "依据审批查看学生信息",
+        context=None if own else {"approval": approvals})
+    fields = {f: label for f, label in HEADER_OF.items()
+              if shown is None or f not in FIELD_CATEGORY or FIELD_CATEGORY[f] in shown}
     return render_template(
-        "students/detail.html", student=student, fields=HEADER_OF,
+        "students/detail.html", student=student, fields=fields,
+        show_name=shown is None or PrivateCategory.NAME in shown,
+        under_approvals=None if own else approvals,
         handovers=_handovers_about(student_id), kinds=KINDS, Status=Status,
         Department=Department, can_register=ids is None)
 
