@@ -154,16 +154,24 @@ def correct(number: str):
     _require_manager()
     register = _register()
     file = register.get(_me(), number)
+    return _submitted(lambda: register.correct(
+        _me(), file, reason=request.form.get("reason", ""),
+        location=request.form.get("location") or None,
+        security=request.form.get("security") or None,
+        retention=request.form.get("retention") or None),
+        _detail_page, "archive.detail", number, lambda _: "已更正，更正记录已保留。")
+
+
+def _submitted(action, page, endpoint: str, number: str, done) -> Response:
+    """Run a form's action: its problems re-show `page` with a 400 and nothing written;
+    success flashes `done(result)` and redirects to `endpoint`."""
     try:
-        register.correct(_me(), file, reason=request.form.get("reason", ""),
-                         location=request.form.get("location") or None,
-                         security=request.form.get("security") or None,
-                         retention=request.form.get("retention") or None)
+        result = action()
     except ValidationFailed as exc:
         get_db().rollback()
-        return _detail_page(number, _problems(exc), 400)
-    flash("已更正，更正记录已保留。", "success")
-    return redirect(url_for("archive.detail", number=number))
+        return page(number, _problems(exc), 400)
+    flash(done(result), "success")
+    return redirect(url_for(endpoint, number=number))
 
 
 @bp.route("/<number>/consult", methods=["POST"])
@@ -246,15 +254,10 @@ def _loan_page(number: str, problems: dict | None = None, status: int = 200):
 def return_(number: str):
     _require_manager()
     loans = _loans()
-    try:
-        loans.return_(_me(), loans.get(_me(), number),
-                      condition=request.form.get("condition", ""),
-                      remarks=request.form.get("remarks", ""))
-    except ValidationFailed as exc:
-        get_db().rollback()
-        return _loan_page(number, _problems(exc), 400)
-    flash("已登记归还。", "success")
-    return redirect(url_for("archive.loan", number=number))
+    return _submitted(lambda: loans.return_(
+        _me(), loans.get(_me(), number), condition=request.form.get("condition", ""),
+        remarks=request.form.get("remarks", "")),
+        _loan_page, "archive.loan", number, lambda _: "已登记归还。")
 
 
 @bp.route("/loans/<number>/renew", methods=["POST"])
@@ -263,13 +266,10 @@ def renew(number: str):
     _require_manager()
     loans = _loans()
     raw = request.form.get("days", "")
-    try:
-        entry = loans.renew(_me(), loans.get(_me(), number), int(raw) if raw.isdigit() else 0)
-    except ValidationFailed as exc:
-        get_db().rollback()
-        return _loan_page(number, _problems(exc), 400)
-    flash(f"已续借，新的应还日期 {entry.due_on.isoformat()}。", "success")
-    return redirect(url_for("archive.loan", number=number))
+    return _submitted(lambda: loans.renew(
+        _me(), loans.get(_me(), number), int(raw) if raw.isdigit() else 0),
+        _loan_page, "archive.loan", number,
+        lambda loan: f"已续借，新的应还日期 {loan.due_on.isoformat()}。")
 
 
 @bp.route("/loans/<number>/slip")
