@@ -5,10 +5,12 @@ from __future__ import annotations
 from flask import Blueprint, render_template
 from flask_login import current_user, login_required
 
+from records.approvals import may_approve
 from records.clock import utcnow
 from records.deadlines import SCHOOL_TZ
 from records.listing import due_and_overdue
 from webapp import services
+from webapp.approvals import approvals
 from webapp.db import get_db
 from webapp.handovers import may_send, worklists
 from webapp.supervision import may_supervise
@@ -29,8 +31,11 @@ def index():
         missing_years = services().calendar.check_coverage(now.astimezone(SCHOOL_TZ).date())
     # policy S1: the supervision group sees at once how much is overdue across the school
     school_overdue = len(due_and_overdue(get_db(), now, now)) if may_supervise(me) else None
+    # policy C3: requests waiting for the management office's decision
+    approvals_waiting = len(approvals().to_decide(me)) if may_approve(me) else 0
     return render_template("home.html", me=me, limit=HOME_LIMIT, can_send=may_send(me),
                            missing_years=missing_years, school_overdue=school_overdue,
+                           approvals_waiting=approvals_waiting,
                            calendar_path=services().calendar_path, **worklists(me))
 
 
