@@ -18,7 +18,7 @@ from functools import partial
 from whoosh import query as wq
 from whoosh.query.wrappers import WrappingQuery
 
-from .segments import SegmentCache, field_lengths, raw_postings
+from .segments import SegmentCache, field_lengths, positions
 
 __all__ = ["DocSets", "has_phrase"]
 
@@ -182,26 +182,32 @@ class DocSets:
         to_bytes = self._s.schema[field].to_bytes
         words = tuple(w if isinstance(w, bytes) else to_bytes(w) for w in q.words)
         decode = self._s.schema[field].format.decode_positions
+        # the rarest word first: later words only read the blocks of the documents left
+        order = sorted(range(len(words)), key=lambda i: len(self.term(field, words[i])))
+        shifted: dict[tuple[bytes, int], frozenset[int]] = {}
         out: set[int] = set()
         for reader, offset in self.leaves:
             end = offset + reader.doc_count_all()
             local = [d - offset for d in cands if offset <= d < end]
             checked, hits = self._segments.phrase_checks(reader, field, words)
             todo = [d for d in local if d not in checked]
-            ms = [raw_postings(reader, field, w) for w in words] if todo else []
-            if any(m is None for m in ms):
-                continue
-            for d in todo:
-                starts = None
-                for i, m in enumerate(ms):
-                    m.skip_to(d)
-                    here = {p - i for p in decode(m.value())}
-                    starts = here if starts is None else starts & here
-                    if not starts:
-                        break
-                checked.add(d)
-                if starts:
-                    hits.add(d)
+            # starts[d]: where the phrase could start in document d, given the words so far
+            starts: dict[int, frozenset[int]] = {}
+            for n, i in enumerate(order):
+                found = {}
+                for d, value in positions(reader, field, words[i], todo):
+                    here = shifted.get((value, i))
+                    if here is None:  # few distinct values: short texts, positions repeat
+                        here = shifted[value, i] = frozenset(p - i for p in decode(value))
+                    if n:
+                        here &= starts[d]
+                    if here:
+                        found[d] = here
+                starts, todo = found, sorted(found)
+                if not todo:
+                    break
+            checked.update(local)
+            hits.update(starts)
             out.update(d + offset for d in local if d in hits)
         return out
 

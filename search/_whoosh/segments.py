@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import struct
 from array import array
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from itertools import accumulate
 
 from whoosh.codec import whoosh3
@@ -22,7 +22,7 @@ from whoosh.matching.wrappers import FilterMatcher
 from whoosh.reading import TermNotFound
 from whoosh.util.numeric import byte_to_length
 
-__all__ = ["SegmentCache", "field_lengths", "numbers", "raw_postings"]
+__all__ = ["SegmentCache", "field_lengths", "numbers", "positions", "raw_postings"]
 
 #: Cached postings are dropped when they hold more ids than this (4 bytes each).
 CACHE_IDS = 20_000_000
@@ -105,6 +105,37 @@ def raw_postings(reader, field: str, btext: bytes):
     except TermNotFound:
         return None
     return m.child if isinstance(m, FilterMatcher) else m
+
+
+def positions(reader, field: str, btext: bytes, docs: list[int]) -> Iterator[tuple[int, bytes]]:
+    """(docnum, encoded positions) of the term in each of ``docs`` (sorted, all with the
+    term) in one segment. Blocks holding none of ``docs`` are not unpickled."""
+    m = raw_postings(reader, field, btext)
+    if m is None or not docs:
+        return
+    if not isinstance(m, W3LeafMatcher) or not hasattr(m, "_data"):
+        for d in docs:
+            m.skip_to(d)
+            yield d, m.value()
+        return
+    i = 0
+    while m.is_active() and i < len(docs):
+        if docs[i] > m.block_max_id():
+            m._next_block()
+            continue
+        m._read_ids()
+        m._read_values()
+        for d, value in zip(m._ids, m._values, strict=True):
+            while docs[i] < d:  # not in the postings (it should be): pass it by
+                i += 1
+                if i == len(docs):
+                    return
+            if d == docs[i]:
+                yield d, value
+                i += 1
+                if i == len(docs):
+                    return
+        m._next_block()
 
 
 def _read(m) -> tuple[array, dict[int, float]]:
