@@ -120,7 +120,7 @@ def _register_by_hand(form: dict[str, str]):
     try:
         student_ids = services().classes(get_db()).student_ids_by_number(numbers)
     except ValidationFailed as exc:
-        problems += exc.problems
+        problems += [FieldProblem("student_nos", p.message_zh) for p in exc.problems]
         student_ids = []
     register = _register()
     fields = dict(title=form["title"], location=form["location"],

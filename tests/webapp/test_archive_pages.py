@@ -180,7 +180,7 @@ def test_hand_registration_page(app, school, passwords):  # noqa: F811
                                         "materials": "成绩报告单|成绩单"})
     html = r.get_data(as_text=True)
     assert r.status_code == 400 and 'id="title-error"' in html and 'id="filed_on-error"' in html
-    assert "XS-1999-99999" in html and 'id="materials-error"' in html
+    assert "未找到学号：XS-1999-99999" in html and 'id="materials-error"' in html
     r = post_form(arc, "/archive/new", {"title": "2019 年纸质档案", "student_nos": student_no,
                                         "filed_on": "2019-07-01", "retention": "10y",
                                         "security": "precious", "location": "B-02",
@@ -199,9 +199,9 @@ def test_cli_list_show_lend_renew_return(app, school, passwords):  # noqa: F811
                             "--approver", "mgt", "--purpose", "教学检查", "--password-stdin"],
                       input=passwords["enr"] + "\n")
     assert r.exit_code == 0 and "已登记 JY-" in r.output, r.output
-    loan = loans(app)[0].number
+    loan, due = loans(app)[0].number, loans(app)[0].due_on
     r = runner.invoke(args=["archive", "renew", loan, "--as", "arc", "--days", "2"])
-    assert r.exit_code == 0 and "已续借" in r.output
+    assert r.exit_code == 0 and "已续借" in r.output and loans(app)[0].due_on > due
     r = runner.invoke(args=["archive", "show", number, "--as", "arc", "--json"])
     assert json.loads(r.output)["loans"][0]["number"] == loan
     r = runner.invoke(args=["archive", "return", loan, "--as", "arc", "--condition", "完好"])
