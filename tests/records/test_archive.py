@@ -32,6 +32,10 @@ MONDAY_BEFORE_NATIONAL_DAY = datetime(2026, 9, 28, 1, 0, tzinfo=UTC)
 
 @pytest.fixture
 def school(app, add_staff, passwords):
+    return make_school(app, add_staff, passwords)
+
+
+def make_school(app, add_staff, passwords):
     """Staff aca, arc, enr, mgt (approver), sup; one student; one F8 from aca countersigned by
     arc. Returns a dict of handy values."""
     add_staff("aca", depts=("ACA",), name="李建国")
