@@ -38,6 +38,7 @@ from .docsets import DocSets
 from .ranking import best
 from .schema import SCHEMA, STORED_META, to_fields
 from .segments import SegmentCache, numbers
+from .writing import segment_writer
 
 __all__ = ["Engine", "Damaged", "Writer"]
 
@@ -166,7 +167,7 @@ class Engine:
         False the commit adds a segment and leaves the others as they are."""
         for attempt in range(attempts):
             try:
-                w = self._ix.writer(limitmb=limitmb)
+                w = segment_writer(self._ix, limitmb=limitmb)
                 break
             except LockError:
                 if attempt == attempts - 1:
