@@ -40,7 +40,13 @@ from records.handovers import Handover, Status
 from records.listing import Row
 from records.staff import Staff, StaffDepartment
 from records.students import Student
-from records.visibility import Access, access_to, may_countersign, visible_student_ids
+from records.visibility import (
+    Access,
+    access_to,
+    may_countersign,
+    reading_approval,
+    visible_student_ids,
+)
 from signing import SigningError
 from webapp import services
 from webapp.db import get_db
@@ -276,6 +282,7 @@ def _view(number: str, *, errors=None, status=200, action_error="", correction=N
     return render_template(
         "handovers/view.html", h=h, kind=kind, content=content,
         row=listing.rows(me, [h], utcnow(), calendar=services().calendar)[0], names=names,
+        under_approval=reading_approval(me, h),
         draft_values=draft_values, correction=correction,
         can_countersign=may_countersign(me, h) is None,
         is_sender=h.sender_id == me.id, open_statuses=listing.OPEN, Status=Status,

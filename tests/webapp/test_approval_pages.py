@@ -67,7 +67,8 @@ def test_request_grant_read_and_revoke(app, people, sample_handovers, runner):
     student_page = tea.get(f"/students/{student_id}").get_data(as_text=True)
     assert "李浩然" in student_page and 'id="under-approval"' in student_page
     assert PHONE not in student_page and ADDRESS not in student_page  # not granted
-    assert tea.get(f"/handovers/{number}").status_code == 200
+    view = tea.get(f"/handovers/{number}")
+    assert view.status_code == 200 and f"#{approval}" in view.get_data(as_text=True)
     pdf = tea.get(f"/handovers/{number}/pdf")
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
     ledger = app.extensions["handover"].ledger
