@@ -145,7 +145,7 @@ def verdict(n_docs, index_s, index_cpu, tokenise_per_doc, rows, after_write) -> 
         f"| (no target) first query after a write | p95 {pct(after_write, 95):.0f} ms | |",
         "",
         "What the search does (before these changes the same bench measured p95 2.4-7.5 s "
-        "for one-word queries and a 20-minute reindex):",
+        "in the query rows and a 20-minute reindex):",
         "",
         "- **Match sets without Whoosh's matchers.** Whoosh checked phrase positions and "
         "computed BM25 in Python for each of the ~20,000 matches of a note word, twice (once "
@@ -154,7 +154,8 @@ def verdict(n_docs, index_s, index_cpu, tokenise_per_doc, rows, after_write) -> 
         "positions are checked only where they can change the answer (visible documents not "
         "already matched by the jieba word of the same term), once per document for as long "
         "as its segment lives. The match sets, totals and facets were compared with the "
-        "previous code on 390 query/visibility combinations, and the recall check above "
+        "previous code on 390 query/visibility combinations (20,000 documents); the recall "
+        "check above "
         "compares them with the plaintext. Whoosh's AndNot skipped its check of the first "
         "document in some cases (`python NOT 入门` returned a document with 入门); the set "
         "evaluation does not.",
@@ -189,8 +190,8 @@ def verdict(n_docs, index_s, index_cpu, tokenise_per_doc, rows, after_write) -> 
         f"in this run, of which our tokenisation (jieba + grams + HMAC) is about "
         f"{tokenise_per_doc * 1000:.1f} ms (reference row). The rebuild uses one core; "
         "tokenising in a second process while the first writes would overlap about a quarter "
-        "of it, and a compiled engine behind the same interface would remove the rest (the "
-        "keyed tokens are made before the engine sees any text).",
+        "of it, and a compiled engine behind the same interface would remove most of the rest "
+        "(the keyed tokens are made before the engine sees any text).",
         "",
     ]
 
