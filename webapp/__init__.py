@@ -58,6 +58,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         services.calendar  # noqa: B018
     except CalendarFileError as exc:
         raise SettingsError(str(exc)) from None
+    services.archive_terms  # noqa: B018  (a wrong ARCHIVE_RETENTION stops the start too)
     app.config.update(
         TESTING=bool(test_config.get("TESTING", False)),
         MAX_CONTENT_LENGTH=settings["MAX_UPLOAD_MB"] * 1024 * 1024,

@@ -250,6 +250,8 @@ def test_no_student_name_in_the_ledger(app, school, desk, passwords):
     desk.loans.consult(desk.staff("arc"), file, purpose="家长查询")
     desk.db.commit()
     assert_absent(desk.svc.instance / "ledger", [NAME, "欧阳娟"])
+    # nor anywhere at rest: database, vault (the signed slip names the file), search index
+    assert_absent(desk.svc.instance, [NAME, "成绩单有折痕", "家长来电"])
     text = json.dumps([e.__dict__ for e in desk.svc.ledger.entries()], ensure_ascii=False,
                       default=str)
     assert NAME not in text

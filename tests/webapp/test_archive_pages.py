@@ -11,11 +11,13 @@ import json
 import re
 from datetime import UTC, datetime
 
+import pytest
 from pypdf import PdfReader
 
 from records.archive import ArchiveFile, ArchiveLoan
 from tests.records.test_archive import NAME, school  # noqa: F401  (fixture)
 from tests.webapp.test_student_pages import csrf_of, ledger, post_form, sign_in
+from webapp.settings import SettingsError
 
 
 def client_for(app, passwords, login):
@@ -219,3 +221,10 @@ def test_demo_registers_the_f8_and_a_returned_loan(app):
     shown = json.loads(r.output)
     assert shown["location"] == "A 柜 01 层 1 格" and shown["loans"][0]["returned"]
     assert "已归还的借阅登记" not in runner.invoke(args=["demo"]).output  # idempotent
+
+
+def test_a_wrong_retention_setting_stops_the_start(tmp_path):
+    from webapp import create_app
+
+    with pytest.raises(SettingsError, match="ARCHIVE_RETENTION"):
+        create_app({"INSTANCE": tmp_path / "instance", "ARCHIVE_RETENTION": "5y"})
