@@ -9,7 +9,7 @@ but a refused entry in the ledger. Ledger entries carry numbers, ids and the pur
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -85,10 +85,11 @@ class Loans:
         if copy_allowed and not copy_note.strip():
             # policy R-ARC: copying or excerpting needs an approval noted on the entry
             problems.append(FieldProblem("copy_note", "允许复制或摘录时，请注明批准的范围。"))
+        if not borrower.active or not borrower.department_codes:
+            # the register names the borrower's department (DOMAIN-RULES, policy R-ARC)
+            problems.append(FieldProblem("borrower", "借阅人须为在职且属于某个部门的工作人员。"))
         if problems:
             raise ValidationFailed(problems)
-        if not borrower.active:
-            raise ValidationFailed([FieldProblem("borrower", "借阅人账号已停用。")])
         kind = LoanKind(kind)
         if kind is LoanKind.BORROW:
             check_lendable(file)
@@ -102,7 +103,7 @@ class Loans:
         loan = ArchiveLoan(
             number=next_number(self.session, ArchiveLoan.number, f"JY-{now.year}-"),
             file_id=file.id, kind=kind.value, borrower_id=borrower.id,
-            borrower_dept=(borrower.department_codes or [Department.ARC])[0].value,
+            borrower_dept=borrower.department_codes[0].value,
             purpose=purpose, purpose_note=purpose_note.strip() or None,
             approver_id=approver.id, copy_allowed=copy_allowed,
             copy_note=copy_note.strip() or None, out_at=now, due_on=due, confirmed_at=now,
@@ -288,4 +289,4 @@ class Loans:
 
     @staticmethod
     def days_overdue(loan: ArchiveLoan, today: date) -> int:
-        return max(0, (today - loan.due_on) // timedelta(days=1))
+        return max(0, (today - loan.due_on).days)

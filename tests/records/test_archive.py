@@ -199,6 +199,7 @@ def test_loan_due_date_in_the_register(app, school, desk, passwords):
 
 
 def test_who_may_do_what(app, school, desk, passwords, add_staff):
+    add_staff("root", depts=(), admin=True)
     file = desk.file()
     with pytest.raises(PermissionDenied):  # enrollment staff cannot lend
         desk.loans.lend(desk.staff("enr"), file, borrower=desk.staff("enr"),
@@ -216,6 +217,9 @@ def test_who_may_do_what(app, school, desk, passwords, add_staff):
         desk.loans.overdue(desk.staff("enr"))
     with pytest.raises(ValidationFailed):  # the borrower cannot approve their own loan
         desk.lend(file, borrower="mgt", password=passwords["mgt"])
+    with pytest.raises(ValidationFailed) as refused:  # the register names a department
+        desk.lend(file, borrower="root", password=passwords["root"])
+    assert refused.value.problems[0].field == "borrower"
 
 
 def test_copying_needs_an_approval_noted(app, school, desk, passwords):
