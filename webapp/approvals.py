@@ -43,13 +43,14 @@ def _page(form=None, problems=None, status=200):
         "approvals/index.html", mine=a.mine(me), to_decide=a.to_decide(me),
         decided=a.decided(me), may_approve=may_approve(me), now=utcnow(),
         categories=list(PrivateCategory), max_days=MAX_DAYS, form=form or {},
-        problems=problems or {}, numbers_of=_numbers_of), status
+        problems=problems or {}, students_of=_students), status
 
 
-def _numbers_of(ids) -> list[str]:
-    """学号 of these students (not private, policy C2: pages about approvals show only them)."""
-    return list(get_db().scalars(select(Student.student_no).where(
-        Student.id.in_(ids or [-1])).order_by(Student.student_no)))
+def _students(ids) -> list[Student]:
+    """These students by 学号 (pages about approvals show their 学号 only, never a private
+    value: policy C2)."""
+    return list(get_db().scalars(select(Student).where(Student.id.in_(ids or [-1]))
+                                 .order_by(Student.student_no)))
 
 
 @bp.route("/")
@@ -86,15 +87,10 @@ def detail(approval_id: int, problems=None, status=200):
                     and approval.status == ApprovalStatus.REQUESTED),
         can_revoke=(approval.status == ApprovalStatus.REQUESTED or approval.is_active(now))
         and (may_approve(me) or approval.requester_id == me.id),
-        requested=_student_rows(approval.requested_student_ids),
-        granted=_student_rows(approval.granted_student_ids), opened=opened,
+        requested=_students(approval.requested_student_ids),
+        granted=_students(approval.granted_student_ids), opened=opened,
         problems=problems or {}, categories=list(PrivateCategory),
         default_until=approval.requested_until.astimezone(SCHOOL_TZ).date().isoformat()), status
-
-
-def _student_rows(ids) -> list[Student]:
-    return list(get_db().scalars(select(Student).where(Student.id.in_(ids or [-1]))
-                                 .order_by(Student.student_no)))
 
 
 def _opened(approval: AccessApproval, now: datetime) -> list[Handover]:
@@ -114,13 +110,12 @@ def _opened(approval: AccessApproval, now: datetime) -> list[Handover]:
 def grant(approval_id: int):
     me = _me()
     approval = approvals().get(me, approval_id)
-    until = _until(request.form.get("until", ""))
     try:
         approvals().grant(
             me, approval, student_ids=[int(i) for i in request.form.getlist("students")
                                        if i.isdigit()],
-            categories=request.form.getlist("categories"), until=until,
-            note=request.form.get("note", ""))
+            categories=request.form.getlist("categories"),
+            until=_until(request.form.get("until", "")), note=request.form.get("note", ""))
     except ValidationFailed as exc:
         get_db().rollback()
         return detail(approval_id, {p.field: p.message_zh for p in exc.problems}, 400)

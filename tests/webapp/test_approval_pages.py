@@ -96,3 +96,14 @@ def test_refusal_needs_a_reason_and_only_the_office_decides(people):
     assert _post(mgt, f"{page}/refuse", {"note": "不属于工作需要"}, page).status_code == 302
     assert "未批准" in tea.get(page).get_data(as_text=True)
     assert 'id="to-decide-empty"' in mgt.get("/approvals/").get_data(as_text=True)
+
+
+def test_a_wrong_end_date_comes_back_beside_its_field(people):
+    (clients, (student_id, student_no)) = people
+    r = _post(clients["tea"], "/approvals/new", {"students": student_no, "purpose": "核对",
+                                                 "days": "3", "categories": ["name"]})
+    page = r.headers["Location"]
+    r = _post(clients["mgt"], f"{page}/grant",
+              {"students": str(student_id), "categories": ["name"], "until": "明天"}, page)
+    assert r.status_code == 400 and 'id="err-until"' in r.get_data(as_text=True)
+    assert "待审批" in clients["mgt"].get(page).get_data(as_text=True)  # nothing decided
