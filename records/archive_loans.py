@@ -2,9 +2,11 @@
 consult and borrow register"): lend, return, renew, the overdue list, and the digital consult.
 
 The borrower signs: their own password unlocks their signing key, which signs a loan slip
-(借阅单) rendered like a handover form and kept in the vault. A wrong password writes nothing
-but a refused entry in the ledger. Ledger entries carry numbers, ids and the purpose chosen from
-`PURPOSES`; the free-text notes stay encrypted in the database (policy C2)."""
+(借阅单) rendered like a handover form and kept in the vault. The password is first checked as
+a sign-in is (records.accounts): the same throttle and lock, so the desk is no way to guess a
+colleague's password; a wrong one writes only the failure count and a ledger entry. Ledger
+entries carry numbers, ids and the purpose chosen from `PURPOSES`; the free-text notes stay
+encrypted in the database (policy C2)."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from records.accounts import Accounts
 from records.archive import (
     PURPOSES,
     RETURN_CONDITIONS,
@@ -54,10 +57,11 @@ NOTE_MAX = 200
 
 class Loans:
     def __init__(self, session: Session, *, audit: Ledger, vault: Vault, desk: FormDesk,
-                 credentials: Credentials, calendar: WorkingCalendar,
+                 credentials: Credentials, accounts: Accounts, calendar: WorkingCalendar,
                  terms: LoanTerms = DEFAULT_TERMS, clock: Callable[[], datetime] = utcnow):
         self.session, self.audit, self.vault, self.desk = session, audit, vault, desk
-        self.credentials, self.calendar, self.terms = credentials, calendar, terms
+        self.credentials, self.accounts = credentials, accounts
+        self.calendar, self.terms = calendar, terms
         self.clock = clock
 
     def today(self) -> date:
@@ -109,7 +113,8 @@ class Loans:
             copy_note=copy_note.strip() or None, out_at=now, due_on=due, confirmed_at=now,
             registered_by=actor.id)
         loan.file, loan.borrower, loan.approver = file, borrower, approver
-        slip = self._signed_slip(actor, loan, borrower, password)  # refuses a wrong password
+        self.accounts.authenticate(borrower.login, password)  # throttled like a sign-in
+        slip = self._signed_slip(actor, loan, borrower, password)
         self.session.add(loan)
         self.session.flush()
         loan.slip_object_id = self.vault.put(

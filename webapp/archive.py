@@ -16,7 +16,14 @@ from sqlalchemy import select
 
 from records.archive import PURPOSES, RETURN_CONDITIONS, LoanKind, Retention, Security
 from records.archive_rules import MANAGE_DENIED, may_approve, may_manage, sees_overdue
-from records.errors import Conflict, FieldProblem, NotFound, PermissionDenied, ValidationFailed
+from records.errors import (
+    AuthenticationFailed,
+    Conflict,
+    FieldProblem,
+    NotFound,
+    PermissionDenied,
+    ValidationFailed,
+)
 from records.staff import Staff
 from signing import SigningError
 from webapp import services
@@ -214,6 +221,9 @@ def lend(number: str):
                 copy_note=form["copy_note"])
         except ValidationFailed as exc:
             problems, status = _problems(exc), 400
+        except AuthenticationFailed:
+            get_db().commit()  # keep the failure count, as a sign-in does; nothing else pending
+            return _lend_page(file, form, {"password": "借阅人密码不正确，未能签名确认。"}, "", 400)
         except SigningError:
             problems, status = {"password": "借阅人密码不正确，未能签名确认。"}, 400
         except Conflict as exc:  # not lendable, an overdue loan, a paper file: say why
@@ -222,6 +232,10 @@ def lend(number: str):
             flash(f"已登记 {loan.number}，应还日期 {loan.due_on.isoformat()}。", "success")
             return redirect(url_for("archive.loan", number=loan.number))
         get_db().rollback()  # nothing half-written
+    return _lend_page(file, form, problems, error, status)
+
+
+def _lend_page(file, form: dict, problems: dict, error: str, status: int):
     return render_template("archive/lend.html", f=file, form=form, problems=problems,
                            error=error, approvers=_approvers(), purposes=PURPOSES,
                            LoanKind=LoanKind, terms=services().archive_terms), status

@@ -242,7 +242,8 @@ class Services:
 
     def archive_loans(self, session: Session) -> Loans:
         return Loans(session, audit=self.ledger, vault=self.vault, desk=self.form_desk,
-                     credentials=Credentials(session, self.pki), calendar=self.calendar,
+                     credentials=Credentials(session, self.pki),
+                     accounts=self.accounts(session), calendar=self.calendar,
                      terms=self.archive_terms)
 
     def web_sessions(self, session: Session) -> SessionStore:

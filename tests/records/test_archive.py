@@ -17,11 +17,17 @@ from records.archive import ArchiveFile, ArchiveLoan, LoanKind, Retention
 from records.archive_rules import LoanOverdue, NotLendable, loan_due_on
 from records.catalogue import get_kind
 from records.deadlines import WorkingCalendar
-from records.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from records.errors import (
+    AuthenticationFailed,
+    Conflict,
+    LoginTooSoon,
+    NotFound,
+    PermissionDenied,
+    ValidationFailed,
+)
 from records.forms import sample_values
 from records.students import StudentInput
 from records.workflow import Upload
-from signing import WrongPassword
 from tests.canary import assert_absent
 from tests.conftest import SCAN_PDF
 
@@ -149,13 +155,17 @@ def test_lend_return_renew(app, school, desk, passwords):
         desk.loans.return_(desk.staff("arc"), loan, condition="完好")
 
 
-def test_a_wrong_password_writes_no_loan(app, school, desk):
-    with pytest.raises(WrongPassword):
+def test_a_wrong_password_writes_no_loan_and_is_throttled(app, school, desk, passwords):
+    """The borrower's password is checked like a sign-in: the desk is no way to guess it."""
+    with pytest.raises(AuthenticationFailed):
         desk.lend(desk.file(), password="not-the-password")
-    desk.db.rollback()
+    desk.db.commit()  # what the page does: the failure count stays
     assert desk.db.query(ArchiveLoan).count() == 0
-    assert [e.outcome for e in desk.svc.ledger.entries() if e.action == "archive.lend"] == [
-        "denied"]
+    failed = [e for e in desk.svc.ledger.entries() if e.action == "auth.login"]
+    assert [(e.actor, e.outcome) for e in failed][-1] == ("enr", "failed")
+    with pytest.raises(LoginTooSoon):  # even the right password must wait now
+        desk.lend(desk.file(), password=passwords["enr"])
+    assert desk.db.query(ArchiveLoan).count() == 0
 
 
 def test_confidential_file_is_not_lent_but_consulted_on_site(app, school, desk, passwords):

@@ -97,6 +97,8 @@ def test_bad_input_and_a_wrong_password_write_nothing(app, school, passwords):  
     r = lend(arc, number, passwords, password="wrong-password")
     assert r.status_code == 400 and "借阅人密码不正确" in r.get_data(as_text=True)
     assert loans(app) == []
+    r = lend(arc, number, passwords)  # throttled like a sign-in: the failure was kept
+    assert r.status_code == 429 and loans(app) == []
 
 
 def test_confidential_file_is_refused_for_loan(app, school, passwords):  # noqa: F811
