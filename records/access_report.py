@@ -29,6 +29,9 @@ class Access:
     """The reason given."""
     seq: int
     """Ledger sequence number, to look the entry up."""
+    approval: int | None = None
+    """The approval (policy C3) the read was made under, when it was not the reader's own
+    work."""
 
 def _subjects(session: Session, student_id: int) -> set[str]:
     """Everything whose reading shows this student: the record, the handovers concerning the
@@ -38,7 +41,9 @@ def _subjects(session: Session, student_id: int) -> set[str]:
         HandoverStudent.student_id == student_id)))
     subjects = {f"student:{student_id}"} | {f"handover:{h.number}" for h in handovers}
     versions = [v for h in handovers for v in h.versions]
-    subjects |= {o for v in versions for o in (v.signed_object_id, v.final_object_id) if o}
+    subjects |= {o for v in versions for o in (v.signed_object_id, v.final_object_id,
+                                               v.meeting_signed_object_id,
+                                               v.meeting_final_object_id) if o}
     ids = [v.id for v in versions]
     if ids:
         subjects |= set(session.scalars(select(Attachment.object_id).where(
@@ -48,7 +53,8 @@ def _subjects(session: Session, student_id: int) -> set[str]:
 def accesses_to_student(session: Session, ledger, student_id: int) -> list[Access]:
     subjects = _subjects(session, student_id)
     return [
-        Access(e.time, e.actor, e.action, e.subject or "", e.reason, e.seq)
+        Access(e.time, e.actor, e.action, e.subject or "", e.reason, e.seq,
+               (e.context or {}).get("approval"))
         for e in ledger.entries()
         if e.action in VIEW_ACTIONS and e.outcome == "ok" and _concerns(e, subjects, student_id)
     ]

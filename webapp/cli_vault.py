@@ -134,7 +134,9 @@ def audit_student(student_no, as_json):
         if as_json:
             click.echo(json.dumps(a.__dict__, ensure_ascii=False))
         else:
-            click.echo(f"{a.time}  {a.actor:<12} {a.action:<16} {a.subject:<34} {a.reason}")
+            cited = f"（依据审批 #{a.approval}）" if a.approval else ""
+            click.echo(f"{a.time}  {a.actor:<12} {a.action:<16} {a.subject:<34} {a.reason}"
+                       f"{cited}")
     if not as_json:
         click.echo(f"学生 {student_no} 的信息共被查看 {len(rows)} 次（来自访问日志）。", err=True)
 

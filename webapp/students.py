@@ -144,7 +144,7 @@ def detail(student_id: int):
     approvals = sorted(g.approval_id for g in me.approval_grants if student_id in g.student_ids)
     student = services().students(get_db()).get(
         student_id, actor=me.login, reason="查看学生详情" if own else "依据审批查看学生信息",
-        context=None if own else {"approval": approvals})
+        context=None if own else {"approval": approvals[0]})
     fields = {f: label for f, label in HEADER_OF.items()
               if shown is None or f not in FIELD_CATEGORY or FIELD_CATEGORY[f] in shown}
     return render_template(

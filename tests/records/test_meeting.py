@@ -9,6 +9,7 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import text
 
+from records.access_report import accesses_to_student
 from records.errors import ValidationFailed
 from records.handovers import Status
 from tests.records.test_workflow import world
@@ -51,6 +52,10 @@ def test_face_to_face_f9_has_a_meeting_record_signed_by_both(world):
     assert all(s in _text(meeting).replace("\n", "") for s in (
         MEETING["content"], MEETING["outcome"], "三楼教研室", "数学教师"))
     assert w.workflow.meeting_of(enr, h) == MEETING
+    # A guardian's question "who saw my child's information" counts the meeting record too.
+    seen = accesses_to_student(w.session, w.workflow.audit, w.student_id)
+    meeting_id = h.current.meeting_final_object_id
+    assert [a.actor for a in seen if a.subject == meeting_id] == ["enr"]
 
 
 def test_face_to_face_without_meeting_record_is_refused_at_submit(world):

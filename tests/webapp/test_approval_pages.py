@@ -74,8 +74,9 @@ def test_request_grant_read_and_revoke(app, people, sample_handovers, runner):
     ledger = app.extensions["handover"].ledger
     cited = [e.context for e in ledger.entries(actor="tea")
              if e.action in ("vault.get", "student.view")]
-    assert cited and all(c == {"approval": approval} or c == {"approval": [approval]}
-                         for c in cited)
+    assert cited and all(c == {"approval": approval} for c in cited)
+    told = runner.invoke(args=["audit", "student", student_no]).output  # a guardian asks
+    assert "tea          student.view" in told and f"（依据审批 #{approval}）" in told
 
     r = _post(mgt, f"{page}/revoke", {"note": "已处理"}, page)
     assert r.status_code == 302
