@@ -169,16 +169,28 @@ class Accounts:
         as a sign-in (a session left open must not become a way to guess it), and the signing
         key is sealed again under the new one (the same key and certificate)."""
         action = "staff.change_password"
-        now = self.clock()
-        throttle = self._throttle(staff.login, now, action)
-        if not self._verify(staff, old):
-            self._record_failure(staff.login, throttle, now)
-            self.audit.append(actor=staff.login, action=action, subject=f"staff:{staff.id}",
-                              outcome="failed")
-            raise ValidationFailed([FieldProblem("old_password", "原密码不正确。")])
+        try:
+            self.confirm_password(staff, old, action=action)
+        except AuthenticationFailed:
+            raise ValidationFailed([FieldProblem("old_password", "原密码不正确。")]) from None
         self.set_password(staff, new, actor=staff.login, action=action)
         if self.credentials is not None:
             self.credentials.reseal(staff, old, new)
+
+    def confirm_password(self, staff: Staff, password: str, *, action: str) -> None:
+        """A signed-in person's password asked again for one step (changing it, confirming a
+        loan at the archive desk): checked under the same throttle and lock as a sign-in, so
+        that the step is no way to guess it, and recorded as `action`, not as a sign-in.
+        AuthenticationFailed when wrong (the failure count is kept when the caller commits)."""
+        now = self.clock()
+        throttle = self._throttle(staff.login, now, action)
+        if not self._verify(staff, password):
+            self._record_failure(staff.login, throttle, now)
+            self.audit.append(actor=staff.login, action=action, subject=f"staff:{staff.id}",
+                              outcome="failed")
+            raise AuthenticationFailed()
+        if throttle is not None:
+            self.session.delete(throttle)
 
     # -- sign-in ----------------------------------------------------------------------------
 

@@ -113,7 +113,8 @@ class Loans:
             copy_note=copy_note.strip() or None, out_at=now, due_on=due, confirmed_at=now,
             registered_by=actor.id)
         loan.file, loan.borrower, loan.approver = file, borrower, approver
-        self.accounts.authenticate(borrower.login, password)  # throttled like a sign-in
+        # throttled like a sign-in, recorded as this step
+        self.accounts.confirm_password(borrower, password, action="archive.loan_confirm")
         slip = self._signed_slip(actor, loan, borrower, password)
         self.session.add(loan)
         self.session.flush()

@@ -161,8 +161,10 @@ def test_a_wrong_password_writes_no_loan_and_is_throttled(app, school, desk, pas
         desk.lend(desk.file(), password="not-the-password")
     desk.db.commit()  # what the page does: the failure count stays
     assert desk.db.query(ArchiveLoan).count() == 0
-    failed = [e for e in desk.svc.ledger.entries() if e.action == "auth.login"]
+    failed = [e for e in desk.svc.ledger.entries() if e.action == "archive.loan_confirm"]
     assert [(e.actor, e.outcome) for e in failed][-1] == ("enr", "failed")
+    # a password confirmed at the desk is not a sign-in: the ledger does not say it is
+    assert not [e for e in desk.svc.ledger.entries(actor="enr") if e.action == "auth.login"]
     with pytest.raises(LoginTooSoon):  # even the right password must wait now
         desk.lend(desk.file(), password=passwords["enr"])
     assert desk.db.query(ArchiveLoan).count() == 0
