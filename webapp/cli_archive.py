@@ -12,6 +12,7 @@ import click
 from flask.cli import AppGroup
 
 from records.archive import PURPOSES, RETURN_CONDITIONS, ArchiveFile, LoanKind, Retention, Security
+from records.errors import AuthenticationFailed
 from webapp import services
 from webapp.cli import acting, domain_errors
 from webapp.db import get_db
@@ -99,10 +100,14 @@ def archive_lend(number, login, borrower, approver, purpose, kind, note, copy_no
     file = services().archive_register(get_db()).get(actor, number)
     password = (sys.stdin.readline().rstrip("\n") if password_stdin
                 else click.prompt("借阅人密码", hide_input=True))
-    loan = services().archive_loans(get_db()).lend(
-        actor, file, borrower=accounts.get(borrower), password=password, kind=kind,
-        purpose=purpose, purpose_note=note, approver=accounts.get(approver),
-        copy_allowed=bool(copy_note), copy_note=copy_note)
+    try:
+        loan = services().archive_loans(get_db()).lend(
+            actor, file, borrower=accounts.get(borrower), password=password, kind=kind,
+            purpose=purpose, purpose_note=note, approver=accounts.get(approver),
+            copy_allowed=bool(copy_note), copy_note=copy_note)
+    except AuthenticationFailed:
+        get_db().commit()  # keep the failure count, as the page does: no way to guess it
+        raise
     get_db().commit()
     click.echo(f"已登记 {loan.number}（{LoanKind(loan.kind).label_zh}），"
                f"应还日期 {loan.due_on.isoformat()}。")

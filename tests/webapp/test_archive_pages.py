@@ -212,6 +212,13 @@ def test_cli_list_show_lend_renew_return(app, school, passwords):  # noqa: F811
     assert r.exit_code == 0 and "已登记归还" in r.output
     r = runner.invoke(args=["archive", "list", "--as", "enr"])
     assert r.exit_code == 1 and "只有档案室" in r.output
+    lend = ["archive", "lend", number, "--as", "arc", "--borrower", "enr", "--approver", "mgt",
+            "--purpose", "教学检查", "--password-stdin"]
+    r = runner.invoke(args=lend, input="not-the-password\n")
+    assert r.exit_code == 1 and len(loans(app)) == 1
+    # the failure was kept, as on the page: even the right password must wait now
+    r = runner.invoke(args=lend, input=passwords["enr"] + "\n")
+    assert r.exit_code == 1 and "秒后再试" in r.output and len(loans(app)) == 1
 
 
 def test_demo_registers_the_f8_and_a_returned_loan(app):
