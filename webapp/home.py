@@ -33,9 +33,13 @@ def index():
     school_overdue = len(due_and_overdue(get_db(), now, now)) if may_supervise(me) else None
     # policy C3: requests waiting for the management office's decision
     approvals_waiting = len(approvals().to_decide(me)) if may_approve(me) else 0
+    # policy R-ARC: a borrower's overdue archive loans, which block their next loan
+    loans = services().archive_loans(get_db())
+    my_overdue = [loan for loan in loans.mine(me)
+                  if loan.returned_at is None and loan.due_on < loans.today()]
     return render_template("home.html", me=me, limit=HOME_LIMIT, can_send=may_send(me),
                            missing_years=missing_years, school_overdue=school_overdue,
-                           approvals_waiting=approvals_waiting,
+                           approvals_waiting=approvals_waiting, my_overdue_loans=my_overdue,
                            calendar_path=services().calendar_path, **worklists(me))
 
 

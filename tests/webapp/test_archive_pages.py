@@ -154,6 +154,10 @@ def test_supervision_sees_overdue_loans_without_titles(app, school, passwords): 
     arc = client_for(app, passwords, "arc")  # and the borrower cannot borrow again
     r = lend(arc, file_number(app), passwords, kind="on_site")
     assert r.status_code == 409 and "逾期未还" in r.get_data(as_text=True)
+    # the borrower is told on their home page; the archive office's own page has no such notice
+    home = client_for(app, passwords, "enr").get("/").get_data(as_text=True)
+    assert 'id="my-overdue-loans"' in home and "2026-09-30" in home
+    assert 'id="my-overdue-loans"' not in arc.get("/").get_data(as_text=True)
 
 
 def test_digital_consult_from_the_file_page(app, school, passwords):  # noqa: F811
