@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from records.students import Student
+from tests.e2e.test_handover_flow import signed_in
 
 pytestmark = pytest.mark.e2e
 
@@ -19,17 +20,7 @@ def test_request_and_grant_in_two_browsers(browser, live_server, app, sample_han
     with app.extensions["handover"].session_factory() as db:
         student_no = db.scalars(select(Student.student_no)).one()
 
-    def signed_in(login, password):
-        context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 800})
-        page = context.new_page()
-        page.goto(f"{live_server}/login")
-        page.fill("#login", login)
-        page.fill("#password", password)
-        page.click("#submit")
-        page.wait_for_url(f"{live_server}/")
-        return context, page
-
-    tea_context, tea = signed_in("tea", passwords["tea"])
+    tea_context, tea = signed_in(browser, live_server, "tea", passwords["tea"])
     tea.click("nav.mainnav >> text=审批")
     tea.fill("#students", student_no)
     tea.check("input[name=categories][value=name]")
@@ -42,7 +33,7 @@ def test_request_and_grant_in_two_browsers(browser, live_server, app, sample_han
     assert tea.inner_text("#approval-status") == "待审批"
     approval_url = tea.url
 
-    mgt_context, mgt = signed_in("mgt", mgt_password)
+    mgt_context, mgt = signed_in(browser, live_server, "mgt", mgt_password)
     assert mgt.locator("#approvals-waiting strong").inner_text() == "1"
     mgt.click("#approvals-waiting a")
     mgt.click("#to-decide a")
