@@ -56,6 +56,8 @@ class Found:
     facets: dict[str, dict[str, int]]
     page: int
     pages: int
+    ranked_by_date: bool = False
+    """Too many matches to rank by relevance: the newest come first (the page says so)."""
 
 
 def _handover_text(handover: Handover) -> dict[str, str]:
@@ -177,7 +179,8 @@ class Finder:
         self.audit.append(actor=actor.login, action="search", outcome="ok",
                           context={"hits": results.total,
                                    "shown": [i.key for i in items if i.snippet is not None]})
-        return Found(results.total, items, results.facets, results.page, results.pages)
+        return Found(results.total, items, results.facets, results.page, results.pages,
+                     results.ranked_by_date)
 
     def _item(self, actor: Staff, hit, query: str) -> FoundItem | None:
         if hit.doc_type == "handover":

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["BROAD_NOTICE", "Hit", "SearchResults"]
+__all__ = ["Hit", "SearchResults"]
 
 
 @dataclass(frozen=True)
@@ -43,9 +43,4 @@ class SearchResults:
     """Number of pages."""
     ranked_by_date: bool = False
     """True when relevance order was asked for but too many documents matched to rank them
-    all: the hits are then the newest first, each with score 0. The page should say so,
-    e.g. with ``BROAD_NOTICE``."""
-
-
-#: What a page can show when ``SearchResults.ranked_by_date`` is set.
-BROAD_NOTICE = "结果较多，按时间从新到旧排列"
+    all: the hits are then the newest first, each with score 0. The page should say so."""

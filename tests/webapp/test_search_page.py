@@ -41,3 +41,17 @@ def test_get_never_runs_a_query_from_the_url(sample_handovers, passwords, login_
     client = login_client("aca", passwords["aca"])
     html = client.get("/search/?q=浩然").get_data(as_text=True)
     assert "<mark>" not in html and "共" not in html
+
+
+def test_broad_results_say_they_are_newest_first(sample_handovers, passwords, login_client,
+                                                 monkeypatch):
+    """Above the engine's ranking limit (1,000 matches; lowered here to make two enough)
+    results come newest first, and the page says so."""
+    aca = login_client("aca", passwords["aca"])
+    data = {"csrf_token": search_token(aca), "q": "浩然"}
+    assert 'id="ranked-by-date"' not in aca.post("/search/", data=data).get_data(as_text=True)
+    monkeypatch.setattr("search._whoosh.engine.RANK_LIMIT", 1)
+    html = aca.post("/search/", data=data).get_data(as_text=True)
+    assert 'id="ranked-by-date"' in html and "按时间从新到旧" in html
+    first, second = (html.index(sample_handovers[k]) for k in ("done", "waiting"))
+    assert first < second  # "done" was submitted today, "waiting" in March
