@@ -4,6 +4,7 @@ works too). Domain errors become a Chinese message on stderr and exit status 1."
 from __future__ import annotations
 
 import functools
+import json
 import secrets
 import string
 import sys
@@ -57,6 +58,18 @@ def acting(login: str):
         raise AccountDisabled()
     # policy C3: the approvals in force for them, as on the pages
     return Approvals(get_db(), audit=services().ledger).attach_grants(staff)
+
+
+def echo_rows(rows: list[dict], *, as_json: bool, empty_zh: str, line) -> None:
+    """A listing command's output: all rows as one JSON array, or one line each (`line`
+    makes it) with `empty_zh` when there are none."""
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    if not rows:
+        click.echo(empty_zh)
+    for row in rows:
+        click.echo(line(row))
 
 
 def random_password(length: int = 14) -> str:

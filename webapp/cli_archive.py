@@ -14,7 +14,7 @@ from flask.cli import AppGroup
 from records.archive import PURPOSES, RETURN_CONDITIONS, ArchiveFile, LoanKind, Retention, Security
 from records.errors import AuthenticationFailed
 from webapp import services
-from webapp.cli import acting, domain_errors
+from webapp.cli import acting, domain_errors, echo_rows
 from webapp.db import get_db
 
 __all__ = ["COMMANDS", "archive_group"]
@@ -40,16 +40,11 @@ def archive_list(login, security, retention, as_json):
     files = services().archive_register(get_db()).listing(
         actor, security=security or "", retention=retention or "")
     out = services().archive_loans(get_db()).files_out()
-    rows = [_row(f, out) for f in files]
-    if as_json:
-        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
-        return
-    if not rows:
-        click.echo("还没有登记的档案。")
-    for r in rows:
-        click.echo(f"{r['number']}\t{r['title']}\t{Security(r['security']).label_zh}\t"
-                   f"{Retention(r['retention']).label_zh}\t{r['location']}\t"
-                   f"{'借出/查阅中' if r['out'] else '在库'}")
+    echo_rows([_row(f, out) for f in files], as_json=as_json, empty_zh="还没有登记的档案。",
+              line=lambda r: f"{r['number']}\t{r['title']}\t"
+                             f"{Security(r['security']).label_zh}\t"
+                             f"{Retention(r['retention']).label_zh}\t{r['location']}\t"
+                             f"{'借出/查阅中' if r['out'] else '在库'}")
 
 
 @archive_group.command("show")

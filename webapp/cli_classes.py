@@ -3,7 +3,6 @@ courses are not private; the list never shows a student (policy C2)."""
 
 from __future__ import annotations
 
-import json
 from datetime import date
 
 import click
@@ -11,7 +10,7 @@ from flask.cli import AppGroup
 
 from records.class_registry import Classes
 from webapp import services
-from webapp.cli import acting, domain_errors
+from webapp.cli import acting, domain_errors, echo_rows
 from webapp.db import get_db
 
 __all__ = ["COMMANDS", "class_group"]
@@ -49,15 +48,10 @@ def class_list(as_json: bool):
         "ends_on": c.ends_on.isoformat() if c.ends_on else None,
         "active": c.active, "students": len(c.student_ids),
     } for c in _classes().every()]
-    if as_json:
-        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
-        return
-    if not rows:
-        click.echo("还没有班级。")
-    for r in rows:
-        click.echo(f"{r['name']}\t{r['course']}\t任课：{r['teacher'] or '—'}\t"
-                   f"班主任：{r['head_teacher'] or '—'}\t{r['starts_on'] or '—'} 至 "
-                   f"{r['ends_on'] or '—'}\t{r['students']} 人")
+    echo_rows(rows, as_json=as_json, empty_zh="还没有班级。",
+              line=lambda r: f"{r['name']}\t{r['course']}\t任课：{r['teacher'] or '—'}\t"
+                             f"班主任：{r['head_teacher'] or '—'}\t{r['starts_on'] or '—'} 至 "
+                             f"{r['ends_on'] or '—'}\t{r['students']} 人")
 
 
 @class_group.command("add")
