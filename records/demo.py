@@ -128,3 +128,25 @@ def demo_moment(calendar: WorkingCalendar, settings, now: datetime) -> datetime 
             continue
         return None if months_back == 0 else moment
     raise last_error
+
+
+def seed_demo_approval(approvals, accounts, session) -> int | None:
+    """One granted approval (policy C3): logistics (log) asks for the address and contact of a
+    demo student to plan a school-bus pickup, and the management office (mgt) grants the
+    address only, for 7 days: what a grant narrower than the request looks like. Returns its
+    id; None when the demo already has approvals."""
+    from sqlalchemy import select
+
+    from records.approvals import AccessApproval
+    from records.students import Student
+
+    if session.scalar(select(AccessApproval.id).limit(1)) is not None:
+        return None
+    student_no = session.scalar(select(Student.student_no).order_by(Student.id))
+    if student_no is None:
+        return None
+    approval = approvals.request(accounts.get("log"), [student_no], ["address", "contact"],
+                                 "安排校车接送，核对接送地址和家长电话", 7)
+    approvals.grant(accounts.get("mgt"), approval, categories=["address"],
+                    note="只批准地址；家长电话请由班主任转达")
+    return approval.id

@@ -16,7 +16,13 @@ from sqlalchemy import select
 
 from records.approvals import Approvals
 from records.class_registry import seed_demo_classes
-from records.demo import DEMO_STAFF, DEMO_STUDENTS, seed_demo_archive, seed_demo_handovers
+from records.demo import (
+    DEMO_STAFF,
+    DEMO_STUDENTS,
+    seed_demo_approval,
+    seed_demo_archive,
+    seed_demo_handovers,
+)
 from records.departments import Department
 from records.errors import AccountDisabled, DomainError
 from records.handovers import Handover
@@ -130,6 +136,11 @@ def demo_command():
     get_db().commit()
     if loan:
         click.echo(f"学习档案已登记入档案室，并有一条已归还的借阅登记：{loan}")
+    approval = seed_demo_approval(Approvals(get_db(), audit=svc.ledger), accounts, get_db())
+    get_db().commit()
+    if approval:
+        click.echo(f"查看审批示例 #{approval}：后勤部 log 申请查看一名学生的地址和电话，"
+                   "学校办公室 mgt 只批准了地址。")
     if new_lines:
         with open(logins_file, "a", encoding="utf-8") as fh:
             fh.write("".join(line + "\n" for line in new_lines))

@@ -28,8 +28,10 @@ def test_demo_is_idempotent_and_prints_logins(runner):
     assert "已生成 14 份示例交接单" in first.output
     for login in ["enr", "aca", "tea", "fin", "arc", "log", "mgt", "sup", "admin"]:
         assert f"  {login} " in first.output
+    assert "查看审批示例 #1" in first.output  # policy C3: a grant narrower than the request
     second = runner.invoke(args=["demo"])
     assert second.exit_code == 0 and "示例交接单" not in second.output
+    assert "查看审批示例" not in second.output
     assert second.output in first.output  # the same logins, nothing new made
     listed = runner.invoke(args=["list", "--as", "sup"]).stdout.splitlines()
     assert len(listed) == 14 and all("已完成" in line for line in listed)
