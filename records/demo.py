@@ -130,7 +130,7 @@ def demo_moment(calendar: WorkingCalendar, settings, now: datetime) -> datetime 
     raise last_error
 
 
-def seed_demo_approval(approvals, accounts, session) -> int | None:
+def seed_demo_approval(approvals, accounts) -> int | None:
     """One granted approval (policy C3): logistics (log) asks for the address and contact of a
     demo student to plan a school-bus pickup, and the management office (mgt) grants the
     address only, for 7 days: what a grant narrower than the request looks like. Returns its
@@ -140,6 +140,7 @@ def seed_demo_approval(approvals, accounts, session) -> int | None:
     from records.approvals import AccessApproval
     from records.students import Student
 
+    session = approvals.session
     if session.scalar(select(AccessApproval.id).limit(1)) is not None:
         return None
     student_no = session.scalar(select(Student.student_no).order_by(Student.id))

@@ -97,7 +97,7 @@ def _opened(approval: AccessApproval, now: datetime) -> list[Handover]:
     """The handovers this grant lets its requester read now (policy C3)."""
     if not approval.is_active(now):
         return []
-    me = approvals().attach_grants(_me())
+    me = _me()  # its grants were attached when the request was signed in (webapp.auth)
     found = get_db().scalars(select(Handover).join(
         HandoverStudent, HandoverStudent.handover_id == Handover.id).where(
         HandoverStudent.student_id.in_(approval.granted_student_ids or [-1])).distinct()

@@ -136,7 +136,7 @@ def demo_command():
     get_db().commit()
     if loan:
         click.echo(f"学习档案已登记入档案室，并有一条已归还的借阅登记：{loan}")
-    approval = seed_demo_approval(Approvals(get_db(), audit=svc.ledger), accounts, get_db())
+    approval = seed_demo_approval(Approvals(get_db(), audit=svc.ledger), accounts)
     get_db().commit()
     if approval:
         click.echo(f"查看审批示例 #{approval}：后勤部 log 申请查看一名学生的地址和电话，"
