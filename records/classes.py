@@ -25,6 +25,12 @@ class SchoolClass(Base):
     teacher_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     starts_on: Mapped[date | None] = mapped_column(Date)
     ends_on: Mapped[date | None] = mapped_column(Date)  # term end: starts T3b and T4b
+    # policy T3a: progress reports at a fixed time each week or fortnight. No weekday: the
+    # class has no report cycle (and owes no weekly report).
+    report_weekday: Mapped[int | None] = mapped_column(Integer)  # ISO weekday 1-7
+    report_hour: Mapped[int | None] = mapped_column(Integer)
+    report_cycle_weeks: Mapped[int | None] = mapped_column(Integer)  # 1 or 2
+    report_first_week: Mapped[date | None] = mapped_column(Date)  # Monday of the first period
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 

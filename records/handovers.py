@@ -65,8 +65,16 @@ class Handover(Base):
     current_version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # policy T: the sender's clock runs from the clause's trigger (a date on the form or an
+    # event such as a countersignature), never from signing; the receiver's runs from receipt.
+    trigger_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    receive_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The obligation it was made to answer (picked from the owed list); checked against its
+    # kind and student, and met when this handover is submitted. No FK: obligations refer to
+    # handovers too.
+    answers_obligation_id: Mapped[int | None] = mapped_column(Integer)
 
     sender: Mapped[Staff] = relationship(foreign_keys=[sender_id], lazy="joined")
     receiver: Mapped[Staff | None] = relationship(foreign_keys=[receiver_id], lazy="joined")
@@ -86,9 +94,19 @@ class Handover(Base):
 
     @property
     def on_time(self) -> bool | None:
-        if self.completed_at is None or self.due_at is None:
+        """The sender's timeliness: submitted (the version received) by the deadline counted
+        from the trigger. A receiver's delay is the receiver's own (`received_on_time`)."""
+        if self.submitted_at is None or self.due_at is None or self.status in (
+                Status.DRAFT, Status.WITHDRAWN, Status.RETURNED):
             return None
-        return self.completed_at <= self.due_at
+        return self.submitted_at <= self.due_at
+
+    @property
+    def received_on_time(self) -> bool | None:
+        """The receiver's timeliness: countersigned by the receiver's own deadline."""
+        if self.completed_at is None or self.receive_due_at is None:
+            return None
+        return self.completed_at <= self.receive_due_at
 
 
 class HandoverVersion(Base):

@@ -6,6 +6,7 @@ from records import (  # noqa: F401
     classes,
     credentials,
     handovers,
+    obligation_model,
     staff,
     students,
     web_sessions,
