@@ -6,7 +6,7 @@ so every roster view is written to the ledger, with ids only (policy C3)."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
@@ -94,6 +94,35 @@ class Classes:
         if starts_on and ends_on and ends_on < starts_on:
             problems.append(FieldProblem("ends_on", "结课日期不能早于开课日期。"))
         return problems
+
+    def set_report_cycle(self, actor: Staff, class_id: int, *, weekday: int | None,
+                         hour: int | None = None, weeks: int | None = None,
+                         first_week: date | None = None) -> SchoolClass:
+        """policy T3a: the class's fixed report time (ISO weekday, hour, every 1 or 2 weeks,
+        from the week of `first_week`). `weekday` None: the class owes no periodic report."""
+        self._require_manager(actor, "class.report_cycle")
+        school_class = self.get(actor, class_id)
+        problems = []
+        if weekday is not None:
+            if not 1 <= weekday <= 7:
+                problems.append(FieldProblem("report_weekday", "报告日应为周一至周日。"))
+            if hour is None or not 0 <= hour <= 23:
+                problems.append(FieldProblem("report_hour", "报告时间应为 0-23 点。"))
+            if weeks not in (1, 2):
+                problems.append(FieldProblem("report_cycle_weeks", "报告周期应为每周或每两周。"))
+            if first_week is None:
+                problems.append(FieldProblem("report_first_week", "请填写第一个报告周期的日期。"))
+        if problems:
+            raise ValidationFailed(problems)
+        monday = first_week - timedelta(days=first_week.weekday()) if first_week else None
+        school_class.report_weekday = weekday
+        school_class.report_hour, school_class.report_cycle_weeks = (
+            (hour, weeks) if weekday is not None else (None, None))
+        school_class.report_first_week = monday if weekday is not None else None
+        self.session.flush()
+        self.audit.append(actor=actor.login, action="class.report_cycle",
+                          subject=f"class:{class_id}")
+        return school_class
 
     # -- finding --------------------------------------------------------------------------
 

@@ -40,8 +40,10 @@ from records.handovers import (
     Status,
 )
 from records.intake import Intake, Upload, dumps, meeting_json, meeting_problems
+from records.obligations import Obligations
 from records.paperwork import FormDesk
 from records.staff import Staff
+from records.timeliness import Timeliness
 from records.validation import validate_values
 from records.visibility import Access, access_to, may_countersign, reading_approval
 from vault import Ledger, Vault
@@ -63,6 +65,9 @@ class Workflow:
         self.on_change = list(on_change)
         self.clock = clock
         self.intake = Intake(session, vault)
+        self.timeliness = Timeliness(session, calendar=calendar, settings=deadline_settings,
+                                     clock=clock)
+        self.obligations = Obligations(session, timeliness=self.timeliness, audit=audit)
 
     # -- finding ----------------------------------------------------------------------------
 
@@ -129,10 +134,12 @@ class Workflow:
     def create(self, actor: Staff, kind_code: str, values: Mapping[str, Any], *,
                uploads: Iterable[Upload] = (), receiver_id: int | None = None,
                parent_number: str | None = None, method: str | None = None,
-               meeting: Mapping[str, Any] | None = None) -> Handover:
+               meeting: Mapping[str, Any] | None = None,
+               obligation_id: int | None = None) -> Handover:
         """A draft of kind `kind_code` by `actor`, who must belong to its sending department.
         `method` is the kind's own method (the default) or M3: any important matter may be
-        handed over face to face, with a `meeting` record (policy M3)."""
+        handed over face to face, with a `meeting` record (policy M3). `obligation_id` names
+        what it is made to answer (from the owed list): same kind, same student."""
         kind = get_kind(kind_code)
         if not actor.belongs_to(kind.sender):
             raise PermissionDenied(actor.login, f"create {kind.code}")
@@ -149,10 +156,15 @@ class Workflow:
         self.session.add(handover)
         self.session.flush()
         resolved, student_ids = self.intake.resolve(kind, values, draft=True)
+        self._check_trigger(kind, resolved, student_ids)
+        if obligation_id is not None:
+            handover.answers_obligation_id = self.obligations.check_claim(
+                obligation_id, kind.code, student_ids).id
         version = self._new_version(handover, 1, resolved, actor, now,
                                     meeting_json(meeting, draft=True))
         self.intake.store_uploads(actor, handover, version, uploads)
         self._link_students(handover, student_ids)
+        self._schedule(handover, kind, resolved)
         self._event(handover, "created", actor, now)
         self.audit.append(actor=actor.login, action="handover.create",
                           subject=f"handover:{handover.number}", context={"kind": kind.code})
@@ -172,6 +184,7 @@ class Workflow:
             raise Conflict("只有草稿可以修改；已提交的交接单被退回后可修改重新提交。")
         kind = get_kind(handover.kind)
         resolved, student_ids = self.intake.resolve(kind, values, draft=True)
+        self._check_trigger(kind, resolved, student_ids)
         self.intake.method(kind, handover.method, meeting)
         draft = handover.current
         draft.values_json = dumps(resolved)
@@ -188,6 +201,7 @@ class Workflow:
             handover.students.remove(link)
             self.session.delete(link)
         self._link_students(handover, student_ids)
+        self._schedule(handover, kind, resolved)
         self._event(handover, "edited", actor, self.clock())
         self.audit.append(actor=actor.login, action="handover.edit",
                           subject=f"handover:{handover.number}",
@@ -196,19 +210,22 @@ class Workflow:
 
     def submit(self, actor: Staff, handover: Handover, password: str, *,
                uploads: Iterable[Upload] = ()) -> Handover:
-        """Validate, render, sign as sender (certifying) and store; the deadline starts.
-        `uploads` adds files to the draft first (e.g. the scan of a paper checklist, M1)."""
+        """Validate, render, sign as sender (certifying) and store; it meets the obligations it
+        answers, and the receiver's own clock starts. `uploads` adds files to the draft first
+        (e.g. the scan of a paper checklist, M1)."""
         if handover.sender_id != actor.id:
             raise PermissionDenied(actor.login, "submit")
         if handover.status != Status.DRAFT:
             raise Conflict(f"交接单状态为「{Status(handover.status).label_zh}」，不能提交。")
         pending = self.intake.attach(handover, handover.current, uploads)
-        # The deadline printed on the signed form is the one kept: computed once, before
-        # signing, even when the signature takes the clock past the end of a working day.
-        handover.due_at = self._sign_current(actor, handover, password)
+        # The deadline printed on the signed form is the one kept: counted from the trigger
+        # before signing (policy T), never from the moment of signing.
+        answered = self._sign_current(actor, handover, password)
         self.intake.store(actor, handover, pending)  # files only once the signature holds
         now = self.clock()
         handover.status, handover.submitted_at = Status.SUBMITTED, now
+        handover.receive_due_at = self.timeliness.receive_deadline(now)
+        self.obligations.answer(handover, answered)
         self._event(handover, "submitted", actor, now)
         self.audit.append(actor=actor.login, action="handover.submit",
                           subject=f"handover:{handover.number}",
@@ -242,10 +259,12 @@ class Workflow:
         handover.status, handover.completed_at = Status.COMPLETED, now
         if handover.receiver_id is None:
             handover.receiver_id = actor.id
+        self.obligations.on_received(handover)  # policy T2, T4a, T5a, T5b: what follows
         self._event(handover, "countersigned", actor, now)
         self.audit.append(actor=actor.login, action="handover.countersign",
                           subject=f"handover:{handover.number}",
-                          context={"version": v.version, "on_time": handover.on_time})
+                          context={"version": v.version, "on_time": handover.on_time,
+                                   "received_on_time": handover.received_on_time})
         self._changed(handover)
         return handover
 
@@ -299,6 +318,7 @@ class Workflow:
             raise PermissionDenied(actor.login, "withdraw")
         if handover.status not in (Status.DRAFT, Status.SUBMITTED, Status.RETURNED):
             raise Conflict("已签收或已撤回的交接单不能撤回。")
+        self.obligations.reopen(handover)  # what it answered is owed again
         return self._stop(actor, handover, Status.WITHDRAWN, "withdraw", reason)
 
     def _stop(self, actor: Staff, handover: Handover, status: Status, action: str,
@@ -315,8 +335,9 @@ class Workflow:
 
     # -- internals --------------------------------------------------------------------------
 
-    def _sign_current(self, actor: Staff, handover: Handover, password: str) -> datetime | None:
-        """Validate, render and sign the current version as sender; returns its deadline."""
+    def _sign_current(self, actor: Staff, handover: Handover, password: str) -> list:
+        """Validate, render and sign the current version as sender, with its deadline counted
+        from the trigger; returns the obligations it answers."""
         kind = get_kind(handover.kind)
         v = handover.current
         values = json.loads(v.values_json)
@@ -326,9 +347,11 @@ class Workflow:
             kind, v, paper=handover.method == Method.PAPER.value)
         if face_to_face:  # policy M3: no face-to-face handover without its meeting record
             problems += meeting_problems(meeting)
+        problems += self.timeliness.trigger_problems(kind, values, handover.student_ids)
         if problems:
             raise ValidationFailed(problems)
-        due = self._expected_due(kind)
+        answered = self._schedule(handover, kind, values)
+        due = handover.due_at
         doc = self._document(handover, actor, kind.code, values, due, tuple(
             AttachmentRef(a.filename, a.sha256, a.code) for a in v.attachments))
         context = {"handover": handover.number, "version": v.version}
@@ -342,7 +365,7 @@ class Workflow:
                 reason="移交人签名沟通记录", context={**context, "document": "meeting"})
         v.content_sha256 = doc.content_sha256()
         v.status, v.signed_at = Status.SUBMITTED, self.clock()
-        return due
+        return answered
 
     def _document(self, handover: Handover, actor: Staff, kind_code: str,
                   values: Mapping[str, Any], due: datetime | None,
@@ -358,10 +381,22 @@ class Workflow:
         return self.desk.sign_as_sender(self.desk.unsigned_pdf(doc), actor,
                                         self.credentials.require(actor), password)
 
-    def _expected_due(self, kind: HandoverKind) -> datetime | None:
-        if kind.deadline is None:
-            return None
-        return self.calendar.due_time(self.clock(), kind.deadline, self.deadline_settings)
+    def _check_trigger(self, kind: HandoverKind, values: Mapping[str, Any],
+                       student_ids: Iterable[int]) -> None:
+        problems = self.timeliness.trigger_problems(kind, values, student_ids)
+        if problems:
+            raise ValidationFailed(problems)
+
+    def _schedule(self, handover: Handover, kind: HandoverKind, values: Mapping[str, Any]):
+        """Set the sender's trigger and deadline (policy T) from the form's trigger date, the
+        parent's receipt, or the obligations it answers; returns those obligations. A draft
+        whose deadline has passed shows late from the start."""
+        answered = self.obligations.matching(handover, values)
+        parent = self.session.get(Handover, handover.parent_id) if handover.parent_id else None
+        handover.trigger_at, handover.due_at = self.timeliness.sender_deadline(
+            kind, values, min((o.due_at for o in answered), default=None),
+            parent.completed_at if parent is not None else None)
+        return answered
 
     def checklist_pdf(self, actor: Staff, handover: Handover) -> bytes:
         """The paper handover checklist (交接清单, policy M1) to print, sign by hand, scan and

@@ -160,12 +160,13 @@ def test_paper_checklist_lists_the_form_and_its_attachments(world):
     assert "张子涵" not in text  # titles only: the checklist carries no student data
 
 
-def test_deadline_is_the_end_of_the_same_working_day_for_f2(world):
+def test_deadline_is_the_end_of_the_registration_day_for_f2_not_of_the_signing_day(world):
     w = world
-    w.workflow.clock = lambda: datetime(2026, 9, 30, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
-    h = submitted_f2(w)
-    # 2026-09-30 is a working day; T1b: before 18:00 Shanghai time that day.
+    w.workflow.clock = lambda: datetime(2026, 10, 9, 2, 0, tzinfo=UTC)  # signed Oct 9
+    h = submitted_f2(w, registration_date="2026-09-30")
+    # policy T1b: the same working day as the registration, 18:00 Shanghai time on Sep 30.
     assert h.due_at.astimezone(UTC) == datetime(2026, 9, 30, 10, 0, tzinfo=UTC)
+    assert h.on_time is False
     w.session.commit()
     # Read back through a new session: SQLite keeps no zone, the column type restores UTC.
     with app_session(w) as fresh:
@@ -221,7 +222,7 @@ def test_the_deadline_kept_is_the_one_printed_even_when_signing_crosses_the_day_
     times = iter([datetime(2026, 9, 30, 9, 59, 59, tzinfo=UTC)])  # 17:59:59 in Shanghai
     later = datetime(2026, 9, 30, 10, 0, 1, tzinfo=UTC)  # after the working day's end
     enr = w.staff("enr")
-    h = w.workflow.create(enr, "F2", f2_values(w.student_id),
+    h = w.workflow.create(enr, "F2", f2_values(w.student_id, registration_date="2026-09-30"),
                           uploads=[Upload("enrollment_agreement", "入学协议.pdf", AGREEMENT),
                                    Upload("paper_scan", "交接清单.pdf", AGREEMENT)])
     w.workflow.clock = lambda: next(times, later)  # the first reading is before signing
