@@ -102,6 +102,16 @@ class Handover(Base):
         return self.submitted_at <= self.due_at
 
     @property
+    def running_due(self) -> datetime | None:
+        """The deadline of whoever holds it now: the receiver's while it waits for them, the
+        sender's while it is a draft or returned (policy T: each party's own clock)."""
+        if self.status == Status.SUBMITTED:
+            return self.receive_due_at
+        if self.status in (Status.DRAFT, Status.RETURNED):
+            return self.due_at
+        return None
+
+    @property
     def received_on_time(self) -> bool | None:
         """The receiver's timeliness: countersigned by the receiver's own deadline."""
         if self.completed_at is None or self.receive_due_at is None:

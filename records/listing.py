@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import case, or_, select
 from sqlalchemy.orm import Session
 
 from records.catalogue import KINDS, HandoverKind
@@ -17,7 +17,7 @@ from records.handovers import Handover, HandoverStudent, Status
 from records.staff import Staff
 from records.visibility import Access, access_to, may_countersign, sees_all_metadata
 
-__all__ = ["OPEN", "Row", "due_and_overdue", "inbox", "outbox", "visible"]
+__all__ = ["OPEN", "Row", "due_and_overdue", "due_text", "inbox", "outbox", "visible"]
 
 OPEN = (Status.DRAFT, Status.SUBMITTED, Status.RETURNED)
 MAX_ROWS = 500
@@ -42,8 +42,8 @@ class Row:
     def sort_key(self) -> tuple:
         """Waiting ones with a deadline first, soonest (most overdue) first; then newest."""
         h = self.handover
-        waiting = h.status in OPEN and h.due_at is not None
-        return (not waiting, h.due_at.timestamp() if waiting else -h.created_at.timestamp())
+        due = h.running_due
+        return (due is None, due.timestamp() if due else -h.created_at.timestamp())
 
     def as_dict(self) -> dict:
         h = self.handover
@@ -57,22 +57,29 @@ class Row:
         }
 
 
+def due_text(calendar: WorkingCalendar, due: datetime, now: datetime) -> tuple[str, bool]:
+    """今日到期 / 剩 N 个工作日 / 逾期 N 个工作日 for a running deadline, and whether it is
+    past (policy T)."""
+    overdue = calendar.is_overdue(due, now)
+    try:
+        left = calendar.working_days_left(due, now)
+    except CalendarDataMissing:  # the count needs next year's holidays: say less, not fail
+        return ("逾期" if overdue else "未到期"), overdue
+    if overdue:
+        return (f"逾期 {-left} 个工作日" if left < 0 else "逾期"), True
+    return ("今日到期" if left == 0 else f"剩 {left} 个工作日"), False
+
+
 def _row(staff: Staff, h: Handover, now: datetime, calendar: WorkingCalendar) -> Row:
     text, overdue = "", False
-    if h.status == Status.SUBMITTED and h.due_at is not None:  # policy T
-        overdue = calendar.is_overdue(h.due_at, now)
-        try:
-            left = calendar.working_days_left(h.due_at, now)
-        except CalendarDataMissing:  # the count needs next year's holidays: say less, not fail
-            text = "逾期" if overdue else "未到期"
-        else:
-            if overdue:
-                text = f"逾期 {-left} 个工作日" if left < 0 else "逾期"
-            else:
-                text = "今日到期" if left == 0 else f"剩 {left} 个工作日"
+    running = h.running_due
+    if running is not None:  # policy T: the clock of whoever holds it now
+        text, overdue = due_text(calendar, running, now)
     elif h.status == Status.COMPLETED and h.on_time is not None:
-        overdue = not h.on_time
-        text = "按时完成" if h.on_time else "逾期完成"
+        late = [who for who, ok in (("移交", h.on_time), ("签收", h.received_on_time))
+                if ok is False]
+        overdue = bool(late)
+        text = "、".join(late) + "逾期" if late else "按时完成"
     return Row(h, KINDS[h.kind], access_to(staff, h), text, overdue)
 
 
@@ -126,7 +133,11 @@ def visible(session: Session, staff: Staff, now: datetime, *, calendar: WorkingC
 
 
 def due_and_overdue(session: Session, now: datetime, until: datetime) -> list[Handover]:
-    """Submitted handovers due before `until` (overdue ones included), most urgent first."""
+    """Open handovers whose running deadline falls before `until` (overdue ones included),
+    most urgent first: waiting for the receiver past their deadline to countersign, or still
+    with the sender (draft or returned) past the sender's deadline (policy T)."""
+    running = case((Handover.status == Status.SUBMITTED, Handover.receive_due_at),
+                   else_=Handover.due_at)
     return list(session.scalars(select(Handover).where(
-        Handover.status == Status.SUBMITTED, Handover.due_at.is_not(None),
-        Handover.due_at < until).order_by(Handover.due_at)))
+        Handover.status.in_(list(OPEN)), running.is_not(None), running < until)
+        .order_by(running, Handover.id)))

@@ -242,13 +242,14 @@ def init_app(app: Flask) -> None:
     from webapp.cli_archive import COMMANDS as ARCHIVE_COMMANDS
     from webapp.cli_classes import COMMANDS as CLASS_COMMANDS
     from webapp.cli_handovers import COMMANDS as HANDOVER_COMMANDS
+    from webapp.cli_obligations import COMMANDS as OBLIGATION_COMMANDS
     from webapp.cli_search import COMMANDS as SEARCH_COMMANDS
     from webapp.cli_students import COMMANDS as STUDENT_COMMANDS
     from webapp.cli_vault import COMMANDS as VAULT_COMMANDS
 
     for command in (init_command, demo_command, serve_command, user_group, *VAULT_COMMANDS,
                     *STUDENT_COMMANDS, *HANDOVER_COMMANDS, *SEARCH_COMMANDS, *CLASS_COMMANDS,
-                    *ARCHIVE_COMMANDS):
+                    *ARCHIVE_COMMANDS, *OBLIGATION_COMMANDS):
         app.cli.add_command(command)
 
 

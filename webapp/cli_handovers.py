@@ -42,7 +42,8 @@ def list_command(login, as_json):
             click.echo(json.dumps(r.as_dict(), ensure_ascii=False))
             continue
         h = r.handover
-        due = h.due_at.astimezone(SCHOOL_TZ).strftime("%Y-%m-%d %H:%M") if h.due_at else "-"
+        running = h.running_due or h.due_at
+        due = running.astimezone(SCHOOL_TZ).strftime("%Y-%m-%d %H:%M") if running else "-"
         receiver = h.receiver.display_name if h.receiver else \
             Department(h.receiver_dept).label_zh
         click.echo(f"{h.number}  {h.kind:<4} {Status(h.status).label_zh:<6} "
@@ -119,24 +120,45 @@ def pki_ca_cert(out):
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
 @with_appcontext
 def remind_command(days, as_json):
-    """List submitted handovers that are overdue or due soon (run daily from cron)."""
+    """List what is overdue or due soon (run daily from cron): handovers waiting for their
+    receiver or still with their sender, and obligations nobody has met yet (policy T)."""
+    from records.owed_list import owed_rows
+    from webapp.cli_obligations import obligations_of
+
     now = utcnow()
-    items = due_and_overdue(get_db(), now, now + timedelta(days=days))
+    until = now + timedelta(days=days)
+    items = due_and_overdue(get_db(), now, until)
+    owed = owed_rows(get_db(), obligations_of().due_before(until), now,
+                     calendar=services().calendar)
     for h in items:
-        overdue = h.due_at < now
-        who = h.receiver.display_name if h.receiver else h.receiver_dept
-        record = {"number": h.number, "kind": h.kind, "receiver": who,
-                  "sender": h.sender.login, "due_at": h.due_at.isoformat(),
+        due = h.running_due
+        overdue = due < now
+        waiting = h.status == Status.SUBMITTED
+        who = (h.receiver.display_name if h.receiver else h.receiver_dept) if waiting \
+            else h.sender.display_name
+        record = {"type": "handover", "number": h.number, "kind": h.kind, "status": h.status,
+                  "holder": who, "sender": h.sender.login, "due_at": due.isoformat(),
                   "overdue": overdue}
         if as_json:
             click.echo(json.dumps(record, ensure_ascii=False))
-        else:
-            state = "已逾期" if overdue else "即将到期"
-            shown = who if h.receiver else Department(h.receiver_dept).label_zh
-            click.echo(f"{state}  {h.number} {h.kind}  接收方 {shown}  截止 "
-                       f"{h.due_at.astimezone(SCHOOL_TZ):%Y-%m-%d %H:%M}")
+            continue
+        state = "已逾期" if overdue else "即将到期"
+        shown = who if not waiting or h.receiver else Department(h.receiver_dept).label_zh
+        role = "接收方" if waiting else "移交方"
+        click.echo(f"{state}  {h.number} {h.kind}  {role} {shown}  截止 "
+                   f"{due.astimezone(SCHOOL_TZ):%Y-%m-%d %H:%M}")
+    for r in owed:
+        if as_json:
+            click.echo(json.dumps({"type": "obligation", **r.as_dict()}, ensure_ascii=False))
+            continue
+        state = "已逾期" if r.overdue else "即将到期"
+        click.echo(f"{state}  应交 #{r.obligation.id} {r.obligation.kind} {r.kind_name}  "
+                   f"{r.subject}  应交方 {r.owed_by}  截止 "
+                   f"{r.obligation.due_at.astimezone(SCHOOL_TZ):%Y-%m-%d %H:%M}")
     if not as_json:
-        click.echo(f"共 {len(items)} 条待办到期提醒。", err=True)
+        click.echo(f"共 {len(items) + len(owed)} 条待办到期提醒（交接 {len(items)} 条，"
+                   f"应交未交 {len(owed)} 条）。", err=True)
+    get_db().commit()
     warning = calendar_warning()
     if warning:  # cron mails stderr to the operator: the daily nudge to add next year's days
         click.echo(warning, err=True)

@@ -31,6 +31,7 @@ from records.catalogue import (
     HandoverKind,
     Method,
 )
+from records.classes import SchoolClass
 from records.clock import utcnow
 from records.deadlines import SCHOOL_TZ
 from records.departments import Department
@@ -38,6 +39,7 @@ from records.errors import FieldProblem, ValidationFailed
 from records.forms import display_value
 from records.handovers import Handover, Status
 from records.listing import Row
+from records.obligation_model import Obligation
 from records.staff import Staff, StaffDepartment
 from records.students import Student
 from records.visibility import (
@@ -176,11 +178,12 @@ def _method_choice(kind: HandoverKind) -> str | None:
 
 
 def _render_form(kind, *, values, errors=None, parent=None, status=200, handover=None,
-                 form_error="", chosen=None, meeting=None):
+                 form_error="", chosen=None, meeting=None, obligation=None):
     students, _ = _students_for(_me())
     errors = errors or {}
     return render_template(
         "handovers/form.html", kind=kind, values=values, errors=errors, parent=parent,
+        obligation=obligation,
         students=students, receivers=_receivers(kind, _me()), handover=handover,
         deadline=deadline_text(kind), method=METHODS[kind.method], form_error=form_error,
         T=FieldType, empty_rows=EMPTY_TABLE_ROWS, methods=METHODS, M3=Method.FACE_TO_FACE,
@@ -203,20 +206,23 @@ def create(code: str):
     me = _me()
     kind = _kind_for(code, me)
     parent = (request.form.get("parent") or request.args.get("parent") or "").strip() or None
+    obligation = _obligation_id()
     if request.method == "GET":
-        return _render_form(kind, values={}, parent=parent)
+        return _render_form(kind, values=_owed_values(obligation), parent=parent,
+                            obligation=obligation)
     _, allowed = _students_for(me)
     reader = FormInput(kind, allowed)
     values = reader.values(request.form)
     chosen, meeting = _method_choice(kind), meeting_input(request.form)
     face_to_face = chosen == Method.FACE_TO_FACE.value
     render = lambda **kw: _render_form(  # noqa: E731
-        kind, values=values, parent=parent, chosen=chosen, meeting=meeting, **kw)
+        kind, values=values, parent=parent, chosen=chosen, meeting=meeting,
+        obligation=obligation, **kw)
     wf = _wf()
     try:
         h = wf.create(me, kind.code, values, uploads=reader.uploads(request.files),
                       receiver_id=_receiver_id(), parent_number=parent, method=chosen,
-                      meeting=meeting if face_to_face else None)
+                      meeting=meeting if face_to_face else None, obligation_id=obligation)
         if request.form.get("action") == "submit":
             wf.submit(me, h, request.form.get("password", ""))
     except (ValidationFailed, SigningError) as exc:
@@ -224,6 +230,27 @@ def create(code: str):
     flash(f"交接单 {h.number} 已签名提交，等待{kind.receiver.label_zh}签收。"
           if h.status == Status.SUBMITTED else f"草稿 {h.number} 已保存。", "success")
     return redirect(url_for("handovers.view", number=h.number))
+
+
+def _obligation_id() -> int | None:
+    """The obligation a new handover is made to answer (from the 我应交 list)."""
+    raw = (request.form.get("obligation") or request.args.get("obligation") or "").strip()
+    if not raw:
+        return None
+    if not raw.isdecimal() or len(raw) > 12:
+        abort(404)
+    return int(raw)
+
+
+def _owed_values(obligation_id: int | None) -> dict:
+    """A form made for an obligation starts with its student and class filled in."""
+    if obligation_id is None:
+        return {}
+    ob = get_db().get(Obligation, obligation_id) or abort(404)
+    values = {"student": ob.student_id} if ob.student_id else {}
+    if ob.class_id:
+        values["class_name"] = get_db().get(SchoolClass, ob.class_id).name
+    return values
 
 
 def _receiver_id() -> int | None:

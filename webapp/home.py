@@ -9,6 +9,7 @@ from records.approvals import may_approve
 from records.clock import utcnow
 from records.deadlines import SCHOOL_TZ
 from records.listing import due_and_overdue
+from records.owed_list import owed_rows
 from webapp import services
 from webapp.approvals import approvals
 from webapp.db import get_db
@@ -37,9 +38,15 @@ def index():
     loans = services().archive_loans(get_db())
     my_overdue = [loan for loan in loans.mine(me)
                   if loan.returned_at is None and loan.due_on < loans.today()]
+    # policy T: what I owe before anyone has made it (a weekly report, an archive transfer)
+    obligations = services().workflow(get_db()).obligations
+    obligations.refresh(now)
+    owed = owed_rows(get_db(), obligations.owed_by(me, limit=HOME_LIMIT + 1), now,
+                     calendar=services().calendar)
     return render_template("home.html", me=me, limit=HOME_LIMIT, can_send=may_send(me),
                            missing_years=missing_years, school_overdue=school_overdue,
                            approvals_waiting=approvals_waiting, my_overdue_loans=my_overdue,
+                           owed=owed,
                            calendar_path=services().calendar_path, **worklists(me))
 
 

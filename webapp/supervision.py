@@ -16,6 +16,7 @@ from records.clock import utcnow
 from records.deadlines import SCHOOL_TZ
 from records.errors import FieldProblem, PermissionDenied, ValidationFailed
 from records.listing import due_and_overdue
+from records.owed_list import owed_rows
 from records.supervision import department_figures
 from records.visibility import sees_all_metadata
 from webapp import services
@@ -68,10 +69,19 @@ def index():
         error = exc.problems[0].message_zh
     now = utcnow()
     soon = due_and_overdue(get_db(), now, now + timedelta(days=DUE_SOON_DAYS))
+    owed = owed_overdue(now, now + timedelta(days=DUE_SOON_DAYS))
     return render_template(
         "supervision/index.html", figures=department_figures(get_db(), now, since),
         rows=listing.rows(me, soon, now, calendar=services().calendar), since=raw,
-        error=error, due_soon_days=DUE_SOON_DAYS), status
+        error=error, due_soon_days=DUE_SOON_DAYS, owed=owed), status
+
+
+def owed_overdue(now: datetime, until: datetime):
+    """policy S1: obligations nobody has met, overdue or due before `until`, school-wide."""
+    obligations = services().workflow(get_db()).obligations
+    obligations.refresh(now)
+    return owed_rows(get_db(), obligations.due_before(until), now,
+                     calendar=services().calendar)
 
 
 @bp.route("/figures.csv")

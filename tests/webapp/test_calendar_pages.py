@@ -75,7 +75,7 @@ def test_lists_keep_working_when_a_due_day_lies_in_a_year_without_data(
     svc = app.extensions["handover"]
     with svc.session_factory() as db:  # due far beyond any year the package knows
         db.execute(update(Handover).where(Handover.number == number)
-                   .values(due_at=datetime(2099, 1, 5, 10, tzinfo=UTC)))
+                   .values(receive_due_at=datetime(2099, 1, 5, 10, tzinfo=UTC)))
         db.commit()
     aca = login_client("aca", passwords["aca"])
     for page in ("/", "/handovers/", f"/handovers/{number}"):

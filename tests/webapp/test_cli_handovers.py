@@ -73,8 +73,9 @@ def test_remind_lists_overdue(runner, handovers):
     items = [json.loads(line) for line in out.stdout.splitlines()]  # stderr may carry notices
     assert [i["number"] for i in items] == [handovers["waiting"]] and items[0]["overdue"]
     text = runner.invoke(args=["remind"]).stdout
-    # in the school's time and words: due 18:00 Shanghai time, the receiving department by name
-    assert f"已逾期  {handovers['waiting']} F2  接收方 教务部  截止 2026-03-02 18:00" in text
+    # in the school's time and words: the receiver's own deadline (one working day after
+    # receipt, 18:00 Shanghai time), the receiving department by name
+    assert f"已逾期  {handovers['waiting']} F2  接收方 教务部  截止 2026-03-03 18:00" in text
 
 
 def test_ca_cert_export(runner, tmp_path):

@@ -277,8 +277,8 @@ def test_lists_mark_overdue_and_put_it_first(world, app):
     second = number_of(submit_f2(enr, world.student_id))
     svc = app.extensions["handover"]
     from datetime import UTC, datetime
-    with svc.session_factory() as db:  # the second one was due long ago
-        db.scalars(select(Handover).where(Handover.number == second)).one().due_at = \
+    with svc.session_factory() as db:  # the second one was due at the receiver long ago
+        db.scalars(select(Handover).where(Handover.number == second)).one().receive_due_at = \
             datetime(2026, 1, 5, 10, tzinfo=UTC)
         db.commit()
     html = world.as_("aca").get("/").get_data(as_text=True)

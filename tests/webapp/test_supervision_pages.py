@@ -24,8 +24,9 @@ def test_the_supervision_group_sees_overdue_work_and_figures_but_no_content(
         row = page[page.index(f'data-department="{dept}"'):].split("</tr>")[0]
         return [c.split("</td>")[0].strip() for c in row.split('class="count-cell">')[1:]]
 
-    # ENR sent 2: one on time, none late, one overdue at ACA, no return, no withdrawal
-    assert cells("ENR") == ["2", "1", "0", "1", "0", "0", "0", "100%"]
+    # ENR sent 2: the completed one late (registered 2026-03-02, same-day rule T1b, sent
+    # later), one overdue at ACA, no return, no withdrawal
+    assert cells("ENR") == ["2", "0", "1", "1", "0", "0", "0", "0%"]
     # ACA sent nothing but has the overdue one to countersign: marked for a notice
     assert cells("ACA")[:5] == ["0", "0", "0", "0", '<strong class="bad">1</strong>']
     assert "李浩然" not in page and "少儿编程" not in page  # policy C1: no content
@@ -61,5 +62,5 @@ def test_figures_download_as_csv_for_excel(signed_in):
     assert text.startswith("\ufeff")  # Excel reads the Chinese headers as UTF-8
     rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
     assert rows[0][:3] == ["部门", "移交", "按时完成"] and "本部门逾期未签收" in rows[0]
-    assert rows[1] == ["招生部", "2", "1", "0", "1", "0", "0", "0", "100%"]
+    assert rows[1] == ["招生部", "2", "0", "1", "1", "0", "0", "0", "0%"]
     assert rows[2] == ["教务部", "0", "0", "0", "0", "1", "0", "0", ""]
