@@ -12,7 +12,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from records.catalogue import KINDS, HandoverKind
-from records.deadlines import CalendarDataMissing, WorkingCalendar
+from records.deadlines import WorkingCalendar
 from records.handovers import Handover, HandoverStudent, Status
 from records.staff import Staff
 from records.visibility import Access, access_to, may_countersign, sees_all_metadata
@@ -61,15 +61,11 @@ def _row(staff: Staff, h: Handover, now: datetime, calendar: WorkingCalendar) ->
     text, overdue = "", False
     if h.status == Status.SUBMITTED and h.due_at is not None:  # policy T
         overdue = calendar.is_overdue(h.due_at, now)
-        try:
-            left = calendar.working_days_left(h.due_at, now)
-        except CalendarDataMissing:  # the count needs next year's holidays: say less, not fail
-            text = "逾期" if overdue else "未到期"
+        left = calendar.working_days_left(h.due_at, now)
+        if overdue:
+            text = f"逾期 {-left} 个工作日" if left < 0 else "逾期"
         else:
-            if overdue:
-                text = f"逾期 {-left} 个工作日" if left < 0 else "逾期"
-            else:
-                text = "今日到期" if left == 0 else f"剩 {left} 个工作日"
+            text = "今日到期" if left == 0 else f"剩 {left} 个工作日"
     elif h.status == Status.COMPLETED and h.on_time is not None:
         overdue = not h.on_time
         text = "按时完成" if h.on_time else "逾期完成"
