@@ -1,9 +1,10 @@
 """The operator's supplement to the official working-day calendar (policy T).
 
-`chinese-calendar` learns each year's statutory holidays and make-up working days only from a
-new release after the State Council's notice. Deadlines must not stop in the meantime (a
-handover submitted on 2026-12-28 is due in 2027), so the operator can enter the notice's days
-in a small TOML file, one table per year:
+The packages (`chinese-calendar`, `holidays`) learn each year's statutory holidays and make-up
+working days only from a new release after the State Council's notice; until then deadlines in
+that year are provisional (records.calendar_sources: counted by law, without 调休; a handover
+submitted on 2026-12-28 is due in 2027). The operator can enter the notice's days sooner in a
+small TOML file, one table per year:
 
     # 国务院办公厅关于2027年部分节假日安排的通知
     [2027]
@@ -12,7 +13,7 @@ in a small TOML file, one table per year:
 
 A year with a table is known: its listed holidays are off, its listed workdays on (make-up
 working days, 调休), every other day follows Monday to Friday. Listed days also win over the
-package's data for years it knows, so a correction never waits for a release either.
+packages' data for years they know, so a correction never waits for a release either.
 """
 
 from __future__ import annotations

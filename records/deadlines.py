@@ -2,10 +2,14 @@
 
 Working days follow the official calendar of the State Council: weekends and statutory
 holidays are off, make-up working days (调休, e.g. Sunday 2026-09-20 and Saturday 2026-10-10)
-are on. The default source is `chinese_calendar.is_workday`, which knows each year only after
-the State Council's notice (around November): `WorkingCalendar.check_coverage` tells an
-operator in time, the operator can enter the notice's days meanwhile (records.calendar_supplement),
-and a year known to neither raises `CalendarDataMissing` instead of guessing.
+are on. The State Council announces each year's arrangement around November, and the packages
+learn it in a later release, so the calendar asks in order (records.calendar_sources): the
+operator's supplement (records.calendar_supplement) for the days it lists, chinese-calendar,
+the `holidays` package's copy of the notices, a year the supplement declares, and last a
+fallback that never fails: Monday to Friday minus the holidays fixed in law, without 调休.
+A deadline in a year only the fallback knows is provisional (临时, `is_provisional`), and
+`check_coverage` warns the administrator 60 days before such a year is reached. Counting uses
+working-day ordinals (records.working_day_index), not loops over dates.
 
 How a deadline is counted (readings of the policy, each documented here once):
 - "within N working days" (T1a, T2, T3b, T4a, T4b, T5a, T5b): the trigger day is not counted
@@ -25,12 +29,18 @@ from collections.abc import Callable, Mapping
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from records.calendar_sources import (
+    HolidaysPackage,
+    chinese_calendar_year,
+    from_is_workday,
+    weekdays,
+)
 from records.calendar_supplement import CalendarSupplement
 from records.catalogue import DeadlineBasis, DeadlineRule
-from records.errors import DomainError
+from records.working_day_index import WorkingDayIndex
 
 __all__ = [
-    "CalendarDataMissing",
+    "COVERAGE_DAYS",
     "DAY_END_HOUR_KEY",
     "DAY_END_MINUTE_KEY",
     "SCHOOL_TZ",
@@ -45,25 +55,9 @@ DAY_END_MINUTE_KEY = "deadline.workday_end_minute"
 DEFAULT_DAY_END = time(18, 0)
 DEFAULT_REPORT_WEEKDAY = 5  # Friday (ISO weekday), policy T3a "e.g. Friday [X] pm"
 DEFAULT_REPORT_HOUR = 16
+COVERAGE_DAYS = 60
+"""How far ahead `check_coverage` looks for provisional years (the administrator's warning)."""
 MAX_DAYS_OFF_IN_A_ROW = 31  # longer than any official holiday: a broken calendar, not a holiday
-
-
-class CalendarDataMissing(DomainError):
-    """The working-day calendar has no data for `year` (chinese-calendar must be updated)."""
-
-    def __init__(self, year: int):
-        self.year = year
-        super().__init__(
-            f"缺少 {year} 年的法定节假日数据，无法计算工作日期限。"
-            f"请管理员按国务院节假日安排通知填写节假日补充文件（calendar.toml），"
-            f"或升级 chinese-calendar 软件包。"
-        )
-
-
-def _default_is_workday(day: date) -> bool:
-    import chinese_calendar
-
-    return chinese_calendar.is_workday(day)
 
 
 def _setting(settings: Mapping[str, int], key: str, default: int, low: int, high: int) -> int:
@@ -74,49 +68,75 @@ def _setting(settings: Mapping[str, int], key: str, default: int, low: int, high
 
 
 class WorkingCalendar:
-    """Working days of the official calendar and the deadlines counted in them (policy T)."""
+    """Working days of the official calendar and the deadlines counted in them (policy T).
+
+    `is_workday` stands in for chinese-calendar (raising NotImplementedError for a year it has
+    no data for) and `package` for the holidays package; tests pass them to fix which years
+    are known. Each instance keeps its own working-day index."""
 
     def __init__(self, is_workday: Callable[[date], bool] | None = None, *,
-                 supplement: CalendarSupplement | None = None, zone: ZoneInfo = SCHOOL_TZ):
-        self._is_workday = is_workday or _default_is_workday
+                 supplement: CalendarSupplement | None = None,
+                 package: HolidaysPackage | None = None, zone: ZoneInfo = SCHOOL_TZ):
+        self._first_source = from_is_workday(is_workday) if is_workday else chinese_calendar_year
         self.supplement = supplement or CalendarSupplement()
+        self.package = package or HolidaysPackage()
         self.zone = zone
+        self._provisional: set[int] = set()
+        self._index = WorkingDayIndex(self._year_days)
 
     # -- days ------------------------------------------------------------------------------
 
+    def _year_days(self, year: int) -> bytes:
+        """The year's table from the first source that knows it (records.calendar_sources),
+        with the supplement's listed days on top."""
+        days = self._first_source(year)
+        if days is None:
+            days = self.package.official(year)
+        if days is None and self.supplement.knows_year(year):
+            days = weekdays(year)
+        if days is None:
+            days = self.package.statutory(year)
+            self._provisional.add(year)
+        table = bytearray(days)
+        for listed, on in ((self.supplement.workdays, 1), (self.supplement.holidays, 0)):
+            for day in listed:
+                if day.year == year:
+                    table[day.timetuple().tm_yday - 1] = on
+        return bytes(table)
+
     def is_workday(self, day: date) -> bool:
-        """True on a working day (make-up working days included). The operator's supplement
-        decides the days it lists, and Monday to Friday the other days of a year it declares
-        that the package does not know yet."""
-        listed = self.supplement.says(day)
-        if listed is not None:
-            return listed
-        try:
-            return bool(self._is_workday(day))
-        except NotImplementedError:  # chinese_calendar: "no available data for year ..."
-            if self.supplement.knows_year(day.year):
-                return day.weekday() < 5
-            raise CalendarDataMissing(day.year) from None
+        """True on a working day (make-up working days included)."""
+        return self._index.is_workday(day)
+
+    def is_provisional(self, day: date) -> bool:
+        """True when `day`'s year is counted by the statutory fallback: no source has the State
+        Council's arrangement for it and the supplement does not declare it. Deadlines in
+        such a year are provisional (临时期限)."""
+        self._index.is_workday(day)  # builds the year's table
+        return day.year in self._provisional
+
+    def ordinal(self, day: date) -> int:
+        """Working days from this calendar's anchor up to and including `day`: only
+        differences between two ordinals mean anything."""
+        return self._index.ordinal(day)
 
     def check_coverage(self, today: date) -> list[int]:
-        """Years among this one and the next that the calendar has no data for (operator check:
-        an empty list means deadlines can be computed until the end of next year)."""
-        missing = []
-        for year in (today.year, today.year + 1):
-            try:
-                self.is_workday(date(year, 1, 1))
-                self.is_workday(date(year, 12, 31))
-            except CalendarDataMissing:
-                missing.append(year)
-        return missing
+        """The provisional years among those the next `COVERAGE_DAYS` days touch, next year
+        included once December 31 is that close: what the administrator must look after (an
+        empty list means every deadline counted until then follows the official calendar)."""
+        years = {today.year, (today + timedelta(days=COVERAGE_DAYS)).year}
+        if (date(today.year, 12, 31) - today).days <= COVERAGE_DAYS:
+            years.add(today.year + 1)
+        return [year for year in sorted(years) if self.is_provisional(date(year, 1, 1))]
 
     def next_workday(self, day: date) -> date:
         """`day` itself when it is a working day, else the first working day after it."""
-        for _ in range(MAX_DAYS_OFF_IN_A_ROW + 1):
-            if self.is_workday(day):
-                return day
-            day += timedelta(days=1)
-        raise ValueError(f"no working day within {MAX_DAYS_OFF_IN_A_ROW} days of {day}")
+        if self.is_workday(day):
+            return day
+        found = self._index.nth_after(day, 1)
+        if (found - day).days > MAX_DAYS_OFF_IN_A_ROW:
+            raise ValueError(f"no working day within {MAX_DAYS_OFF_IN_A_ROW} days of {day}")
+        return found
 
     def _local(self, moment: datetime) -> datetime:
         if moment.tzinfo is None:
@@ -129,10 +149,9 @@ class WorkingCalendar:
         if days < 0:
             raise ValueError("days must not be negative")
         local = self._local(start)
-        day = self.next_workday(local.date()) if days == 0 else local.date()
-        for _ in range(days):
-            day = self.next_workday(day + timedelta(days=1))
-        return datetime.combine(day, local.timetz())
+        if days == 0:
+            return datetime.combine(self.next_workday(local.date()), local.timetz())
+        return datetime.combine(self._index.nth_after(local.date(), days), local.timetz())
 
     # -- deadlines -------------------------------------------------------------------------
 
@@ -177,10 +196,4 @@ class WorkingCalendar:
         """Working days after today up to and including the due day: 0 = due today (or overdue
         today). Once overdue, minus the working days passed since the due day."""
         today, due_day = self._local(now).date(), self._local(due).date()
-        step = 1 if due_day >= today else -1
-        lo, hi = (today, due_day) if step == 1 else (due_day, today)
-        count, day = 0, lo + timedelta(days=1)
-        while day <= hi:
-            count += self.is_workday(day)
-            day += timedelta(days=1)
-        return step * count
+        return self.ordinal(due_day) - self.ordinal(today)

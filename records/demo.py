@@ -3,15 +3,11 @@ a handful of realistic (invented) students, so that a newcomer sees a living sys
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-
 from records.catalogue import KINDS
-from records.deadlines import CalendarDataMissing, WorkingCalendar
 from records.departments import Department
 from records.students import StudentInput
 
-__all__ = ["DEMO_STAFF", "DEMO_STUDENTS", "demo_moment", "seed_demo_archive",
-           "seed_demo_handovers"]
+__all__ = ["DEMO_STAFF", "DEMO_STUDENTS", "seed_demo_archive", "seed_demo_handovers"]
 
 # login, display name, departments, departments headed (heads sit in SUP, policy S1)
 DEMO_STAFF: list[tuple[str, str, list[Department], list[Department]]] = [
@@ -56,9 +52,6 @@ def seed_demo_handovers(workflow, accounts, passwords: dict[str, str], student_i
     from records.forms import sample_values
     from records.workflow import Upload
 
-    moment = demo_moment(workflow.calendar, workflow.deadline_settings, workflow.clock())
-    if moment is not None:
-        workflow.clock = lambda: moment
     made: dict[str, str] = {}
     for i, kind in enumerate(KINDS.values()):
         sender = accounts.get(_DEMO_SENDER[kind.sender.value])
@@ -97,9 +90,6 @@ def seed_demo_archive(register, loans, accounts, passwords: dict[str, str]) -> s
     file = register.session.scalar(select(ArchiveFile).order_by(ArchiveFile.id))
     if file is None or loans.of_file(file) or "tea" not in passwords:
         return None
-    moment = demo_moment(loans.calendar, {}, loans.clock())
-    if moment is not None:
-        loans.clock = lambda: moment
     arc = accounts.get("arc")
     register.correct(arc, file, reason="上架", location="A 柜 01 层 1 格")
     try:
@@ -109,25 +99,6 @@ def seed_demo_archive(register, loans, accounts, passwords: dict[str, str]) -> s
         return None
     loans.return_(arc, loan, condition="完好")
     return loan.number
-
-
-def demo_moment(calendar: WorkingCalendar, settings, now: datetime) -> datetime | None:
-    """None when every kind's deadline can be counted from `now`; otherwise the latest earlier
-    moment, a month at a time, from which they can. Late in December the calendar often does
-    not know the next year's holidays yet, and the demo must not fail for a newcomer then: its
-    examples are made as if a little earlier instead (raises when no month of the last year
-    works: the calendar is far out of date)."""
-    for months_back in range(13):
-        moment = now - timedelta(days=30 * months_back)
-        try:
-            for kind in KINDS.values():
-                if kind.deadline is not None:
-                    calendar.due_time(moment, kind.deadline, settings)
-        except CalendarDataMissing as missing:
-            last_error = missing
-            continue
-        return None if months_back == 0 else moment
-    raise last_error
 
 
 def seed_demo_approval(approvals, accounts) -> int | None:

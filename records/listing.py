@@ -12,7 +12,7 @@ from sqlalchemy import case, or_, select
 from sqlalchemy.orm import Session
 
 from records.catalogue import KINDS, HandoverKind
-from records.deadlines import CalendarDataMissing, WorkingCalendar
+from records.deadlines import WorkingCalendar
 from records.handovers import Handover, HandoverStudent, Status
 from records.staff import Staff
 from records.visibility import Access, access_to, may_countersign, sees_all_metadata
@@ -61,13 +61,15 @@ def due_text(calendar: WorkingCalendar, due: datetime, now: datetime) -> tuple[s
     """今日到期 / 剩 N 个工作日 / 逾期 N 个工作日 for a running deadline, and whether it is
     past (policy T)."""
     overdue = calendar.is_overdue(due, now)
-    try:
-        left = calendar.working_days_left(due, now)
-    except CalendarDataMissing:  # the count needs next year's holidays: say less, not fail
-        return ("逾期" if overdue else "未到期"), overdue
+    left = calendar.working_days_left(due, now)
     if overdue:
-        return (f"逾期 {-left} 个工作日" if left < 0 else "逾期"), True
-    return ("今日到期" if left == 0 else f"剩 {left} 个工作日"), False
+        text = f"逾期 {-left} 个工作日" if left < 0 else "逾期"
+    else:
+        text = "今日到期" if left == 0 else f"剩 {left} 个工作日"
+    # a year without the State Council's arrangement yet is counted by law: provisional
+    if calendar.is_provisional(due.astimezone(calendar.zone).date()):
+        text += "（临时期限）"
+    return text, overdue
 
 
 def _row(staff: Staff, h: Handover, now: datetime, calendar: WorkingCalendar) -> Row:

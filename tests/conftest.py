@@ -3,11 +3,9 @@ reachable), an initialised app on a temporary instance folder, its client and CL
 
 from __future__ import annotations
 
-import functools
 import secrets
 import shutil
 import socket
-import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -49,27 +47,6 @@ def db_url(request, tmp_path: Path):
         admin.dispose()
 
 
-@functools.cache
-def stop_gap_calendar() -> Path:
-    """A holiday supplement for the suite that counts this year and the next Monday to Friday
-    when chinese-calendar has no data for them yet (an empty table, as an operator may write
-    one): tests that act "now" must not start failing each December before the package knows
-    the next year. Tests of the official calendar use fixed 2026 dates and the package itself.
-    """
-    from records.deadlines import CalendarDataMissing, WorkingCalendar
-
-    today = datetime.now(UTC).date()
-    lacking = []
-    for year in (today.year, today.year + 1):
-        try:
-            WorkingCalendar().is_workday(today.replace(year=year, month=12, day=31))
-        except CalendarDataMissing:
-            lacking.append(year)
-    path = Path(tempfile.mkdtemp(prefix="handover-tests-")) / "calendar.toml"
-    path.write_text("".join(f"[{year}]\n" for year in lacking), encoding="utf-8")
-    return path
-
-
 def make_app(instance: Path, template: Path | None = None, **config):
     """An initialised app on `instance`. With `template`, the instance starts as a copy of an
     already initialised one (keys, PKI, schema): making a school CA and TSA key per test would
@@ -78,7 +55,6 @@ def make_app(instance: Path, template: Path | None = None, **config):
 
     if template is not None and not instance.exists():
         shutil.copytree(template, instance)
-    config.setdefault("CALENDAR_FILE", str(stop_gap_calendar()))
     app = create_app({"INSTANCE": instance, "TESTING": True, "PASSWORD_HASH_COST": "low",
                       **config})
     with app.app_context():

@@ -165,15 +165,17 @@ def remind_command(days, as_json):
 
 
 def calendar_warning() -> str:
-    """What the operator must do when this year or the next has no holiday data, else ""."""
+    """What the operator must do when a year within 60 days has only provisional deadlines
+    (no official holiday arrangement yet), else ""."""
     svc = services()
     missing = svc.calendar.check_coverage(utcnow().astimezone(SCHOOL_TZ).date())
     if not missing:
         return ""
     years = "、".join(str(y) for y in missing)
-    return (f"注意：缺少 {years} 年的法定节假日数据，期限落在该年的交接将无法提交。"
+    return (f"注意：尚无 {years} 年的国务院节假日安排，期限落在该年的交接为临时期限"
+            f"（按周末和法定节假日计算，不含调休）。"
             f"请按国务院节假日安排通知填写 {svc.calendar_path}（格式见 docs/operations.md），"
-            f"或升级 chinese-calendar 软件包。")
+            f"或升级 chinese-calendar / holidays 软件包。")
 
 
 calendar_group = AppGroup("calendar", help="The working-day calendar of deadlines (policy T).")
@@ -183,8 +185,8 @@ calendar_group = AppGroup("calendar", help="The working-day calendar of deadline
 @with_appcontext
 @domain_errors
 def calendar_check():
-    """Check the holiday supplement file and that this year and the next have holiday data;
-    exit 1 when a year is missing (for monitoring)."""
+    """Check the holiday supplement file and that the years of the next 60 days have the
+    official holiday arrangement; exit 1 while one is provisional (for monitoring)."""
     svc = services()
     known = sorted(svc.calendar.supplement.years)
     if known:
@@ -193,8 +195,7 @@ def calendar_check():
     if warning:
         click.echo(warning, err=True)
         raise SystemExit(1)
-    year = utcnow().astimezone(SCHOOL_TZ).year
-    click.echo(f"{year} 年和 {year + 1} 年的工作日数据齐全，期限可以正常计算。")
+    click.echo("未来 60 天涉及的年份工作日数据齐全，期限按国务院节假日安排计算。")
 
 
 @click.command("report")

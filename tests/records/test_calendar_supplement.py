@@ -1,21 +1,21 @@
 """The operator's holiday supplement (policy T): deadlines keep working into a year the
 chinese-calendar package does not know yet, and a wrong file is refused with its place.
 
-The package's data is replaced by a stand-in only for "a year without data" (2027 is one today,
-but will not be once the package is updated, so these tests say which years they lack)."""
+The packages' data is replaced by stand-ins only for "a year without data" (2027 is one today,
+but will not be once the packages are updated, so these tests say which years they lack)."""
 
 from __future__ import annotations
 
 import tomllib
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
 
+from records.calendar_sources import HolidaysPackage
 from records.calendar_supplement import CalendarFileError, CalendarSupplement
-from records.catalogue import KINDS, get_kind
-from records.deadlines import SCHOOL_TZ, CalendarDataMissing, WorkingCalendar
-from records.demo import demo_moment
+from records.catalogue import get_kind
+from records.deadlines import SCHOOL_TZ, WorkingCalendar
 
 T1A = get_kind("F1").deadline  # 2 working days by default
 
@@ -39,9 +39,14 @@ def package_without(*years: int):
     return is_workday
 
 
+NO_NOTICES = HolidaysPackage(official_years=())
+"""The holidays package as a stand-in that has no State Council arrangement for any year."""
+
+
 def calendar(text: str = NOTICE_2027, *missing: int) -> WorkingCalendar:
     supplement = CalendarSupplement.parse(tomllib.loads(text))
-    return WorkingCalendar(package_without(*(missing or (2027,))), supplement=supplement)
+    return WorkingCalendar(package_without(*(missing or (2027,))), supplement=supplement,
+                           package=NO_NOTICES)
 
 
 def test_a_declared_year_follows_the_notice_and_monday_to_friday_otherwise():
@@ -61,13 +66,17 @@ def test_a_deadline_crosses_into_the_declared_year():
     assert due == datetime(2027, 1, 5, 18, tzinfo=SCHOOL_TZ)
 
 
-def test_a_year_known_to_neither_still_refuses_to_guess():
+def test_a_year_known_to_neither_is_provisional_not_refused():
     cal = calendar(NOTICE_2027, 2027, 2028)
-    with pytest.raises(CalendarDataMissing) as missing:
-        cal.is_workday(date(2028, 3, 1))
-    assert missing.value.year == 2028 and "calendar.toml" in str(missing.value)
-    assert cal.check_coverage(date(2027, 6, 1)) == [2028]
-    assert WorkingCalendar(package_without(2027)).check_coverage(date(2026, 11, 28)) == [2027]
+    # 2028 by law only: New Year's Day is a Saturday, so Monday Jan 3 is off in its place
+    # (article 6); Tue Jan 25 is the lunar New Year's Eve.
+    assert not cal.is_workday(date(2028, 1, 3)) and cal.is_workday(date(2028, 1, 4))
+    assert not cal.is_workday(date(2028, 1, 25)) and cal.is_workday(date(2028, 1, 24))
+    assert cal.is_provisional(date(2028, 3, 1)) and not cal.is_provisional(date(2027, 3, 1))
+    assert cal.check_coverage(date(2027, 6, 1)) == []
+    assert cal.check_coverage(date(2027, 11, 15)) == [2028]
+    no_supplement = WorkingCalendar(package_without(2027), package=NO_NOTICES)
+    assert no_supplement.check_coverage(date(2026, 11, 28)) == [2027]
 
 
 def test_listed_days_win_over_the_package_for_a_year_it_knows():
@@ -100,15 +109,3 @@ def test_a_missing_file_is_an_empty_supplement_and_broken_toml_is_refused(tmp_pa
     (tmp_path / "bad.toml").write_text("[2027\n", encoding="utf-8")
     with pytest.raises(CalendarFileError, match="不是有效的 TOML"):
         CalendarSupplement.load(tmp_path / "bad.toml")
-
-
-def test_the_demo_steps_back_until_every_deadline_can_be_counted():
-    """`handover demo` late in December, before the package knows the next year."""
-    cal = WorkingCalendar(package_without(2027))
-    assert demo_moment(cal, {}, datetime(2026, 11, 2, 2, tzinfo=UTC)) is None
-    late = datetime(2026, 12, 28, 2, tzinfo=UTC)  # F8's ten working days reach into 2027
-    moment = demo_moment(cal, {}, late)
-    assert moment == late - timedelta(days=30)
-    assert all(cal.due_time(moment, k.deadline, {}) for k in KINDS.values() if k.deadline)
-    with pytest.raises(CalendarDataMissing):  # far out of date: say so, do not loop
-        demo_moment(WorkingCalendar(package_without(2025, 2026, 2027)), {}, late)

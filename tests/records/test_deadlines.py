@@ -9,8 +9,9 @@ from datetime import UTC, date, datetime
 import chinese_calendar
 import pytest
 
+from records.calendar_sources import HolidaysPackage
 from records.catalogue import DeadlineBasis, DeadlineRule, get_kind
-from records.deadlines import SCHOOL_TZ, CalendarDataMissing, WorkingCalendar
+from records.deadlines import SCHOOL_TZ, WorkingCalendar
 
 CAL = WorkingCalendar()
 T1A = get_kind("F1").deadline  # 2 working days by default
@@ -109,11 +110,12 @@ def test_bad_setting_is_refused():
         CAL.due_time(at(2026, 9, 30), T1A, {"deadline.T1a_days": -1})
 
 
-def test_year_without_data_raises_calendar_data_missing():
+def test_a_year_no_source_knows_is_counted_provisionally():
+    # 2099: no package has the State Council's arrangement; Mon 2099-03-02 + 3 working days.
     rule = DeadlineRule("T5a", "deadline.T5a_days", 3, "test")
-    with pytest.raises(CalendarDataMissing) as err:
-        CAL.due_time(datetime(2099, 3, 2, 10, tzinfo=SCHOOL_TZ), rule, {})
-    assert err.value.year == 2099 and "2099" in err.value.message_zh
+    due = CAL.due_time(datetime(2099, 3, 2, 10, tzinfo=SCHOOL_TZ), rule, {})
+    assert due == datetime(2099, 3, 5, 18, tzinfo=SCHOOL_TZ)
+    assert CAL.is_provisional(due.date()) and not CAL.is_provisional(date(2026, 10, 8))
 
 
 def _until_2026(day: date) -> bool:
@@ -123,18 +125,26 @@ def _until_2026(day: date) -> bool:
     return chinese_calendar.is_workday(day)
 
 
+UNTIL_2026 = WorkingCalendar(_until_2026, package=HolidaysPackage(official_years=range(2001, 2027)))
+"""Both packages as released in November 2026: no State Council arrangement for 2027 yet."""
+
+
 def test_deadline_running_into_a_year_without_data():
     rule = DeadlineRule("T4b", "deadline.T4b_days", 10, "test")
-    # Dec 28 has data, but ten working days from it reach into the next year.
-    with pytest.raises(CalendarDataMissing) as err:
-        WorkingCalendar(_until_2026).due_time(at(2026, 12, 28), rule, {})
-    assert err.value.year == 2027
+    # Mon Dec 28 + 10: Dec 29, 30, 31, then 2027 by law: Jan 1 (New Year's Day) off, so
+    # Jan 4-8 and Jan 11, 12: a provisional deadline, not an error.
+    due = UNTIL_2026.due_time(at(2026, 12, 28), rule, {})
+    assert due == at(2027, 1, 12, 18) and UNTIL_2026.is_provisional(due.date())
 
 
-def test_check_coverage_names_years_without_data():
+def test_check_coverage_names_provisional_years_60_days_ahead():
     assert CAL.check_coverage(date(2025, 6, 1)) == []
-    assert CAL.check_coverage(date(2099, 6, 1)) == [2099, 2100]
-    assert WorkingCalendar(_until_2026).check_coverage(date(2026, 6, 1)) == [2027]
+    assert CAL.check_coverage(date(2099, 6, 1)) == [2099]
+    assert CAL.check_coverage(date(2099, 11, 15)) == [2099, 2100]
+    assert UNTIL_2026.check_coverage(date(2026, 6, 1)) == []
+    assert UNTIL_2026.check_coverage(date(2026, 10, 31)) == []  # 61 days before Dec 31
+    assert UNTIL_2026.check_coverage(date(2026, 11, 1)) == [2027]  # 60 days before
+    assert UNTIL_2026.check_coverage(date(2027, 6, 1)) == [2027]
 
 
 def test_injected_calendar_is_used():

@@ -1,12 +1,14 @@
 """The holiday supplement in use: `handover calendar check`, the warning of `handover remind`,
-the administrator's notice on the home page, a broken file refused at start, and lists that
-keep working when a deadline lies in a year without holiday data (policy T).
+the administrator's notice on the home page (60 days ahead of a provisional year), a broken
+file refused at start, and lists that count days left in a year without official holiday data
+(policy T).
 
 The clock is moved to 2098 so that "a year without data" does not depend on which
-chinese-calendar release is installed."""
+chinese-calendar or holidays release is installed."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -17,7 +19,8 @@ from records.handovers import Handover
 from tests.conftest import make_app
 from webapp.settings import SettingsError
 
-FAR = datetime(2098, 6, 1, 2, 0, tzinfo=UTC)
+FAR = datetime(2098, 11, 15, 2, 0, tzinfo=UTC)  # within 60 days of 2099
+MID_YEAR = datetime(2098, 6, 1, 2, 0, tzinfo=UTC)  # 2099 still more than 60 days away
 BOTH_YEARS = '[2098]\nholidays = ["2098-10-01..2098-10-07"]\n[2099]\nholidays = ["2099-01-01"]\n'
 
 
@@ -37,12 +40,19 @@ def supplemented(tmp_path: Path, instance_template: Path):
     app.extensions["handover"].close()
 
 
-def test_calendar_check_says_what_is_missing_and_how_to_fix_it(runner, far_future):
+def test_calendar_check_says_what_is_provisional_and_how_to_fix_it(runner, far_future):
     r = runner.invoke(args=["calendar", "check"])
     assert r.exit_code == 1
-    assert "缺少 2098、2099 年的法定节假日数据" in r.output and "calendar.toml" in r.output
+    assert "尚无 2098、2099 年的国务院节假日安排" in r.output and "临时期限" in r.output
+    assert "calendar.toml" in r.output and "无法提交" not in r.output
     reminded = runner.invoke(args=["remind"])
-    assert reminded.exit_code == 0 and "缺少 2098、2099 年" in reminded.output
+    assert reminded.exit_code == 0 and "尚无 2098、2099 年" in reminded.output
+
+
+def test_next_year_is_named_from_60_days_before_it(runner, monkeypatch):
+    monkeypatch.setattr("webapp.cli_handovers.utcnow", lambda: MID_YEAR)
+    r = runner.invoke(args=["calendar", "check"])
+    assert r.exit_code == 1 and "尚无 2098 年" in r.output and "2099" not in r.output
 
 
 def test_calendar_check_passes_with_the_supplement(supplemented, far_future):
@@ -50,7 +60,7 @@ def test_calendar_check_passes_with_the_supplement(supplemented, far_future):
     r = runner.invoke(args=["calendar", "check"])
     assert r.exit_code == 0, r.output
     assert "2098、2099 年" in r.output and "齐全" in r.output
-    assert "缺少" not in runner.invoke(args=["remind"]).output
+    assert "尚无" not in runner.invoke(args=["remind"]).output
 
 
 def test_a_broken_supplement_stops_the_start(tmp_path: Path, instance_template: Path):
@@ -65,11 +75,11 @@ def test_only_the_administrator_sees_the_missing_year_notice(app, add_staff, log
     admin = login_client(*add_staff("admin", depts=(), admin=True))
     clerk = login_client(*add_staff("clerk", depts=("ENR",)))
     notice = admin.get("/").get_data(as_text=True)
-    assert 'id="calendar-missing"' in notice and "2098、2099" in notice
+    assert 'id="calendar-missing"' in notice and "2098、2099" in notice and "临时期限" in notice
     assert 'id="calendar-missing"' not in clerk.get("/").get_data(as_text=True)
 
 
-def test_lists_keep_working_when_a_due_day_lies_in_a_year_without_data(
+def test_lists_count_days_left_into_a_year_without_data(
         app, sample_handovers, passwords, login_client, runner):
     number = sample_handovers["waiting"]
     svc = app.extensions["handover"]
@@ -78,8 +88,9 @@ def test_lists_keep_working_when_a_due_day_lies_in_a_year_without_data(
                    .values(receive_due_at=datetime(2099, 1, 5, 10, tzinfo=UTC)))
         db.commit()
     aca = login_client("aca", passwords["aca"])
+    days_left = re.compile(r"剩 \d{4,5} 个工作日")  # counted, provisionally, into 2099
     for page in ("/", "/handovers/", f"/handovers/{number}"):
         r = aca.get(page)
-        assert r.status_code == 200 and "未到期" in r.get_data(as_text=True), page
+        assert r.status_code == 200 and days_left.search(r.get_data(as_text=True)), page
     listed = runner.invoke(args=["list", "--as", "aca"])
-    assert listed.exit_code == 0 and "未到期" in listed.output
+    assert listed.exit_code == 0 and days_left.search(listed.output)
