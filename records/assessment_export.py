@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
-from records.assessment import Assessment, Figures
+from records.assessment import Assessment, Figures, Period, assess, on_time_series
+from records.charts import rate_lines
 from records.deadlines import SCHOOL_TZ
 from records.forms import form_environment
 
-__all__ = ["DEPARTMENT_COLUMNS", "PERSON_COLUMNS", "csv_text", "monthly_report_html",
-           "monthly_report_pdf", "neutralise", "xlsx_bytes"]
+__all__ = ["DEPARTMENT_COLUMNS", "FIGURE_COLUMNS", "PERSON_COLUMNS", "cell_text", "csv_text",
+           "figure_value", "monthly_report", "monthly_report_html", "monthly_report_pdf",
+           "neutralise", "on_time_chart", "xlsx_bytes"]
 
 TEXT, COUNT, RATE, HOURS = "text", "count", "rate", "hours"
 
@@ -51,14 +53,15 @@ def neutralise(text: str) -> str:
     return "'" + text if text.startswith(FORMULA_LEADS) else text
 
 
-def _value(f: Figures, key: str):
+def figure_value(f: Figures, key: str):
+    """The value of column `key` on line `f`."""
     if key == "department_label":
         return f.department.label_zh
     return getattr(f, key)
 
 
 def _sheet_rows(lines: Sequence[Figures], columns) -> list[list]:
-    return [[_value(f, key) for key, _, _ in columns] for f in lines]
+    return [[figure_value(f, key) for key, _, _ in columns] for f in lines]
 
 
 def xlsx_bytes(assessment: Assessment) -> bytes:
@@ -87,7 +90,8 @@ def xlsx_bytes(assessment: Assessment) -> bytes:
     return out.getvalue()
 
 
-def _text(value, kind: str) -> str:
+def cell_text(value, kind: str) -> str:
+    """A figure as printed: a rate as 50%, hours with one decimal, nothing for none."""
     if value is None:
         return ""
     if kind == RATE:
@@ -108,7 +112,7 @@ def csv_text(assessment: Assessment) -> str:
             writer.writerow([])
         writer.writerow([label for _, label, _ in columns])
         for f in lines:
-            writer.writerow([_text(_value(f, key), kind) for key, _, kind in columns])
+            writer.writerow([cell_text(figure_value(f, key), kind) for key, _, kind in columns])
     return "\ufeff" + out.getvalue()
 
 
@@ -121,7 +125,7 @@ def monthly_report_html(assessment: Assessment, chart_svg: str, *, school_name: 
     shown = [(key, *columns[key]) for key in REPORT_KEYS]
     return form_environment().get_template("monthly_report.html").render(
         school_name=school_name, title=title, assessment=assessment, columns=shown,
-        cell=_text, value=_value,
+        cell=cell_text, value=figure_value,
         chart=Markup(chart_svg),  # noqa: S704 (built by records.charts, every text escaped)
         made_at=assessment.now.astimezone(SCHOOL_TZ).strftime("%Y-%m-%d %H:%M"))
 
@@ -132,3 +136,24 @@ def monthly_report_pdf(renderer, assessment: Assessment, chart_svg: str, *, scho
     not a record of a handover). `renderer` is a signing.Renderer."""
     html = monthly_report_html(assessment, chart_svg, school_name=school_name, title=title)
     return renderer.render(html).pdf
+
+
+def on_time_chart(session, last: Period, now, *, months: int = 12) -> str:
+    """The chart of `Figures.on_time_rate` per department over `months` months ending with
+    the month of `last`'s last day (page and monthly report draw the same one)."""
+    periods = last.months_back(months)
+    series = on_time_series(session, periods, now)
+    first, final = periods[0].first_day, periods[-1].first_day
+    title = (f"各部门综合按时率（{first.year}年{first.month}月至"
+             f"{final.year}年{final.month}月）")
+    return rate_lines(title, [f"{p.first_day.month}月" for p in periods],
+                      {d.label_zh: rates for d, rates in series.items()})
+
+
+def monthly_report(session, renderer, year: int, month: int, now, *, school_name: str,
+                   complaints: Iterable[tuple[str, int | None]] = ()) -> bytes:
+    """The month's figures and the chart of the twelve months up to it, as an unsigned PDF."""
+    period = Period.month(year, month)
+    figures = assess(session, period, now, complaints)
+    return monthly_report_pdf(renderer, figures, on_time_chart(session, period, now),
+                              school_name=school_name, title=f"{year}年{month}月交接考核月报")
