@@ -195,6 +195,8 @@ def report_command(since, until, month, as_json, xlsx_out, pdf_out):
     from records.assessment import assess
     from records.assessment_export import monthly_report, xlsx_bytes
 
+    if pdf_out and (since or until):
+        raise click.UsageError("--pdf 是月报：请用 --month 指定月份。")
     period = _report_period(since, until, month)
     now, db = utcnow(), get_db()
     figures = assess(db, period, now)
@@ -211,8 +213,6 @@ def report_command(since, until, month, as_json, xlsx_out, pdf_out):
         xlsx_out.write_bytes(xlsx_bytes(figures))
         click.echo(f"已写入 {xlsx_out}", err=True)
     if pdf_out:
-        if since or until:
-            raise click.UsageError("--pdf 是月报：请用 --month 指定月份。")
         first = period.first_day
         desk = services().form_desk
         pdf_out.write_bytes(monthly_report(db, desk.renderer, first.year, first.month, now,

@@ -122,3 +122,6 @@ def test_supervision_report(runner, handovers, tmp_path):
     assert runner.invoke(args=["report", "--month", "2026-3x"]).exit_code == 2
     assert runner.invoke(args=["report", "--month", "2026-03",
                                "--since", "2026-03-01"]).exit_code == 2
+    assert runner.invoke(args=["report", "--since", "2026-03-01",
+                               "--pdf", str(tmp_path / "x.pdf")]).exit_code == 2
+    assert not (tmp_path / "x.pdf").exists()
