@@ -6,7 +6,7 @@ pages (records.visibility); every PDF read is a recorded vault read."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import click
@@ -199,28 +199,87 @@ def calendar_check():
 
 
 @click.command("report")
-@click.option("--since", help="Only handovers submitted from this date (YYYY-MM-DD).")
-@click.option("--json", "as_json", is_flag=True, help="One JSON object per department.")
+@click.option("--since", help="First day counted (YYYY-MM-DD, school time; default: this "
+                              "month's first).")
+@click.option("--until", help="Last day counted, included (YYYY-MM-DD; default: the end of "
+                              "the --since month, or of this month).")
+@click.option("--month", help="A whole month (YYYY-MM) instead of --since/--until.")
+@click.option("--json", "as_json", is_flag=True,
+              help="One JSON object per line: departments, then people (\"line\" says which).")
+@click.option("--xlsx", "xlsx_out", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write the figures as an Excel workbook (sheets 部门 and 个人).")
+@click.option("--pdf", "pdf_out", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write the monthly report with its chart as PDF (needs --month, or "
+                   "takes this month).")
 @with_appcontext
-def report_command(since, as_json):
-    """Timeliness and accuracy per sending department, for the supervision group (S1, S2)."""
-    from records.supervision import department_figures
+def report_command(since, until, month, as_json, xlsx_out, pdf_out):
+    """Assessment figures per department and per person for a period (policy S1, S2): what was
+    owed and met, each party charged only for its own deadline."""
+    from records.assessment import assess
+    from records.assessment_export import monthly_report, xlsx_bytes
 
-    start = None
-    if since:
-        try:
-            start = datetime.fromisoformat(since).replace(tzinfo=UTC)
-        except ValueError:
-            raise click.BadParameter(f"日期格式应为 YYYY-MM-DD：{since}") from None
-    for f in department_figures(get_db(), utcnow(), start):
+    if pdf_out and (since or until):
+        raise click.UsageError("--pdf 是月报：请用 --month 指定月份。")
+    period = _report_period(since, until, month)
+    now, db = utcnow(), get_db()
+    figures = assess(db, period, now)
+    for line in (*figures.departments, *figures.people):
         if as_json:
-            click.echo(json.dumps(f.as_dict(), ensure_ascii=False))
+            record = {"line": "person" if line.is_person else "department", **line.as_dict()}
+            click.echo(json.dumps(record, ensure_ascii=False))
             continue
-        rate = f"{f.on_time_rate:.0%}" if f.on_time_rate is not None else "-"
-        click.echo(f"{f.department.label_zh:<6} 移交 {f.sent:>4}  按时完成 {f.completed_on_time:>4}"
-                   f"  逾期完成 {f.completed_late:>3}  对方逾期未签收 {f.open_overdue:>3}"
-                   f"  本部门逾期未签收 {f.waiting_overdue:>3}"
-                   f"  被退回 {f.returned:>3}  撤回 {f.withdrawn:>3}  按时率 {rate}")
+        click.echo(_report_line(line))
+    if not as_json:
+        click.echo(f"统计期间 {period.label}：{len(figures.departments)} 个部门，"
+                   f"{len(figures.people)} 人。", err=True)
+    if xlsx_out:
+        xlsx_out.write_bytes(xlsx_bytes(figures))
+        click.echo(f"已写入 {xlsx_out}", err=True)
+    if pdf_out:
+        first = period.first_day
+        desk = services().form_desk
+        pdf_out.write_bytes(monthly_report(db, desk.renderer, first.year, first.month, now,
+                                           school_name=desk.school_name))
+        click.echo(f"已写入月报 {pdf_out}", err=True)
+
+
+def _report_period(since, until, month):
+    from records.assessment import Period
+
+    def day(raw, name):
+        try:
+            return date.fromisoformat(raw)
+        except ValueError:
+            raise click.BadParameter(f"日期格式应为 YYYY-MM-DD：{raw}",
+                                     param_hint=name) from None
+
+    if month:
+        if since or until:
+            raise click.UsageError("--month 不能与 --since/--until 同时使用。")
+        try:
+            first = date.fromisoformat(f"{month}-01")
+        except ValueError:
+            raise click.BadParameter(f"月份格式应为 YYYY-MM：{month}",
+                                     param_hint="--month") from None
+        return Period.month(first.year, first.month)
+    start = day(since, "--since") if since else Period.month_of(utcnow()).first_day
+    last = day(until, "--until") if until else Period.month(start.year, start.month).last_day
+    if last < start:
+        raise click.BadParameter("结束日期不能早于开始日期。", param_hint="--until")
+    return Period.days(start, last)
+
+
+def _report_line(f) -> str:
+    def rate(value):
+        return f"{value:.0%}" if value is not None else "-"
+
+    who = f"{f.name}（{f.department.label_zh}）" if f.is_person else f.name
+    return (f"{who:<10} 应交 {f.due:>3} 按时 {f.met_on_time:>3} 逾期 {f.met_late:>3} "
+            f"逾期未交 {f.open_overdue:>3}  移交 {f.submitted:>4} 移交逾期 {f.sent_late:>3} "
+            f"被退回 {f.returned:>3} 一次通过率 {rate(f.completeness_rate)} "
+            f"合规率 {rate(f.compliance_rate)}  接收 {f.received:>4} "
+            f"逾期签收 {f.countersigned_late:>3} 逾期未签收 {f.waiting_overdue:>3}  "
+            f"投诉 {f.complaints:>2}  综合按时率 {rate(f.on_time_rate)}")
 
 
 COMMANDS = [list_command, pdf_group, pki_group, remind_command, report_command, calendar_group]

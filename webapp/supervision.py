@@ -1,23 +1,32 @@
 """The supervision page (监督): what the supervision group checks regularly (policy S1) and the
-figures its assessment rests on (policy S2), for the group and the administrator. Metadata only:
-numbers, kinds, departments, deadlines; never content (policy C1)."""
+assessment figures for a period, per department and per person, with the chart and the exports
+(policy S2), for the group and the administrator. Metadata only: numbers, kinds, departments,
+deadlines, staff names; never content (policy C1)."""
 
 from __future__ import annotations
 
-import csv
-import io
-from datetime import UTC, date, datetime, time, timedelta
+import re
+from datetime import date, timedelta
 
 from flask import Blueprint, Response, render_template, request
 from flask_login import current_user, login_required
+from markupsafe import Markup
 
 from records import listing
+from records.assessment import Period, assess
+from records.assessment_export import (
+    FIGURE_COLUMNS,
+    cell_text,
+    csv_text,
+    figure_value,
+    monthly_report,
+    on_time_chart,
+    xlsx_bytes,
+)
 from records.clock import utcnow
-from records.deadlines import SCHOOL_TZ
 from records.errors import FieldProblem, PermissionDenied, ValidationFailed
 from records.listing import due_and_overdue
 from records.owed_list import owed_rows
-from records.supervision import department_figures
 from records.visibility import sees_all_metadata
 from webapp import services
 from webapp.db import get_db
@@ -27,27 +36,45 @@ __all__ = ["bp", "may_supervise"]
 bp = Blueprint("supervision", __name__, url_prefix="/supervision")
 
 DUE_SOON_DAYS = 2  # calendar days ahead shown beside the overdue ones
-CSV_COLUMNS = (("department", "部门"), ("sent", "移交"), ("completed_on_time", "按时完成"),
-               ("completed_late", "逾期完成"), ("open_overdue", "发出后对方逾期未签收"),
-               ("waiting_overdue", "本部门逾期未签收"),
-               ("returned", "被退回"), ("withdrawn", "撤回"), ("on_time_rate", "按时率"))
+CHART_MONTHS = 12
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 
 
 def may_supervise(staff) -> bool:
     return sees_all_metadata(staff)  # the supervision group and the administrator
 
 
-def _since() -> tuple[str, datetime | None]:
-    """The `since` filter: a date in the school's zone, or none (all time)."""
-    raw = request.args.get("since", "").strip()
+def _day(name: str) -> date | None:
+    raw = request.args.get(name, "").strip()
     if not raw:
-        return "", None
+        return None
     try:
-        day = date.fromisoformat(raw)
+        return date.fromisoformat(raw)
     except ValueError:
         raise ValidationFailed(
-            [FieldProblem("since", f"日期格式应为 YYYY-MM-DD：{raw}")]) from None
-    return raw, datetime.combine(day, time(0), tzinfo=SCHOOL_TZ).astimezone(UTC)
+            [FieldProblem(name, f"日期格式应为 YYYY-MM-DD：{raw}")]) from None
+
+
+def _period() -> Period:
+    """[start, end] from the query (school days, both included); default: this month."""
+    month = Period.month_of(utcnow())
+    first = _day("start") or month.first_day
+    last = _day("end") or (month.last_day if first <= month.last_day else first)
+    if last < first:
+        raise ValidationFailed([FieldProblem("end", "结束日期不能早于开始日期。")])
+    return Period.days(first, last)
+
+
+def _month() -> tuple[int, int]:
+    raw = request.args.get("month", "").strip()
+    if not raw:
+        local = Period.month_of(utcnow()).first_day
+        return local.year, local.month
+    found = MONTH.match(raw)
+    if not found or not 1 <= int(found.group(2)) <= 12:
+        raise ValidationFailed([FieldProblem("month", f"月份格式应为 YYYY-MM：{raw}")])
+    return int(found.group(1)), int(found.group(2))
 
 
 def _require_supervisor():
@@ -57,22 +84,31 @@ def _require_supervisor():
     return me
 
 
+def _query(period: Period) -> dict:
+    return {"start": period.first_day.isoformat(), "end": period.last_day.isoformat()}
+
+
 @bp.route("/")
 @login_required
 def index():
     me = _require_supervisor()
     error, status = "", 200
     try:
-        raw, since = _since()
-    except ValidationFailed as exc:  # shown beside the date box; the figures fall back to all
-        raw, since, status = request.args.get("since", ""), None, 400
+        period = _period()
+    except ValidationFailed as exc:  # shown beside the date boxes; the figures: this month
+        period, status = Period.month_of(utcnow()), 400
         error = exc.problems[0].message_zh
-    now = utcnow()
-    soon = due_and_overdue(get_db(), now, now + timedelta(days=DUE_SOON_DAYS))
+    now, db = utcnow(), get_db()
+    soon = due_and_overdue(db, now, now + timedelta(days=DUE_SOON_DAYS))
+    chart = on_time_chart(db, period, now, months=CHART_MONTHS)
     owed = owed_overdue(now, now + timedelta(days=DUE_SOON_DAYS))
     return render_template(
-        "supervision/index.html", figures=department_figures(get_db(), now, since),
-        rows=listing.rows(me, soon, now, calendar=services().calendar), since=raw,
+        "supervision/index.html", figures=assess(db, period, now), period=period,
+        query=_query(period), month=period.first_day.strftime("%Y-%m"),
+        columns=FIGURE_COLUMNS, cell=cell_text, value=figure_value,
+        chart=Markup(chart),  # noqa: S704 (records.charts escapes every text)
+        rows=listing.rows(me, soon, now, calendar=services().calendar),
+        start=request.args.get("start", ""), end=request.args.get("end", ""),
         error=error, due_soon_days=DUE_SOON_DAYS, owed=owed), status
 
 
@@ -84,21 +120,40 @@ def owed_overdue(now: datetime, until: datetime):
                      calendar=services().calendar)
 
 
+def _download(data, mimetype: str, name: str) -> Response:
+    return Response(data, mimetype=mimetype,
+                    headers={"Content-Disposition": f"attachment; filename={name}"})
+
+
+def _file_stem(period: Period) -> str:
+    return f"handover-figures-{period.first_day.isoformat()}-{period.last_day.isoformat()}"
+
+
 @bp.route("/figures.csv")
 @login_required
 def figures_csv():
     _require_supervisor()
-    raw, since = _since()
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow([label for _, label in CSV_COLUMNS])
-    for f in department_figures(get_db(), utcnow(), since):
-        row = f.as_dict()
-        row["department"] = f.department.label_zh
-        rate = row["on_time_rate"]
-        row["on_time_rate"] = "" if rate is None else f"{rate:.0%}"
-        writer.writerow([row[key] for key, _ in CSV_COLUMNS])
-    name = f"handover-figures-{raw or 'all'}.csv"
+    period = _period()
     # UTF-8 with BOM: Excel on the school's Windows PCs then reads the Chinese headers right.
-    return Response("\ufeff" + out.getvalue(), mimetype="text/csv",
-                    headers={"Content-Disposition": f"attachment; filename={name}"})
+    return _download(csv_text(assess(get_db(), period, utcnow())), "text/csv",
+                     f"{_file_stem(period)}.csv")
+
+
+@bp.route("/figures.xlsx")
+@login_required
+def figures_xlsx():
+    _require_supervisor()
+    period = _period()
+    return _download(xlsx_bytes(assess(get_db(), period, utcnow())), XLSX_TYPE,
+                     f"{_file_stem(period)}.xlsx")
+
+
+@bp.route("/monthly.pdf")
+@login_required
+def monthly_pdf():
+    _require_supervisor()
+    year, month = _month()
+    desk = services().form_desk
+    pdf = monthly_report(get_db(), desk.renderer, year, month, utcnow(),
+                         school_name=desk.school_name)
+    return _download(pdf, "application/pdf", f"handover-report-{year}-{month:02d}.pdf")

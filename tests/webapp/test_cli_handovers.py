@@ -103,15 +103,26 @@ def test_who_viewed_a_student(app, runner, handovers, tmp_path):
     assert runner.invoke(args=["audit", "student", "XS-0000-00000"]).exit_code == 1
 
 
-def test_supervision_report(runner, handovers):
-    out = runner.invoke(args=["report", "--json"])
+def test_supervision_report(runner, handovers, tmp_path):
+    out = runner.invoke(args=["report", "--month", "2026-03", "--json"])
     assert out.exit_code == 0, out.output
-    rows = {json.loads(line)["department"]: json.loads(line) for line in out.stdout.splitlines()}
-    enr = rows["ENR"]
-    assert enr["sent"] == 2 and enr["open_overdue"] == 1
-    assert enr["overdue_numbers"] == [handovers["waiting"]]
-    # the deadline is met by the receiver's countersignature: ACA is the one behind
-    assert enr["waiting_overdue"] == 0 and rows["ACA"]["waiting_overdue"] == 1
-    assert rows["ACA"]["sent"] == 0
-    assert enr["completed_on_time"] + enr["completed_late"] == 1
+    lines = [json.loads(line) for line in out.stdout.splitlines()]
+    depts = {r["department"]: r for r in lines if r["line"] == "department"}
+    people = {r["name"]: r for r in lines if r["line"] == "person"}
+    # the waiting F2 was sent by ENR (王晓燕) in March, on the sender's own deadline
+    assert depts["ENR"]["submitted"] == 1 and depts["ENR"]["sent_late"] == 0
+    assert people["王晓燕"]["submitted"] == 1 and people["王晓燕"]["department"] == "ENR"
+    text = runner.invoke(args=["report", "--since", "2026-03-01", "--until", "2026-03-31"])
+    assert text.exit_code == 0 and "招生部" in text.stdout and "王晓燕（招生部）" in text.stdout
+    xlsx, pdf = tmp_path / "f.xlsx", tmp_path / "m.pdf"
+    made = runner.invoke(args=["report", "--month", "2026-03", "--xlsx", str(xlsx),
+                               "--pdf", str(pdf)])
+    assert made.exit_code == 0, made.output
+    assert xlsx.read_bytes()[:2] == b"PK" and pdf.read_bytes().startswith(b"%PDF")
     assert runner.invoke(args=["report", "--since", "not-a-date"]).exit_code == 2
+    assert runner.invoke(args=["report", "--month", "2026-3x"]).exit_code == 2
+    assert runner.invoke(args=["report", "--month", "2026-03",
+                               "--since", "2026-03-01"]).exit_code == 2
+    assert runner.invoke(args=["report", "--since", "2026-03-01",
+                               "--pdf", str(tmp_path / "x.pdf")]).exit_code == 2
+    assert not (tmp_path / "x.pdf").exists()

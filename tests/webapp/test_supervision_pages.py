@@ -1,12 +1,19 @@
-"""The supervision page (policy S1, S2): overdue work across the school and the figures per
-department, for the supervision group and the administrator only, metadata only (policy C1)."""
+"""The supervision page (policy S1, S2): overdue work across the school, and the assessment
+figures of a period per department and per person, with the chart and the exports (.xlsx, CSV,
+the monthly PDF), for the supervision group and the administrator only, metadata only
+(policy C1). The figures themselves are counted in tests/records/test_assessment.py."""
 
 from __future__ import annotations
 
 import csv
 import io
+import re
+import xml.etree.ElementTree as ET
 
 import pytest
+from openpyxl import load_workbook
+
+MARCH = "start=2026-03-01&end=2026-03-31"  # the month of the sample's waiting handover
 
 
 @pytest.fixture
@@ -14,53 +21,79 @@ def signed_in(app, sample_handovers, passwords, login_client):
     return lambda login: login_client(login, passwords[login])
 
 
-def test_the_supervision_group_sees_overdue_work_and_figures_but_no_content(
+def cell(page: str, row: str, key: str) -> str:
+    line = page[page.index(row):].split("</tr>")[0]
+    return re.search(rf'data-key="{key}" class="count-cell">(.*?)</td>', line).group(1)
+
+
+def test_the_supervision_group_sees_overdue_work_figures_and_chart_but_no_content(
         signed_in, sample_handovers):
     sup = signed_in("sup")
-    page = sup.get("/supervision/").get_data(as_text=True)
+    r = sup.get(f"/supervision/?{MARCH}")
+    assert r.status_code == 200
+    page = r.get_data(as_text=True)
     assert sample_handovers["waiting"] in page and "hrow-overdue" in page
-    assert sample_handovers["done"] not in page  # completed: only in the figures
-    def cells(dept):
-        row = page[page.index(f'data-department="{dept}"'):].split("</tr>")[0]
-        return [c.split("</td>")[0].strip() for c in row.split('class="count-cell">')[1:]]
-
-    # ENR sent 2: the completed one late (registered 2026-03-02, same-day rule T1b, sent
-    # later), one overdue at ACA, no return, no withdrawal
-    assert cells("ENR") == ["2", "0", "1", "1", "0", "0", "0", "0%"]
-    # ACA sent nothing but has the overdue one to countersign: marked for a notice
-    assert cells("ACA")[:5] == ["0", "0", "0", "0", '<strong class="bad">1</strong>']
+    assert "2026-03-01 至 2026-03-31" in page
+    assert cell(page, 'data-department="ENR"', "submitted") == "1"
+    assert cell(page, 'data-staff=', "submitted") == "1" and "王晓燕" in page
+    svg = page[page.index("<svg"):page.index("</svg>") + 6]
+    ET.fromstring(svg)  # the chart, drawn on the server, well-formed
+    assert "各部门综合按时率（2025年4月至2026年3月）" in svg and "<script" not in page.lower()
+    assert 'href="/supervision/figures.xlsx?start=2026-03-01&amp;end=2026-03-31"' in page
+    assert 'href="/supervision/monthly.pdf?month=2026-03"' in page
     assert "李浩然" not in page and "少儿编程" not in page  # policy C1: no content
     home = sup.get("/").get_data(as_text=True)
-    assert 'id="school-overdue"' in home and "<strong>1</strong>" in home
-    assert 'href="/supervision/"' in home
+    assert 'id="school-overdue"' in home and 'href="/supervision/"' in home
 
 
-def test_others_get_no_page_no_link_and_no_notice(signed_in):
-    enr = signed_in("enr")
-    assert enr.get("/supervision/").status_code == 403
-    assert enr.get("/supervision/figures.csv").status_code == 403
-    home = enr.get("/").get_data(as_text=True)
+def test_this_month_by_default(signed_in):
+    page = signed_in("sup").get("/supervision/").get_data(as_text=True)
+    assert 'id="figures-table"' in page  # the completed sample was submitted just now
+    assert 'id="start"' in page and 'id="end"' in page
+
+
+def test_others_get_no_page_no_exports_no_link(signed_in):
+    tea = signed_in("tea")
+    for url in ("/supervision/", "/supervision/figures.csv", "/supervision/figures.xlsx",
+                "/supervision/monthly.pdf"):
+        assert tea.get(url).status_code == 403, url
+    home = tea.get("/").get_data(as_text=True)
     assert 'href="/supervision/"' not in home and 'id="school-overdue"' not in home
 
 
-def test_figures_since_a_date_and_a_wrong_date(signed_in):
+def test_a_period_in_the_future_and_wrong_dates(signed_in):
     sup = signed_in("sup")
-    later = sup.get("/supervision/?since=2099-01-01").get_data(as_text=True)
-    assert 'id="figures-empty"' in later
-    wrong = sup.get("/supervision/?since=next-week")
+    later = sup.get("/supervision/?start=2099-01-01&end=2099-01-31").get_data(as_text=True)
+    assert 'id="figures-empty"' in later and 'id="people-empty"' in later
+    wrong = sup.get("/supervision/?start=next-week")
     assert wrong.status_code == 400
     text = wrong.get_data(as_text=True)
-    assert 'id="err-since"' in text and "YYYY-MM-DD" in text and 'data-department="ENR"' in text
-    assert sup.get("/supervision/figures.csv?since=next-week").status_code == 400
+    assert 'id="err-period"' in text and "YYYY-MM-DD" in text
+    backwards = sup.get("/supervision/?start=2026-03-31&end=2026-03-01")
+    assert backwards.status_code == 400 and "不能早于" in backwards.get_data(as_text=True)
+    assert sup.get("/supervision/figures.csv?start=next-week").status_code == 400
+    assert sup.get("/supervision/monthly.pdf?month=2026-13").status_code == 400
 
 
-def test_figures_download_as_csv_for_excel(signed_in):
-    r = signed_in("sup").get("/supervision/figures.csv?since=2026-01-01")
+def test_figures_download_as_csv_and_xlsx(signed_in):
+    sup = signed_in("sup")
+    r = sup.get(f"/supervision/figures.csv?{MARCH}")
     assert r.status_code == 200 and r.mimetype == "text/csv"
-    assert "handover-figures-2026-01-01.csv" in r.headers["Content-Disposition"]
+    assert "handover-figures-2026-03-01-2026-03-31.csv" in r.headers["Content-Disposition"]
     text = r.get_data(as_text=True)
     assert text.startswith("\ufeff")  # Excel reads the Chinese headers as UTF-8
     rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
-    assert rows[0][:3] == ["部门", "移交", "按时完成"] and "本部门逾期未签收" in rows[0]
-    assert rows[1] == ["招生部", "2", "0", "1", "1", "0", "0", "0", "0%"]
-    assert rows[2] == ["教务部", "0", "0", "0", "0", "1", "0", "0", ""]
+    assert rows[0][:3] == ["部门", "到期应交", "按时交"] and "逾期未签收" in rows[0]
+    assert rows[1][0] == "招生部" and rows[1][rows[0].index("移交")] == "1"
+    x = sup.get(f"/supervision/figures.xlsx?{MARCH}")
+    assert x.status_code == 200 and x.mimetype.endswith("spreadsheetml.sheet")
+    book = load_workbook(io.BytesIO(x.data))
+    assert book.sheetnames == ["部门", "个人"]
+    assert book["个人"]["A2"].value == "王晓燕"
+
+
+def test_monthly_report_pdf(signed_in):
+    r = signed_in("sup").get("/supervision/monthly.pdf?month=2026-03")
+    assert r.status_code == 200 and r.mimetype == "application/pdf"
+    assert r.data.startswith(b"%PDF")
+    assert "handover-report-2026-03.pdf" in r.headers["Content-Disposition"]
