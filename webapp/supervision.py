@@ -6,7 +6,7 @@ deadlines, staff names; never content (policy C1)."""
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from flask import Blueprint, Response, render_template, request
 from flask_login import current_user, login_required
