@@ -61,6 +61,7 @@ class RegisterEntry(Base):
 
     decider: Mapped[Staff] = relationship(foreign_keys=[decider_id], lazy="joined")
     staff: Mapped[Staff] = relationship(foreign_keys=[staff_id], lazy="joined")
+    corrects: Mapped[RegisterEntry | None] = relationship(remote_side=[id])
 
     @property
     def number(self) -> str:
