@@ -23,6 +23,9 @@ __all__ = ["notices"]
 
 FIELDS = ("to_dept", "to_login", "handovers", "obligations", "findings", "reply_by")
 DEFAULT_REPLY_DAYS = 5
+# The site's badge colours: waiting (amber), answered (blue), closed (green).
+NOTICE_BADGES = {"issued": "returned", "reopened": "returned", "answered": "submitted",
+                 "closed": "completed"}
 
 
 def notices() -> Notices:
@@ -37,7 +40,8 @@ def _home_reminder():
         staff = getattr(current_user, "staff", None)
         return notices().waiting_for(staff) if staff is not None else []
 
-    return {"notices_waiting_for_me": waiting, "notices_today": lambda: notices().today()}
+    return {"notices_waiting_for_me": waiting, "notices_today": lambda: notices().today(),
+            "notice_badge": NOTICE_BADGES}
 
 
 def _index(form=None, problems=None, status=200):
