@@ -49,6 +49,7 @@ def complaints_against(session: Session, start: date | datetime, end: date | dat
     resolved complaint received on a school day in [start, end). A complaint against a person
     and their department gives one row (the department's code with the person's id); against
     a department alone, one row with None. For the figures of policy S2."""
+    # policy S2, S3: a parent complaint counts against the party found at fault
     first = school_day(start) if isinstance(start, datetime) else start
     last = school_day(end) if isinstance(end, datetime) else end
     rows = session.execute(

@@ -77,8 +77,8 @@ class RegisterEntry(Base):
 
 
 def may_decide(staff: Staff) -> bool:
-    """policy S3: commendations and sanctions are management's decision."""
-    return staff.active and staff.belongs_to(Department.MGT)
+    """Commendations and sanctions are management's decision."""
+    return staff.active and staff.belongs_to(Department.MGT)  # policy S3
 
 
 def sees_register(staff: Staff) -> bool:

@@ -144,3 +144,16 @@ def test_complaint_recorded_by_the_office_resolved_by_the_group(people, sample_h
 def test_the_supervision_page_links_the_oversight_records(people):
     page = people["sup"].get("/supervision/").get_data(as_text=True)
     assert 'id="oversight-nav"' in page and 'href="/supervision/notices/"' in page
+
+
+def test_every_oversight_page_answers_every_role(people, add_staff, login_client, passwords):
+    add_staff("admin", depts=(), admin=True, name="管理员")
+    clients = {**people, "admin": login_client("admin", passwords["admin"])}
+    pages = [NOTICES, "/supervision/register/", "/supervision/register/mine",
+             "/supervision/complaints/", f"{NOTICES}ZG-2026-999999", f"{NOTICES}nonsense",
+             "/supervision/complaints/TS-2026-999999", f"{NOTICES}?state=bogus"]
+    for login, client in clients.items():
+        for path in pages:
+            r = client.get(path)
+            assert r.status_code in (200, 403, 404), (login, path, r.status_code)
+            assert "Traceback" not in r.get_data(as_text=True)
