@@ -7,6 +7,7 @@ from records import (  # noqa: F401
     credentials,
     handovers,
     obligation_model,
+    oversight,
     staff,
     students,
     web_sessions,

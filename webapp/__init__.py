@@ -86,6 +86,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         errors,
         handovers,
         home,
+        oversight,
         search,
         security,
         students,
@@ -98,7 +99,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     for blueprint in (auth.bp, home.bp, handovers.bp, students.bp, verify.bp, search.bp,
                       classes.bp, supervision.bp, approvals.bp,
-                      archive.bp):
+                      archive.bp, oversight.bp):
         app.register_blueprint(blueprint)
 
     from webapp import cli
