@@ -217,12 +217,15 @@ def report_command(since, until, month, as_json, xlsx_out, pdf_out):
     owed and met, each party charged only for its own deadline."""
     from records.assessment import assess
     from records.assessment_export import monthly_report, xlsx_bytes
+    from records.oversight.complaints import complaints_against
 
     if pdf_out and (since or until):
         raise click.UsageError("--pdf 是月报：请用 --month 指定月份。")
     period = _report_period(since, until, month)
     now, db = utcnow(), get_db()
-    figures = assess(db, period, now)
+    faults = [(dept, staff) for dept, staff, _ in
+              complaints_against(db, period.start, period.end)]  # policy S2
+    figures = assess(db, period, now, faults)
     for line in (*figures.departments, *figures.people):
         if as_json:
             record = {"line": "person" if line.is_person else "department", **line.as_dict()}
@@ -239,7 +242,7 @@ def report_command(since, until, month, as_json, xlsx_out, pdf_out):
         first = period.first_day
         desk = services().form_desk
         pdf_out.write_bytes(monthly_report(db, desk.renderer, first.year, first.month, now,
-                                           school_name=desk.school_name))
+                                           school_name=desk.school_name, complaints=faults))
         click.echo(f"已写入月报 {pdf_out}", err=True)
 
 

@@ -26,6 +26,7 @@ from records.assessment_export import (
 from records.clock import utcnow
 from records.errors import FieldProblem, PermissionDenied, ValidationFailed
 from records.listing import due_and_overdue
+from records.oversight.complaints import complaints_against
 from records.owed_list import owed_rows
 from records.visibility import sees_all_metadata
 from webapp import services
@@ -84,6 +85,12 @@ def _require_supervisor():
     return me
 
 
+def _faults(period: Period) -> list[tuple[str, int | None]]:
+    """policy S2: parent complaints found against a party count against it."""
+    return [(dept, staff) for dept, staff, _ in
+            complaints_against(get_db(), period.start, period.end)]
+
+
 def _query(period: Period) -> dict:
     return {"start": period.first_day.isoformat(), "end": period.last_day.isoformat()}
 
@@ -103,7 +110,7 @@ def index():
     chart = on_time_chart(db, period, now, months=CHART_MONTHS)
     owed = owed_overdue(now, now + timedelta(days=DUE_SOON_DAYS))
     return render_template(
-        "supervision/index.html", figures=assess(db, period, now), period=period,
+        "supervision/index.html", figures=assess(db, period, now, _faults(period)), period=period,
         query=_query(period), month=period.first_day.strftime("%Y-%m"),
         columns=FIGURE_COLUMNS, cell=cell_text, value=figure_value,
         chart=Markup(chart),  # noqa: S704 (records.charts escapes every text)
@@ -135,7 +142,7 @@ def figures_csv():
     _require_supervisor()
     period = _period()
     # UTF-8 with BOM: Excel on the school's Windows PCs then reads the Chinese headers right.
-    return _download(csv_text(assess(get_db(), period, utcnow())), "text/csv",
+    return _download(csv_text(assess(get_db(), period, utcnow(), _faults(period))), "text/csv",
                      f"{_file_stem(period)}.csv")
 
 
@@ -144,8 +151,8 @@ def figures_csv():
 def figures_xlsx():
     _require_supervisor()
     period = _period()
-    return _download(xlsx_bytes(assess(get_db(), period, utcnow())), XLSX_TYPE,
-                     f"{_file_stem(period)}.xlsx")
+    figures = assess(get_db(), period, utcnow(), _faults(period))
+    return _download(xlsx_bytes(figures), XLSX_TYPE, f"{_file_stem(period)}.xlsx")
 
 
 @bp.route("/monthly.pdf")
@@ -155,5 +162,6 @@ def monthly_pdf():
     year, month = _month()
     desk = services().form_desk
     pdf = monthly_report(get_db(), desk.renderer, year, month, utcnow(),
-                         school_name=desk.school_name)
+                         school_name=desk.school_name,
+                         complaints=_faults(Period.month(year, month)))
     return _download(pdf, "application/pdf", f"handover-report-{year}-{month:02d}.pdf")
