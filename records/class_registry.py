@@ -102,16 +102,7 @@ class Classes:
         from the week of `first_week`). `weekday` None: the class owes no periodic report."""
         self._require_manager(actor, "class.report_cycle")
         school_class = self.get(actor, class_id)
-        problems = []
-        if weekday is not None:
-            if not 1 <= weekday <= 7:
-                problems.append(FieldProblem("report_weekday", "报告日应为周一至周日。"))
-            if hour is None or not 0 <= hour <= 23:
-                problems.append(FieldProblem("report_hour", "报告时间应为 0-23 点。"))
-            if weeks not in (1, 2):
-                problems.append(FieldProblem("report_cycle_weeks", "报告周期应为每周或每两周。"))
-            if first_week is None:
-                problems.append(FieldProblem("report_first_week", "请填写第一个报告周期的日期。"))
+        problems = self.report_cycle_problems(weekday, hour, weeks, first_week)
         if problems:
             raise ValidationFailed(problems)
         monday = first_week - timedelta(days=first_week.weekday()) if first_week else None
@@ -123,6 +114,22 @@ class Classes:
         self.audit.append(actor=actor.login, action="class.report_cycle",
                           subject=f"class:{class_id}")
         return school_class
+
+    @staticmethod
+    def report_cycle_problems(weekday: int | None, hour: int | None, weeks: int | None,
+                              first_week: date | None) -> list[FieldProblem]:
+        if weekday is None:
+            return []
+        problems = []
+        if not 1 <= weekday <= 7:
+            problems.append(FieldProblem("report_weekday", "报告日应为周一至周日。"))
+        if hour is None or not 0 <= hour <= 23:
+            problems.append(FieldProblem("report_hour", "报告时间应为 0-23 点。"))
+        if weeks not in (1, 2):
+            problems.append(FieldProblem("report_cycle_weeks", "报告周期应为每周或每两周。"))
+        if first_week is None:
+            problems.append(FieldProblem("report_first_week", "请填写第一个报告周期的日期。"))
+        return problems
 
     # -- finding --------------------------------------------------------------------------
 

@@ -20,6 +20,7 @@ __all__ = ["bp"]
 
 bp = Blueprint("classes", __name__, url_prefix="/classes")
 
+WEEKDAYS = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
 PICKER_LIMIT = 500  # the enrol select lists at most this many students; beyond, type 学号
 
 
@@ -92,7 +93,8 @@ def new():
 # -- one class: roster, enrol, leave -----------------------------------------------------
 
 
-def _detail_page(class_id: int, enrol_error: str | None = None, status: int = 200):
+def _detail_page(class_id: int, enrol_error: str | None = None, status: int = 200,
+                 cycle_errors: dict[str, str] | None = None):
     classes = _classes()
     school_class = classes.get(_me(), class_id)  # NotFound (404) when not visible: policy C1
     roster = classes.roster(_me(), class_id)
@@ -109,8 +111,8 @@ def _detail_page(class_id: int, enrol_error: str | None = None, status: int = 20
                                               "via": "class-enrol"})
     return render_template("classes/detail.html", c=school_class, roster=roster,
                            candidates=candidates, can_manage=classes.may_manage(_me()),
-                           enrol_error=enrol_error, numbers=request.form.get("student_nos", "")
-                           ), status
+                           enrol_error=enrol_error, numbers=request.form.get("student_nos", ""),
+                           cycle_errors=cycle_errors or {}, weekdays=WEEKDAYS), status
 
 
 @bp.route("/<int:class_id>")
@@ -143,4 +145,27 @@ def leave(class_id: int, student_id: int):
     _require_manager()
     _classes().leave(_me(), class_id, student_id)
     flash("该学生已退出班级（记录保留）。", "success")
+    return redirect(url_for("classes.detail", class_id=class_id))
+
+
+@bp.route("/<int:class_id>/report-cycle", methods=["POST"])
+@login_required
+def report_cycle(class_id: int):
+    """policy T3a: the class's fixed report time; the teacher then owes one F6 per period."""
+    _require_manager()
+    problems: dict[str, str] = {}
+    cycle = {"weekday": _int_or_none(request.form.get("report_weekday", "").strip()),
+             "hour": _int_or_none(request.form.get("report_hour", "").strip()),
+             "weeks": _int_or_none(request.form.get("report_cycle_weeks", "").strip()),
+             "first_week": _date_or_problem("report_first_week", problems)}
+    try:
+        if problems:  # a bad date: show it with every other problem of the form
+            raise ValidationFailed([p for p in Classes.report_cycle_problems(**cycle)
+                                    if p.field != "report_first_week"])
+        _classes().set_report_cycle(_me(), class_id, **cycle)
+    except ValidationFailed as exc:
+        problems.update({p.field: p.message_zh for p in exc.problems})
+        return _detail_page(class_id, status=400, cycle_errors=problems)
+    saved = "已保存学习进度报告时间。" if cycle["weekday"] else "已取消该班的定期进度报告。"
+    flash(saved, "success")
     return redirect(url_for("classes.detail", class_id=class_id))

@@ -189,3 +189,28 @@ def test_cli_bad_input_exits_1_with_a_chinese_message(app, add_staff, school):
     assert members(app, 1) == {}
     r = runner.invoke(args=["class", "add", "X班", "--course", "课", "--as", "tea"])
     assert r.exit_code == 1 and "只有教务部" in r.output
+
+
+def test_report_cycle_is_set_on_the_class_page_and_refused_when_wrong(app, add_staff, school):
+    """policy T3a: the weekly or fortnightly report time is a class setting of ACA's."""
+    aca = signed_in(app, add_staff, "aca", ("ACA",))
+    class_id = make_class(app, aca)
+    bad = post_form(aca, f"/classes/{class_id}/report-cycle", {
+        "report_weekday": "5", "report_hour": "25", "report_cycle_weeks": "3",
+        "report_first_week": "2026-13-01"})
+    html = bad.get_data(as_text=True)
+    assert bad.status_code == 400 and "0-23" in html and "YYYY-MM-DD" in html
+    ok = post_form(aca, f"/classes/{class_id}/report-cycle", {
+        "report_weekday": "5", "report_hour": "16", "report_cycle_weeks": "2",
+        "report_first_week": "2026-03-04"})
+    assert ok.status_code == 302
+    svc = app.extensions["handover"]
+    with svc.session_factory() as db:
+        c = db.get(SchoolClass, class_id)
+        # the period starts on the Monday of the week given
+        assert (c.report_weekday, c.report_hour, c.report_cycle_weeks,
+                c.report_first_week.isoformat()) == (5, 16, 2, "2026-03-02")
+    assert "每两周周五 16:00" in aca.get(f"/classes/{class_id}").get_data(as_text=True)
+    tea = signed_in(app, add_staff, "teay", ("TEA",))
+    assert post_form(tea, f"/classes/{class_id}/report-cycle",
+                     {"report_weekday": ""}).status_code == 403
