@@ -1,5 +1,5 @@
-"""`handover class list|add|enrol`: the class registry from the command line. Class names and
-courses are not private; the list never shows a student (policy C2)."""
+"""`handover class list|add|enrol|report-cycle`: the class registry from the command line.
+Class names and courses are not private; the list never shows a student (policy C2)."""
 
 from __future__ import annotations
 
@@ -87,6 +87,29 @@ def class_enrol(name, student_nos, login):
     get_db().commit()
     click.echo(f"已加入 {len(added)} 名学生；班级“{school_class.name}”现有 "
                f"{len(school_class.student_ids)} 人。")
+
+
+@class_group.command("report-cycle")
+@click.argument("name")
+@click.option("--weekday", type=click.IntRange(1, 7), help="ISO weekday of the report "
+              "(5 = Friday); omit to stop the class's periodic reports.")
+@click.option("--hour", type=click.IntRange(0, 23), default=16, show_default=True)
+@click.option("--weeks", type=click.Choice(["1", "2"]), default="1", show_default=True,
+              help="Every week or every second week.")
+@click.option("--first-week", help="A day of the first reporting week, YYYY-MM-DD.")
+@click.option("--as", "login", required=True, help="Login of the academic-affairs staff member.")
+@domain_errors
+def class_report_cycle(name, weekday, hour, weeks, first_week, login):
+    """Set the fixed progress-report time of the class NAME (policy T3a)."""
+    actor = acting(login)
+    classes = _classes()
+    school_class = classes.set_report_cycle(
+        actor, classes.by_name(name).id, weekday=weekday, hour=hour, weeks=int(weeks),
+        first_week=_date(first_week, "第一个报告周期的日期"))
+    get_db().commit()
+    click.echo(f"班级“{school_class.name}”：" + (
+        f"每{'两' if weeks == '2' else ''}周第 {weekday} 天 {hour}:00 前报告，"
+        f"自 {school_class.report_first_week} 所在周起。" if weekday else "不再定期报告。"))
 
 
 COMMANDS = [class_group]

@@ -214,3 +214,15 @@ def test_report_cycle_is_set_on_the_class_page_and_refused_when_wrong(app, add_s
     tea = signed_in(app, add_staff, "teay", ("TEA",))
     assert post_form(tea, f"/classes/{class_id}/report-cycle",
                      {"report_weekday": ""}).status_code == 403
+
+
+def test_cli_report_cycle(app, add_staff, school):
+    add_staff("aca", depts=("ACA",))
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["class", "add", "周报班", "--course", "数学", "--teacher", "tea",
+                               "--as", "aca"]).exit_code == 0
+    r = runner.invoke(args=["class", "report-cycle", "周报班", "--weekday", "5", "--hour", "16",
+                            "--first-week", "2026-11-04", "--as", "aca"])
+    assert r.exit_code == 0 and "2026-11-02" in r.output, r.output
+    bad = runner.invoke(args=["class", "report-cycle", "周报班", "--weekday", "5", "--as", "aca"])
+    assert bad.exit_code != 0 and "第一个报告周期" in bad.output
