@@ -282,3 +282,35 @@ def test_t5a_and_t5b_count_from_receipt_and_agreement_dates_on_the_form(school):
     assert (trigger, due) == (at(2026, 9, 30, 0), at(2026, 10, 10, 18))
     _, due = t.sender_deadline(get_kind("F13"), {"agreed_date": "2026-09-24"}, None)
     assert due == at(2026, 10, 9, 18)  # T5b, 5 days: Sep 28, 29, 30, Oct 8, 9
+
+
+def _registered_class(school, ends):
+    school.now(at(2026, 9, 1, 9))
+    aca = school.staff("aca")
+    school.classes.create(aca, "冬季班", "初二数学", teacher_id=school.staff("tea").id,
+                          starts_on=date(2026, 9, 1), ends_on=ends)
+
+
+def test_submitting_on_2026_12_20_counts_into_2027_without_stopping(school):
+    """A deadline in a year the State Council has not announced yet is counted by law
+    (weekends, New Year's Day) and marked provisional instead of refusing the submission."""
+    _registered_class(school, date(2026, 12, 18))
+    school.now(at(2026, 12, 20, 10))  # a Sunday
+    h = school.submit("aca", "F8", f8(school.student_id, "冬季班", "2026-12-18"))
+    assert h.status == Status.SUBMITTED
+    if school.workflow.calendar.is_provisional(date(2027, 1, 4)):
+        # By law until the arrangement is known: Dec 21-25, 28-31 (nine), Jan 1 off, Jan 4.
+        assert h.due_at == at(2027, 1, 4, 18)
+    else:  # a package release has brought the State Council's 2027 arrangement
+        assert at(2027, 1, 4, 18) <= h.due_at <= at(2027, 1, 8, 18)
+
+
+def test_submitting_on_2027_06_01_after_the_2027_spring_festival(school):
+    _registered_class(school, date(2027, 2, 3))
+    school.now(at(2027, 6, 1, 10))
+    h = school.submit("aca", "F8", f8(school.student_id, "冬季班", "2027-02-03"))
+    assert h.status == Status.SUBMITTED and h.on_time is False
+    if school.workflow.calendar.is_provisional(date(2027, 2, 23)):
+        # From Wed Feb 3: Feb 4, then the Spring Festival by law (eve Feb 5 to Feb 8, and
+        # Feb 9-10 in place of the weekend) is off: Feb 11, 12, 15-19, 22, 23 make ten.
+        assert h.due_at == at(2027, 2, 23, 18)
