@@ -44,4 +44,4 @@ def test_a_teacher_sees_the_weekly_report_owed_for_their_class(page, class_with_
     screenshot(page, "owed-home")
     rows.first.locator("a", has_text="去填写").click()
     page.wait_for_selector("#answers-obligation")
-    assert page.locator("input[name=class_name]").input_value() == "初二1班"
+    assert page.locator("input[name=\"f.class_name\"]").input_value() == "初二1班"
