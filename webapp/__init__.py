@@ -16,7 +16,7 @@ from records.archive_rules import sees_overdue
 from records.calendar_supplement import CalendarFileError
 from records.visibility import sees_all_metadata
 from webapp.services import Services
-from webapp.settings import SettingsError, load_settings
+from webapp.settings import SettingsError, check_deadline_settings, load_settings
 
 __all__ = ["create_app", "services"]
 
@@ -59,6 +59,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     except CalendarFileError as exc:
         raise SettingsError(str(exc)) from None
     services.archive_terms  # noqa: B018  (a wrong ARCHIVE_RETENTION stops the start too)
+    check_deadline_settings(settings)
     app.config.update(
         TESTING=bool(test_config.get("TESTING", False)),
         MAX_CONTENT_LENGTH=settings["MAX_UPLOAD_MB"] * 1024 * 1024,

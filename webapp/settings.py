@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 __all__ = ["DEADLINE_KEYS", "ENV_PREFIX", "SETTINGS", "Setting", "SettingsError",
-           "load_settings"]
+           "check_deadline_settings", "load_settings"]
 
 ENV_PREFIX = "HANDOVER_"
 
@@ -57,6 +57,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("DEADLINE_T4B_DAYS", int, None, "T4b: working days for the archive after term."),
     Setting("DEADLINE_T5A_DAYS", int, None, "T5a: working days for the refund calculation."),
     Setting("DEADLINE_T5B_DAYS", int, None, "T5b: working days to complete a refund."),
+    Setting("DEADLINE_RECEIVE_DAYS", int, None,
+            "Receiver's own working days to countersign or return (default 1)."),
+    Setting("DEADLINE_F11_DAYS", int, None,
+            "Working days for the teacher's verification of a refund case (default 2)."),
     Setting("WORKDAY_END_HOUR", int, None, "Hour a working day ends (default 18)."),
     Setting("CALENDAR_FILE", str, None,
             "Holiday supplement (TOML); default <instance>/calendar.toml, used when present."),
@@ -78,8 +82,22 @@ DEADLINE_KEYS = {
     "DEADLINE_T4B_DAYS": "deadline.T4b_days",
     "DEADLINE_T5A_DAYS": "deadline.T5a_days",
     "DEADLINE_T5B_DAYS": "deadline.T5b_days",
+    "DEADLINE_RECEIVE_DAYS": "deadline.receive_days",
+    "DEADLINE_F11_DAYS": "deadline.F11_days",
     "WORKDAY_END_HOUR": "deadline.workday_end_hour",
 }
+# The range each deadline setting must lie in: a wrong one stops the start with its name.
+DEADLINE_RANGES = {"DEADLINE_T3A_WEEKDAY": (1, 7), "DEADLINE_T3A_HOUR": (0, 23),
+                   "WORKDAY_END_HOUR": (0, 23)}
+
+
+def check_deadline_settings(settings: Mapping[str, Any]) -> None:
+    """policy T: every [X] is a school setting, and a number out of range is refused at start."""
+    for name in DEADLINE_KEYS:
+        value = settings.get(name)
+        low, high = DEADLINE_RANGES.get(name, (0, 365))
+        if value is not None and not low <= value <= high:
+            raise SettingsError(f"{name} must be between {low} and {high}, got {value}")
 
 _BY_NAME = {s.name: s for s in SETTINGS}
 

@@ -44,3 +44,14 @@ def test_bad_settings_are_refused_naming_the_key(tmp_path, toml, env, needle):
     (tmp_path / "config.toml").write_text(toml, encoding="utf-8")
     with pytest.raises(SettingsError, match=needle):
         load_settings(tmp_path, env=env)
+
+
+@pytest.mark.parametrize("name, value", [("DEADLINE_T4B_DAYS", -1), ("DEADLINE_T3A_WEEKDAY", 8),
+                                         ("DEADLINE_RECEIVE_DAYS", 400),
+                                         ("WORKDAY_END_HOUR", 24)])
+def test_a_deadline_setting_out_of_range_stops_the_start_with_its_name(
+        tmp_path, instance_template, name, value):
+    from tests.conftest import make_app
+
+    with pytest.raises(SettingsError, match=name):
+        make_app(tmp_path / "instance", instance_template, **{name: value})
