@@ -249,9 +249,12 @@ DEMO_CLASSES = (("少儿英语春季A班", "少儿英语"), ("少儿编程春季
 
 
 def seed_demo_classes(classes: Classes, aca: Staff, teacher: Staff,
-                      student_ids: Sequence[int]) -> list[SchoolClass]:
+                      student_ids: Sequence[int], today: date) -> list[SchoolClass]:
     """The demo classes, made by `aca`, taught and headed by `teacher`, three students each
-    (the first six of `student_ids`). Idempotent: a class that exists is left as it is."""
+    (the first six of `student_ids`), dated around `today` so that the demo always has
+    something owed: the first ended three days ago (grades and archives owed, T3b, T4b), the
+    second runs on with a weekly report every Friday at 16:00 since three weeks ago (T3a).
+    Idempotent: a class that exists is left as it is."""
     made = []
     for i, (name, course) in enumerate(DEMO_CLASSES):
         try:
@@ -259,9 +262,14 @@ def seed_demo_classes(classes: Classes, aca: Staff, teacher: Staff,
             continue
         except NotFound:
             pass
-        school_class = classes.create(aca, name, course, teacher_id=teacher.id,
-                                      head_teacher_id=teacher.id,
-                                      starts_on=date(2026, 3, 2), ends_on=date(2026, 6, 26))
+        ended = i == 0
+        school_class = classes.create(
+            aca, name, course, teacher_id=teacher.id, head_teacher_id=teacher.id,
+            starts_on=today - timedelta(days=120 if ended else 60),
+            ends_on=today - timedelta(days=3) if ended else today + timedelta(days=60))
         classes.enrol(aca, school_class.id, list(student_ids[3 * i:3 * i + 3]))
+        if not ended:
+            classes.set_report_cycle(aca, school_class.id, weekday=5, hour=16, weeks=1,
+                                     first_week=today - timedelta(days=21))
         made.append(school_class)
     return made

@@ -7,7 +7,8 @@ from records.catalogue import KINDS
 from records.departments import Department
 from records.students import StudentInput
 
-__all__ = ["DEMO_STAFF", "DEMO_STUDENTS", "seed_demo_archive", "seed_demo_handovers"]
+__all__ = ["DEMO_STAFF", "DEMO_STUDENTS", "seed_demo_archive", "seed_demo_handovers",
+           "seed_demo_oversight"]
 
 # login, display name, departments, departments headed (heads sit in SUP, policy S1)
 DEMO_STAFF: list[tuple[str, str, list[Department], list[Department]]] = [
@@ -44,25 +45,61 @@ _DEMO_SENDER = {"ENR": "enr", "ACA": "aca", "TEA": "tea", "FIN": "fin", "ARC": "
 _DEMO_PARENT = {"F6b": "F6", "F11": "F10", "F12": "F11", "F13": "F12"}
 
 
+def _demo_values(kind, values: dict, sid: int, made: dict[str, str], today, session) -> dict:
+    """Sample values made realistic: trigger dates around `today` (policy T), the demo classes,
+    and cross-references to the demo's own handovers."""
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from records.class_registry import DEMO_CLASSES
+    from records.students import Student
+    from records.timeliness import TRIGGER_FIELDS
+
+    ended, running = (name for name, _ in DEMO_CLASSES)
+    if "class_name" in values:  # end-of-term and refund forms: the class that has ended
+        values["class_name"] = running if kind.code in ("F4", "F5", "F6", "F6b") else ended
+    trigger = TRIGGER_FIELDS.get(kind.code)
+    if trigger:
+        # F2 was registered when the ended class began, and handed over late (T1b); the
+        # archive and grades count from that class's end, the rest from today.
+        values[trigger] = {"F2": today - timedelta(days=120), "F7": today - timedelta(days=3),
+                           "F8": today - timedelta(days=3)}.get(kind.code, today).isoformat()
+    if kind.code == "F4":  # the roster names the registered student: it meets T2
+        number = session.scalar(select(Student.student_no).where(Student.id == sid))
+        values["roster"] = [dict(values["roster"][0], student_number=number)]
+    for ref, cited in (("report_ref", "F6"), ("refund_ref", "F10")):
+        if ref in values and cited in made:
+            values[ref] = made[cited]
+    return values
+
+
 def seed_demo_handovers(workflow, accounts, passwords: dict[str, str], student_ids: list[int],
                         attachment_pdf: bytes) -> list[str]:
     """A completed example of every handover kind between the demo staff, so a newcomer sees
-    a living system. Returns the numbers made. The caller skips this when handovers exist."""
+    a living system, dated around today: most met on time, the registration late (policy T).
+    Returns the numbers made. The caller skips this when handovers exist."""
     from records.catalogue import FieldType
+    from records.deadlines import SCHOOL_TZ
     from records.forms import sample_values
     from records.workflow import Upload
 
+    today = workflow.clock().astimezone(SCHOOL_TZ).date()
+    workflow.obligations.refresh()  # the demo classes' reports and archives are owed
     made: dict[str, str] = {}
-    for i, kind in enumerate(KINDS.values()):
+    # The first demo student is in the class that has ended: the forms about one student
+    # concern them, so that their archive and grades meet what the class's end made owed.
+    sid = student_ids[0]
+    for kind in KINDS.values():
         sender = accounts.get(_DEMO_SENDER[kind.sender.value])
         receiver = accounts.get(_DEMO_SENDER[kind.receiver.value])
         values = sample_values(kind)
-        sid = student_ids[i % len(student_ids)]
         for spec in kind.fields:
             if spec.type is FieldType.STUDENT:
                 values[spec.name] = sid
             elif spec.type is FieldType.STUDENTS:
                 values[spec.name] = student_ids[:2]
+        values = _demo_values(kind, values, sid, made, today, workflow.session)
         uploads = [Upload(a.code, f"{a.label_zh}.pdf", attachment_pdf)
                    for a in kind.attachments if a.required]
         handover = workflow.create(sender, kind.code, values, uploads=uploads,
@@ -73,6 +110,35 @@ def seed_demo_handovers(workflow, accounts, passwords: dict[str, str], student_i
     return list(made.values())
 
 
+def seed_demo_oversight(obligations, notices, accounts) -> str | None:
+    """What supervision looks like (policy S1, T3a): of the running class's weekly reports,
+    academic affairs waives one (the teacher was ill, no lessons), one stays overdue, and the
+    supervision group issues a rectification notice about it, which teaching answers.
+    Returns the notice's number; None when the demo already has notices or nothing owed."""
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from records.obligation_model import Obligation, ObligationState
+    from records.oversight.notice_model import RectificationNotice
+
+    session = obligations.session
+    if session.scalar(select(RectificationNotice.id).limit(1)) is not None:
+        return None
+    obligations.refresh()
+    reports = list(session.scalars(select(Obligation).where(
+        Obligation.kind == "F6", Obligation.state == ObligationState.OPEN)
+        .order_by(Obligation.due_at)))
+    if len(reports) < 2:
+        return None
+    obligations.waive(accounts.get("aca"), reports[0].id, "任课教师病假，本周停课，无进度可报")
+    overdue = reports[1]
+    notice = notices.issue(
+        accounts.get("sup"), findings="每周学习进度报告逾期未交（制度 T3a），请说明原因并补交。",
+        reply_by=notices.today() + timedelta(days=7), to_dept="TEA",
+        obligations=str(overdue.id))
+    notices.answer(accounts.get("tea"), notice, "本周期末考试周，报告延误；已安排本周五前补交。")
+    return notice.number
 def seed_demo_archive(register, loans, accounts, passwords: dict[str, str]) -> str | None:
     """The archive file the demo's completed F8 became, shelved, with one returned loan to
     the demo teacher, so that a newcomer sees a living register (policy R-ARC). Returns the

@@ -16,16 +16,20 @@ from sqlalchemy import select
 
 from records.approvals import Approvals
 from records.class_registry import seed_demo_classes
+from records.clock import utcnow
+from records.deadlines import SCHOOL_TZ
 from records.demo import (
     DEMO_STAFF,
     DEMO_STUDENTS,
     seed_demo_approval,
     seed_demo_archive,
     seed_demo_handovers,
+    seed_demo_oversight,
 )
 from records.departments import Department
 from records.errors import AccountDisabled, DomainError
 from records.handovers import Handover
+from records.oversight.notices import Notices
 from records.students import Student
 from signing import SigningError
 from vault import VaultError
@@ -123,7 +127,9 @@ def demo_command():
         if students.find_duplicate(student) is None:
             students.add(student, actor_id=None, actor="demo")
     ids = [s.id for s in get_db().scalars(select(Student).order_by(Student.id))]
-    seed_demo_classes(svc.classes(get_db()), accounts.get("aca"), accounts.get("tea"), ids)
+    today = utcnow().astimezone(SCHOOL_TZ).date()
+    seed_demo_classes(svc.classes(get_db()), accounts.get("aca"), accounts.get("tea"), ids,
+                      today)
     get_db().commit()
     if new_lines and get_db().scalar(select(Handover.id).limit(1)) is None:
         click.echo("正在生成每种交接的已完成示例（签名、签收），约需半分钟……")
@@ -138,6 +144,12 @@ def demo_command():
         click.echo(f"学习档案已登记入档案室，并有一条已归还的借阅登记：{loan}")
     approval = seed_demo_approval(Approvals(get_db(), audit=svc.ledger), accounts)
     get_db().commit()
+    notice = seed_demo_oversight(svc.workflow(get_db()).obligations,
+                                 Notices(get_db(), audit=svc.ledger), accounts)
+    get_db().commit()
+    if notice:
+        click.echo(f"监督示例：一份每周进度报告已免除、一份逾期，监督小组就逾期发出"
+                   f"整改通知 {notice}，教学部已回复。")
     if approval:
         click.echo(f"查看审批示例 #{approval}：后勤部 log 申请查看一名学生的地址和电话，"
                    "学校办公室 mgt 只批准了地址。")
