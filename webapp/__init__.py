@@ -87,6 +87,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         errors,
         handovers,
         home,
+        obligations,
         oversight,
         search,
         security,
@@ -100,7 +101,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     for blueprint in (auth.bp, home.bp, handovers.bp, students.bp, verify.bp, search.bp,
                       classes.bp, supervision.bp, approvals.bp,
-                      archive.bp, oversight.bp):
+                      archive.bp, oversight.bp, obligations.bp):
         app.register_blueprint(blueprint)
 
     from webapp import cli

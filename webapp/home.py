@@ -9,6 +9,7 @@ from records.approvals import may_approve
 from records.clock import utcnow
 from records.deadlines import SCHOOL_TZ
 from records.listing import due_and_overdue
+from records.obligations import may_waive
 from records.owed_list import owed_rows
 from webapp import services
 from webapp.approvals import approvals
@@ -46,7 +47,7 @@ def index():
     return render_template("home.html", me=me, limit=HOME_LIMIT, can_send=may_send(me),
                            missing_years=missing_years, school_overdue=school_overdue,
                            approvals_waiting=approvals_waiting, my_overdue_loans=my_overdue,
-                           owed=owed,
+                           owed=owed, can_waive=may_waive(me),
                            calendar_path=services().calendar_path, **worklists(me))
 
 

@@ -90,3 +90,29 @@ def test_the_link_makes_a_form_for_the_obligation_and_waiving_is_checked(
     actions = [(e.action, e.outcome) for e in svc.ledger.entries()
                if e.subject == f"obligation:{ob_id}"]
     assert actions == [("obligation.waive", "denied"), ("obligation.waive", "ok")]
+
+
+def test_waiving_from_the_home_page(app, ended_classes, login_client, passwords, add_staff):
+    aca = login_client("aca", passwords["aca"])
+    home = aca.get("/").get_data(as_text=True)
+    ob_id = home[home.index('data-obligation="') + 17:].split('"')[0]
+    assert f'action="/obligations/{ob_id}/waive"' in home
+    token = home[home.index('name="csrf_token" value="') + 25:].split('"')[0]
+    tea = login_client("tea", passwords["tea"])
+    tea_token = tea.get("/").get_data(as_text=True)
+    tea_token = tea_token[tea_token.index('name="csrf_token" value="') + 25:].split('"')[0]
+    refused = tea.post(f"/obligations/{ob_id}/waive", data={"csrf_token": tea_token,
+                                                             "reason": "不想交"})
+    assert refused.status_code == 403
+    empty = aca.post(f"/obligations/{ob_id}/waive", data={"csrf_token": token, "reason": ""})
+    assert empty.status_code == 302 and f'data-obligation="{ob_id}"' in aca.get("/").get_data(
+        as_text=True)  # nothing waived
+    done = aca.post(f"/obligations/{ob_id}/waive", data={"csrf_token": token,
+                                                          "reason": "学生已转学"})
+    assert done.status_code == 302
+    assert f'data-obligation="{ob_id}"' not in aca.get("/").get_data(as_text=True)
+    assert aca.post("/obligations/99999999/waive", data={"csrf_token": token,
+                                                         "reason": "x"}).status_code == 404
+    svc = app.extensions["handover"]
+    outcomes = [e.outcome for e in svc.ledger.entries(subject=f"obligation:{ob_id}")]
+    assert outcomes == ["denied", "ok"]
