@@ -268,7 +268,14 @@ def _receiver_id() -> int | None:
 @bp.app_context_processor
 def _labels():
     return {"status_label": lambda s: Status(s).label_zh,
-            "dept_label": lambda d: Department(d).label_zh}
+            "dept_label": lambda d: Department(d).label_zh,
+            "provisional": _provisional}
+
+
+def _provisional(moment: datetime | None) -> bool:
+    """policy T: a deadline in a year the State Council has not announced yet is provisional."""
+    return moment is not None and services().calendar.is_provisional(
+        moment.astimezone(SCHOOL_TZ).date())
 
 
 @bp.app_template_filter("local")

@@ -91,6 +91,8 @@ def test_lists_count_days_left_into_a_year_without_data(
     days_left = re.compile(r"剩 \d{4,5} 个工作日")  # counted, provisionally, into 2099
     for page in ("/", "/handovers/", f"/handovers/{number}"):
         r = aca.get(page)
-        assert r.status_code == 200 and days_left.search(r.get_data(as_text=True)), page
+        html = r.get_data(as_text=True)
+        assert r.status_code == 200 and days_left.search(html) and "临时期限" in html, page
     listed = runner.invoke(args=["list", "--as", "aca"])
     assert listed.exit_code == 0 and days_left.search(listed.output)
+    assert "临时期限" in listed.output
