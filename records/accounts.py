@@ -10,11 +10,12 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from records.clock import utcnow
 from records.credentials import Credentials
+from records.db import insert_if_absent
 from records.departments import Department
 from records.errors import (
     AccountDisabled,
@@ -243,14 +244,20 @@ class Accounts:
         return self._dummy
 
     def _record_failure(self, login: str, throttle: LoginThrottle | None, now: datetime) -> None:
-        if throttle is None:
-            throttle = LoginThrottle(login=login, failures=0)
-            self.session.add(throttle)
-        throttle.failures += 1
-        if throttle.failures >= self.policy.max_failures:
-            throttle.locked_until = now + timedelta(minutes=self.policy.lock_minutes)
-            throttle.failures = 0
-            throttle.next_allowed_at = None
+        """Count one failure, atomically: many wrong passwords at once are each counted (the
+        row is created once, and each increment reads the value the previous one left)."""
+        insert_if_absent(self.session, LoginThrottle, "login", login=login, failures=0)
+        failures = self.session.execute(
+            update(LoginThrottle).where(LoginThrottle.login == login)
+            .values(failures=LoginThrottle.failures + 1)
+            .returning(LoginThrottle.failures)).scalar_one()
+        if failures >= self.policy.max_failures:
+            values = {"locked_until": now + timedelta(minutes=self.policy.lock_minutes),
+                      "failures": 0, "next_allowed_at": None}
         else:
-            delay = self.policy.base_delay_seconds * 2 ** (throttle.failures - 1)
-            throttle.next_allowed_at = now + timedelta(seconds=delay)
+            delay = self.policy.base_delay_seconds * 2 ** (failures - 1)
+            values = {"next_allowed_at": now + timedelta(seconds=delay)}
+        self.session.execute(update(LoginThrottle).where(LoginThrottle.login == login)
+                             .values(**values))
+        if throttle is not None:
+            self.session.expire(throttle)

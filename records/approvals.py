@@ -69,6 +69,12 @@ class AccessApproval(Base):
     __tablename__ = "access_approval"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # Compare-and-set (DESIGN "One request, one transaction"): every UPDATE of the row says
+    # which version it changes; of two people acting on the same row at once, the second
+    # finds it changed (StaleDataError → 409), and nothing of theirs is stored.
+    row_version: Mapped[int] = mapped_column(Integer, server_default="1")
+    __mapper_args__ = {"version_id_col": row_version}
+
     requester_id: Mapped[int] = mapped_column(ForeignKey("staff.id"), index=True)
     # The purpose may name a student or a family matter: stored encrypted (policy C2).
     purpose: Mapped[str] = mapped_column(EncryptedText("approval.purpose"))

@@ -137,6 +137,12 @@ class ArchiveLoan(Base):
     __tablename__ = "archive_loan"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # Compare-and-set (DESIGN "One request, one transaction"): every UPDATE of the row says
+    # which version it changes; of two people acting on the same row at once, the second
+    # finds it changed (StaleDataError → 409), and nothing of theirs is stored.
+    row_version: Mapped[int] = mapped_column(Integer, server_default="1")
+    __mapper_args__ = {"version_id_col": row_version}
+
     number: Mapped[str] = mapped_column(String(20), unique=True)  # JY-2026-0001
     file_id: Mapped[int] = mapped_column(ForeignKey("archive_file.id"), index=True)
     kind: Mapped[str] = mapped_column(String(16))

@@ -10,13 +10,14 @@ import json
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from records.archive import ArchiveChange, ArchiveFile, ArchiveFileStudent, Retention, Security
 from records.archive_rules import DEFAULT_TERMS, MANAGE_DENIED, LoanTerms, may_manage, review_on
 from records.catalogue import get_kind
 from records.clock import utcnow
+from records.counters import next_in_series
 from records.deadlines import SCHOOL_TZ
 from records.errors import FieldProblem, NotFound, PermissionDenied, ValidationFailed
 from records.handovers import Handover, Status
@@ -32,9 +33,8 @@ MATERIAL_COLUMNS = next(f for f in get_kind("F8").fields if f.name == "documents
 
 
 def next_number(session: Session, column, prefix: str) -> str:
-    """The next number of a yearly series such as DA-2026-0001."""
-    last = session.scalar(select(func.max(column)).where(column.like(f"{prefix}%")))
-    return f"{prefix}{int(last[len(prefix):]) + 1 if last else 1:04d}"
+    """The next number of a yearly series such as DA-2026-0001 (a counter: no collisions)."""
+    return next_in_series(session, column, prefix, 4)
 
 
 class ArchiveRegister:

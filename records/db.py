@@ -11,8 +11,10 @@ from alembic.config import Config
 from sqlalchemy import DateTime, Engine, MetaData, TypeDecorator, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, sessionmaker
 
-__all__ = ["Base", "UTCDateTime", "make_engine", "make_session_factory", "migrate",
-           "MIGRATIONS_DIR"]
+import records.unit_of_work  # noqa: F401  (after-commit / on-rollback steps of every session)
+
+__all__ = ["Base", "UTCDateTime", "insert_if_absent", "make_engine", "make_session_factory",
+           "migrate", "MIGRATIONS_DIR"]
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
@@ -67,6 +69,16 @@ def make_engine(url: str) -> Engine:
 
         return engine
     return create_engine(url, pool_pre_ping=True)
+
+
+def insert_if_absent(session, model, key: str, **values) -> None:
+    """INSERT a row unless one with the same `key` exists, without an error under a race
+    (ON CONFLICT DO NOTHING on both databases): for counters and failure records."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    session.execute(insert(model).values(**values).on_conflict_do_nothing(index_elements=[key]))
 
 
 def make_session_factory(engine: Engine) -> sessionmaker:

@@ -53,6 +53,12 @@ class Handover(Base):
     __tablename__ = "handover"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # Compare-and-set (DESIGN "One request, one transaction"): every UPDATE of the row says
+    # which version it changes; of two people acting on the same row at once, the second
+    # finds it changed (StaleDataError → 409), and nothing of theirs is stored.
+    row_version: Mapped[int] = mapped_column(Integer, server_default="1")
+    __mapper_args__ = {"version_id_col": row_version}
+
     number: Mapped[str] = mapped_column(String(20), unique=True)
     kind: Mapped[str] = mapped_column(String(8), index=True)
     method: Mapped[str] = mapped_column(String(4))

@@ -26,6 +26,7 @@ from records.errors import FieldProblem, ValidationFailed
 from records.handovers import Attachment, Handover, HandoverVersion
 from records.staff import Staff
 from records.students import Student
+from records.unit_of_work import discard_on_rollback
 from records.validation import validate_values
 from vault import Vault
 
@@ -170,6 +171,7 @@ class Intake:
         for attachment, data in pending:
             attachment.object_id = self.vault.put(data, actor=actor.login, reason="上传附件",
                                                   context={"handover": handover.number})
+            discard_on_rollback(self.session, self.vault, attachment.object_id)
         self.session.flush()
 
 

@@ -4,6 +4,7 @@ from records import (  # noqa: F401
     approvals,
     archive,
     classes,
+    counters,
     credentials,
     handovers,
     obligation_model,

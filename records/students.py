@@ -13,6 +13,7 @@ from sqlalchemy import ForeignKey, Integer, String, or_, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from records.clock import utcnow
+from records.counters import next_in_series
 from records.db import Base, UTCDateTime
 from records.errors import Conflict, FieldProblem, NotFound, ValidationFailed
 from vault import (
@@ -168,13 +169,7 @@ class Students:
         return student
 
     def _next_number(self) -> str:
-        year = self.clock().year
-        prefix = f"XS-{year}-"
-        last = self.session.scalar(
-            select(Student.student_no).where(Student.student_no.like(f"{prefix}%"))
-            .order_by(Student.student_no.desc()).limit(1)
-        )
-        return f"{prefix}{int(last.rsplit('-', 1)[1]) + 1 if last else 1:05d}"
+        return next_in_series(self.session, Student.student_no, f"XS-{self.clock().year}-", 5)
 
     def get(self, student_id: int, *, actor: str, reason: str,
             context: dict | None = None) -> Student:

@@ -11,14 +11,16 @@ overwritten or deleted. A schedule change (F3) is a corrected version with its r
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
 from records.catalogue import (
     PAPER_SCAN,
@@ -27,6 +29,7 @@ from records.catalogue import (
     get_kind,
 )
 from records.clock import utcnow
+from records.counters import next_in_series
 from records.credentials import Credentials
 from records.deadlines import WorkingCalendar
 from records.errors import Conflict, FieldProblem, NotFound, PermissionDenied, ValidationFailed
@@ -44,6 +47,7 @@ from records.obligations import Obligations
 from records.paperwork import FormDesk
 from records.staff import Staff
 from records.timeliness import Timeliness
+from records.unit_of_work import discard_on_rollback, record_change
 from records.validation import validate_values
 from records.visibility import Access, access_to, may_countersign, reading_approval
 from vault import Ledger, Vault
@@ -51,6 +55,26 @@ from vault import Ledger, Vault
 __all__ = ["MAX_REASON", "Upload", "Workflow"]
 
 MAX_REASON = 500
+DONE_ZH = {"submitted": "提交", "countersigned": "签收", "returned": "退回", "withdrawn": "撤回",
+           "corrected": "修改", "edited": "修改"}
+
+
+def exactly_once(step):
+    """A step on a handover is compare-and-set on the row version it started from (render
+    and sign run before, outside any write): of two people acting at once, the second is
+    told who acted first, and nothing of theirs is stored (their transaction is rolled back,
+    their vault objects discarded, their ledger entries never written)."""
+
+    @functools.wraps(step)
+    def run(self: Workflow, actor: Staff, handover: Handover, *args, **kwargs):
+        number = handover.number
+        try:
+            return step(self, actor, handover, *args, **kwargs)
+        except StaleDataError:
+            raise self._raced(number) from None
+
+    return run
+
 
 
 class Workflow:
@@ -166,10 +190,11 @@ class Workflow:
         self._link_students(handover, student_ids)
         self._schedule(handover, kind, resolved)
         self._event(handover, "created", actor, now)
-        self.audit.append(actor=actor.login, action="handover.create",
+        self._changed_entry(actor=actor.login, action="handover.create",
                           subject=f"handover:{handover.number}", context={"kind": kind.code})
         return handover
 
+    @exactly_once
     def edit_draft(self, actor: Staff, handover: Handover, values: Mapping[str, Any], *,
                    uploads: Iterable[Upload] = (),
                    meeting: Mapping[str, Any] | None = None) -> Handover:
@@ -203,11 +228,12 @@ class Workflow:
         self._link_students(handover, student_ids)
         self._schedule(handover, kind, resolved)
         self._event(handover, "edited", actor, self.clock())
-        self.audit.append(actor=actor.login, action="handover.edit",
+        self._changed_entry(actor=actor.login, action="handover.edit",
                           subject=f"handover:{handover.number}",
                           context={"version": draft.version})
         return handover
 
+    @exactly_once
     def submit(self, actor: Staff, handover: Handover, password: str, *,
                uploads: Iterable[Upload] = ()) -> Handover:
         """Validate, render, sign as sender (certifying) and store; it meets the obligations it
@@ -227,12 +253,13 @@ class Workflow:
         handover.receive_due_at = self.timeliness.receive_deadline(now)
         self.obligations.answer(handover, answered)
         self._event(handover, "submitted", actor, now)
-        self.audit.append(actor=actor.login, action="handover.submit",
+        self._changed_entry(actor=actor.login, action="handover.submit",
                           subject=f"handover:{handover.number}",
                           context={"version": handover.current_version})
         self._changed(handover)
         return handover
 
+    @exactly_once
     def countersign(self, actor: Staff, handover: Handover, password: str) -> Handover:
         """The receiver's approval signature, added to the sender's signed PDF (policy M2)."""
         why_not = may_countersign(actor, handover)
@@ -249,10 +276,10 @@ class Workflow:
                    if v.meeting_signed_object_id else None)
         now = self.clock()
         context = {"handover": handover.number, "version": v.version}
-        v.final_object_id = self.vault.put(final, actor=actor.login, reason="接收人签收",
+        v.final_object_id = self._put(final, actor=actor.login, reason="接收人签收",
                                            context=context)
         if meeting is not None:
-            v.meeting_final_object_id = self.vault.put(
+            v.meeting_final_object_id = self._put(
                 meeting, actor=actor.login, reason="接收人签收沟通记录",
                 context={**context, "document": "meeting"})
         v.status, v.countersigned_by, v.countersigned_at = Status.COMPLETED, actor.id, now
@@ -261,7 +288,7 @@ class Workflow:
             handover.receiver_id = actor.id
         self.obligations.on_received(handover)  # policy T2, T4a, T5a, T5b: what follows
         self._event(handover, "countersigned", actor, now)
-        self.audit.append(actor=actor.login, action="handover.countersign",
+        self._changed_entry(actor=actor.login, action="handover.countersign",
                           subject=f"handover:{handover.number}",
                           context={"version": v.version, "on_time": handover.on_time,
                                    "received_on_time": handover.received_on_time})
@@ -272,6 +299,7 @@ class Workflow:
         signed = self.vault.get(object_id, actor=actor.login, reason="签收前核对")
         return self.desk.countersign(signed, actor, self.credentials.require(actor), password)
 
+    @exactly_once
     def return_(self, actor: Staff, handover: Handover, reason: str) -> Handover:
         """The receiver sends it back with a reason; the sender corrects it."""
         why_not = may_countersign(actor, handover)
@@ -279,6 +307,7 @@ class Workflow:
             raise PermissionDenied(actor.login, "return", why_not)
         return self._stop(actor, handover, Status.RETURNED, "return", reason)
 
+    @exactly_once
     def correct(self, actor: Staff, handover: Handover, values: Mapping[str, Any], *,
                 reason: str, password: str, uploads: Iterable[Upload] = (),
                 keep_attachments: bool = True,
@@ -313,6 +342,7 @@ class Workflow:
         self._event(handover, "corrected", actor, now, reason)
         return self.submit(actor, handover, password, uploads=uploads)
 
+    @exactly_once
     def withdraw(self, actor: Staff, handover: Handover, reason: str) -> Handover:
         if handover.sender_id != actor.id:
             raise PermissionDenied(actor.login, "withdraw")
@@ -328,7 +358,7 @@ class Workflow:
         reason = self._reason(reason)
         handover.status = handover.current.status = status
         self._event(handover, status.value, actor, self.clock(), reason)
-        self.audit.append(actor=actor.login, action=f"handover.{action}",
+        self._changed_entry(actor=actor.login, action=f"handover.{action}",
                           subject=f"handover:{handover.number}")
         self._changed(handover)
         return handover
@@ -355,12 +385,12 @@ class Workflow:
         doc = self._document(handover, actor, kind.code, values, due, tuple(
             AttachmentRef(a.filename, a.sha256, a.code) for a in v.attachments))
         context = {"handover": handover.number, "version": v.version}
-        v.signed_object_id = self.vault.put(
+        v.signed_object_id = self._put(
             self._sign_document(doc, actor, password), actor=actor.login,
             reason="移交人签名提交", context=context)
         if face_to_face:
             record = self._document(handover, actor, Method.FACE_TO_FACE.value, meeting, due)
-            v.meeting_signed_object_id = self.vault.put(
+            v.meeting_signed_object_id = self._put(
                 self._sign_document(record, actor, password), actor=actor.login,
                 reason="移交人签名沟通记录", context={**context, "document": "meeting"})
         v.content_sha256 = doc.content_sha256()
@@ -419,10 +449,7 @@ class Workflow:
         return self.desk.renderer.render(render_form_html(doc)).pdf
 
     def _next_number(self, now: datetime) -> str:
-        prefix = f"JJ-{now.year}-"
-        last = self.session.scalar(select(func.max(Handover.number)).where(
-            Handover.number.like(f"{prefix}%")))
-        return f"{prefix}{int(last[-6:]) + 1 if last else 1:06d}"
+        return next_in_series(self.session, Handover.number, f"JJ-{now.year}-", 6)
 
     def _new_version(self, handover: Handover, number: int, values: Mapping[str, Any],
                      actor: Staff, now: datetime,
@@ -460,6 +487,27 @@ class Workflow:
             if v.version == number:
                 return v
         raise NotFound("版本", str(number))
+
+    def _raced(self, number: str) -> Conflict:
+        self.session.rollback()
+        last = self.session.scalar(
+            select(HandoverEvent).join(Handover, Handover.id == HandoverEvent.handover_id)
+            .where(Handover.number == number).order_by(HandoverEvent.id.desc()).limit(1))
+        if last is None:
+            return Conflict(f"交接单 {number} 刚刚被其他人处理，您的操作没有保存。")
+        return Conflict(f"交接单 {number} 已由{last.actor.display_name}"
+                        f"{DONE_ZH.get(last.action, '处理')}，您的操作没有保存。")
+
+    def _changed_entry(self, **entry) -> None:
+        """A state change's ledger entry, written once the change is committed (an entry never
+        claims an effect the database does not have)."""
+        record_change(self.session, self.audit, **entry)
+
+    def _put(self, data: bytes, **kw) -> str:
+        """Store `data` in the vault; discarded again if this request is rolled back."""
+        object_id = self.vault.put(data, **kw)
+        discard_on_rollback(self.session, self.vault, object_id)
+        return object_id
 
     def _changed(self, handover: Handover) -> None:
         self.session.flush()

@@ -132,6 +132,15 @@ class Vault:
         self._record(actor, "vault.get", subject, reason, "ok", context)
         return data
 
+    def discard(self, object_id: str, *, actor: str, reason: str) -> None:
+        """Remove an object that no record ever came to refer to (the request that wrote it
+        was rolled back, or died): key record first, so that it is invisible at once, then
+        the file. Recorded like any write; an object a record refers to must never be
+        discarded (the caller decides which are unreferenced)."""
+        self._record(actor, "vault.discard", object_id, reason, "ok", None)
+        self.blobs.delete(_key(object_id))
+        self.blobs.delete(_obj(object_id))
+
     def exists(self, object_id: str) -> bool:
         """Whether a committed object has this id (not recorded: reveals no content)."""
         return bool(_ID.fullmatch(object_id)) and self.blobs.exists(_key(object_id))

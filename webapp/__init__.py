@@ -115,15 +115,35 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
                  and (e not in NAV_ONLY_FOR or (staff is not None and NAV_ONLY_FOR[e](staff)))]
         return {"school_name": settings["SCHOOL_NAME"], "nav_items": items}
 
+    @app.after_request
+    def _one_request_one_transaction(response):
+        # Commit before the answer leaves, so that a commit that fails (a locked database)
+        # becomes an error page instead of a success page for nothing. An error page
+        # (4xx/5xx) commits nothing, whichever handler made it; a step that must outlive a
+        # refusal (a failed sign-in's count) commits explicitly before it raises.
+        db = g.get("db")
+        if db is not None:
+            if response.status_code >= 400:
+                db.rollback()
+            else:
+                db.commit()
+        return response
+
+    @app.before_request
+    def _mark_request():
+        g.web_request = True
+
     @app.teardown_appcontext
     def _close_db(exc):
         db = g.pop("db", None)
         if db is not None:
-            if exc is None:
-                db.commit()
-            else:
-                db.rollback()
-            db.close()
+            try:  # a request committed in after_request; a CLI command commits when it ends
+                if exc is None and not g.pop("web_request", False):
+                    db.commit()
+                else:
+                    db.rollback()
+            finally:
+                db.close()
 
     return app
 

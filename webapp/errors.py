@@ -7,6 +7,8 @@ import logging
 
 from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from records import errors as domain
@@ -83,6 +85,20 @@ def init_app(app: Flask) -> None:
         # Our own abort(400, description=...) messages are Chinese; Werkzeug's are English.
         message = exc.description if _is_chinese(exc.description) else None
         return render_error(code, message or DEFAULT_MESSAGES.get(code, TITLES.get(code, "")))
+
+    @app.errorhandler(StaleDataError)
+    def _raced(exc: StaleDataError):
+        # policy G3, DESIGN "compare-and-set": someone changed the record first
+        return render_error(409, "该记录刚刚被其他人修改（例如已被签收或撤回），您的操作没有保存。"
+                                 "请刷新页面查看最新状态。")
+
+    @app.errorhandler(OperationalError)
+    def _database_busy(exc: OperationalError):
+        if "locked" in str(exc.orig).lower() or "deadlock" in str(exc.orig).lower():
+            log.warning("database busy on %s %s", request.method, request.path)
+            return render_error(503, "系统繁忙，请稍后再试。您的操作没有保存。")
+        log.exception("database error on %s %s", request.method, request.path)
+        return render_error(500, DEFAULT_MESSAGES[500])
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):

@@ -126,7 +126,10 @@ def test_student_numbers_resolve_and_unknown_ones_are_named(world):
 
 def test_seed_demo_classes_is_idempotent(world):
     db, classes, staff, ids = world
-    made = seed_demo_classes(classes, staff["aca"], staff["tea"], ids)
+    today = date(2026, 12, 1)
+    made = seed_demo_classes(classes, staff["aca"], staff["tea"], ids, today)
     assert len(made) == 2 and [len(c.student_ids) for c in made] == [3, 3]
-    assert seed_demo_classes(classes, staff["aca"], staff["tea"], ids) == []
+    # the first has ended (grades and archives owed), the second reports every Friday
+    assert made[0].ends_on == date(2026, 11, 28) and made[1].report_weekday == 5
+    assert seed_demo_classes(classes, staff["aca"], staff["tea"], ids, today) == []
     assert len(classes.visible_classes(staff["tea"])) == 2
