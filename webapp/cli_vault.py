@@ -6,13 +6,14 @@ from __future__ import annotations
 import json
 import sys
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import click
 from flask.cli import AppGroup, with_appcontext
 
 from records.backup import restore_backup, write_backup
+from records.clock import utcnow
 from webapp import services
 from webapp.cli import domain_errors
 from webapp.db import get_db
@@ -33,14 +34,34 @@ def _progress(label: str, total: int):
 
 
 @vault_group.command("check")
+@click.option("--repair", is_flag=True,
+              help="Discard objects no record refers to (written by a request that never "
+                   "committed), once older than --older-than minutes.")
+@click.option("--older-than", default=60, show_default=True, type=click.IntRange(1),
+              help="Minutes an unreferenced object must have existed before --repair "
+                   "discards it (so that no request in flight loses its file).")
 @domain_errors
-def vault_check():
-    """Decrypt and verify every object; exit 1 naming each bad one."""
+def vault_check(repair, older_than):
+    """Decrypt and verify every object; exit 1 naming each bad one. Also count the objects
+    no record refers to, and with --repair discard them."""
+    from records.vault_references import referenced_object_ids
+
     vault = services().vault
     with _progress("校验加密文件", len(vault.object_ids())) as update:
         report = vault.check(progress=update, actor="cli")
+    unreferenced = set(vault.object_ids()) - referenced_object_ids(get_db())
     click.echo(f"已校验 {report.checked} 个文件，损坏 {len(report.bad)} 个，"
-               f"未完成写入的残留 {len(report.orphans)} 个。")
+               f"未完成写入的残留 {len(report.orphans)} 个，未被任何记录引用 "
+               f"{len(unreferenced)} 个。")
+    if repair and unreferenced:
+        cutoff = utcnow() - timedelta(minutes=older_than)
+        written = {e.subject: e.at for e in services().ledger.entries(action="vault.put")
+                   if e.subject in unreferenced}
+        old = sorted(oid for oid in unreferenced if written.get(oid, cutoff) <= cutoff)
+        for object_id in old:
+            vault.discard(object_id, actor="cli", reason="清理未被记录引用的加密文件")
+        click.echo(f"已删除 {len(old)} 个未被引用的加密文件"
+                   f"（{len(unreferenced) - len(old)} 个不足 {older_than} 分钟，暂留）。")
     for bad in report.bad:
         click.echo(f"  损坏：{bad.object_id}  {bad.reason}", err=True)
     if not report.ok:
@@ -71,13 +92,23 @@ def vault_retire():
 @audit_group.command("verify")
 @domain_errors
 def audit_verify():
-    """Check the whole hash chain and the signed head; exit 1 naming the first bad entry."""
-    result = services().ledger.verify()
-    if result.ok:
-        click.echo(f"访问日志完整：共 {result.count} 条，哈希链与签名均有效。")
-        return
-    click.echo(f"访问日志校验失败：第 {result.first_bad} 条，{result.reason}", err=True)
-    raise SystemExit(1)
+    """Check the whole hash chain and the signed head, and that the ledger and the database
+    agree on every handover's state changes; exit 1 naming what is wrong."""
+    from records.ledger_check import ledger_mismatches
+
+    ledger = services().ledger
+    result = ledger.verify()
+    if not result.ok:
+        click.echo(f"访问日志校验失败：第 {result.first_bad} 条，{result.reason}", err=True)
+        raise SystemExit(1)
+    click.echo(f"访问日志完整：共 {result.count} 条，哈希链与签名均有效。")
+    mismatches = ledger_mismatches(get_db(), ledger.entries())
+    if mismatches:
+        click.echo(f"访问日志与数据库不一致：{len(mismatches)} 处。", err=True)
+        for m in mismatches[:50]:
+            click.echo(f"  {m.describe_zh()}", err=True)
+        raise SystemExit(1)
+    click.echo("访问日志与数据库中的交接状态变更一致。")
 
 
 def _date(value: str | None) -> datetime | None:

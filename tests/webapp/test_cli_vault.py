@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 
@@ -117,3 +118,33 @@ def test_field_key_rotation_reencrypts_and_reindexes(app, runner):
         students = svc.students(db)
         assert [s.id for s in students.find_by_phone("13700002222")] == [sid]
         assert students.get(sid, actor="t", reason="check").name == "周子轩"
+
+
+def test_audit_verify_finds_what_the_ledger_and_the_database_disagree_on(
+        app, runner, sample_handovers):
+    ok = runner.invoke(args=["audit", "verify"])
+    assert ok.exit_code == 0 and "一致" in ok.output, ok.output
+    waiting = sample_handovers["waiting"]
+    # an entry claiming a countersignature the database never committed
+    app.extensions["handover"].ledger.append(actor="aca", action="handover.countersign",
+                                             subject=f"handover:{waiting}")
+    bad = runner.invoke(args=["audit", "verify"])
+    assert bad.exit_code == 1 and f"{waiting} handover.countersign" in bad.output
+    assert "数据库中不存在" in bad.output
+
+
+def test_vault_check_repair_discards_only_old_unreferenced_objects(app, runner,
+                                                                   sample_handovers):
+    import time_machine
+
+    svc = app.extensions["handover"]
+    stray = svc.vault.put(b"%PDF-1.4 never referenced", actor="t", reason="测试")
+    kept = set(svc.vault.object_ids()) - {stray}
+    young = runner.invoke(args=["vault", "check", "--repair"])
+    assert young.exit_code == 0 and "未被任何记录引用 1 个" in young.output
+    assert "已删除 0 个" in young.output and svc.vault.exists(stray)
+    with time_machine.travel(datetime.now(UTC) + timedelta(hours=2)):
+        repaired = runner.invoke(args=["vault", "check", "--repair"])
+    assert repaired.exit_code == 0 and "已删除 1 个" in repaired.output, repaired.output
+    assert not svc.vault.exists(stray) and set(svc.vault.object_ids()) == kept
+    assert [e.action for e in svc.ledger.entries(subject=stray)][-1] == "vault.discard"
