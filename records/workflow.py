@@ -267,7 +267,7 @@ class Workflow:
             self.audit.append(actor=actor.login, action="handover.countersign",
                               subject=f"handover:{handover.number}", outcome="denied")
             if handover.status != Status.SUBMITTED:
-                raise Conflict(why_not)
+                raise self._acted_first(handover.number)
             raise PermissionDenied(actor.login, "countersign", why_not)
         v = handover.current
         final = self._countersign_pdf(actor, v.signed_object_id, password)
@@ -303,6 +303,8 @@ class Workflow:
     def return_(self, actor: Staff, handover: Handover, reason: str) -> Handover:
         """The receiver sends it back with a reason; the sender corrects it."""
         why_not = may_countersign(actor, handover)
+        if why_not and handover.status != Status.SUBMITTED:
+            raise self._acted_first(handover.number)
         if why_not:
             raise PermissionDenied(actor.login, "return", why_not)
         return self._stop(actor, handover, Status.RETURNED, "return", reason)
@@ -490,6 +492,10 @@ class Workflow:
 
     def _raced(self, number: str) -> Conflict:
         self.session.rollback()
+        return self._acted_first(number)
+
+    def _acted_first(self, number: str) -> Conflict:
+        """409 naming who acted on the handover last, and what they did."""
         last = self.session.scalar(
             select(HandoverEvent).join(Handover, Handover.id == HandoverEvent.handover_id)
             .where(Handover.number == number).order_by(HandoverEvent.id.desc()).limit(1))

@@ -358,3 +358,17 @@ def test_a_draft_is_edited_through_its_page_then_signed(world):
     r = enr.post(f"/handovers/{number}/submit", data, content_type="multipart/form-data")
     assert r.status_code == 302 and world.status(number) == "submitted"
     assert enr.post(f"/handovers/{number}/edit", f2_form(world.student_id)).status_code == 409
+
+
+def test_the_second_of_two_receivers_gets_a_409_naming_who_signed_first(world):
+    number = number_of(submit_f2(world.as_("enr"), world.student_id))
+    aca, aca2 = world.as_("aca"), world.as_("aca2")
+    url = f"/handovers/{number}"
+    assert aca2.get(url).status_code == 200  # both have the page open
+    assert aca.post(f"{url}/countersign", {"password": aca.password}).status_code == 302
+    late = aca2.post(f"{url}/countersign", {"password": aca2.password})
+    text = late.get_data(as_text=True)
+    assert late.status_code == 409 and "已由测试aca签收" in text and "没有保存" in text
+    returned = aca2.post(f"{url}/return", {"reason": "缺件"})
+    assert returned.status_code == 409 and "已由测试aca签收" in returned.get_data(as_text=True)
+    assert world.status(number) == Status.COMPLETED
