@@ -53,11 +53,12 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, *, busy_seconds: float = 15) -> Engine:
     """An engine for `url`. SQLite gets WAL, foreign keys and a busy timeout so that several
-    gunicorn workers can share one file."""
+    gunicorn workers can share one file: a write that finds the file locked is retried for
+    `busy_seconds`, then fails (the web answers 503 "稍后再试", nothing written)."""
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 15})
+        engine = create_engine(url, connect_args={"timeout": busy_seconds})
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record):

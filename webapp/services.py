@@ -116,7 +116,8 @@ class Services:
     def engine(self) -> Engine:
         """The engine, with the field cipher attached so private columns are encrypted."""
         if self._engine is None:
-            self._engine = make_engine(self.database_url)
+            self._engine = make_engine(self.database_url,
+                                       busy_seconds=self.settings["SQLITE_BUSY_SECONDS"])
             attach_field_cipher(self._engine, self.field_cipher)
         return self._engine
 

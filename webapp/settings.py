@@ -33,6 +33,8 @@ class Setting:
 
 SETTINGS: tuple[Setting, ...] = (
     Setting("DATABASE_URL", str, None, "SQLAlchemy URL; default SQLite in the instance folder."),
+    Setting("SQLITE_BUSY_SECONDS", int, 15,
+            "SQLite: seconds a write waits for a locked file before the request gets 503."),
     Setting("SECRET_KEY", str, None, "Signs session cookies; default a key file made by init."),
     Setting("KEYRING_PATH", str, None, "Folder of the vault keys; default <instance>/keys."),
     Setting("SCHOOL_NAME", str, "示例培训学校", "School name on forms and pages."),
