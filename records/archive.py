@@ -15,7 +15,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from records.db import Base, UTCDateTime
@@ -135,6 +135,11 @@ class ArchiveLoan(Base):
     signed loan slip in the vault) and `confirmed_at`."""
 
     __tablename__ = "archive_loan"
+    # A paper file is out on one loan at a time, also when two desks lend it at once: the
+    # database refuses a second open borrowing of the same file (policy R-ARC).
+    __table_args__ = (Index("uq_archive_loan_open_borrow", "file_id", unique=True,
+                            sqlite_where=text("returned_at IS NULL AND kind = 'borrow'"),
+                            postgresql_where=text("returned_at IS NULL AND kind = 'borrow'")),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     # Compare-and-set (DESIGN "One request, one transaction"): every UPDATE of the row says

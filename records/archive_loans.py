@@ -14,6 +14,7 @@ from collections.abc import Callable
 from datetime import date, datetime
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from records.accounts import Accounts
@@ -47,6 +48,7 @@ from records.forms import form_environment
 from records.handovers import Handover
 from records.paperwork import FormDesk
 from records.staff import Staff
+from records.unit_of_work import discard_on_rollback, record_change
 from signing import SigningError, StampText, prepare, sign_sender, watermark
 from vault import Ledger, Vault
 
@@ -112,20 +114,26 @@ class Loans:
             approver_id=approver.id, copy_allowed=copy_allowed,
             copy_note=copy_note.strip() or None, out_at=now, due_on=due, confirmed_at=now,
             registered_by=actor.id)
-        loan.file, loan.borrower, loan.approver = file, borrower, approver
         # throttled like a sign-in, recorded as this step
         self.accounts.confirm_password(borrower, password, action="archive.loan_confirm")
-        slip = self._signed_slip(actor, loan, borrower, password)
+        loan.file, loan.borrower, loan.approver = file, borrower, approver
+        with self.session.no_autoflush:  # the loan is written below, in one place
+            slip = self._signed_slip(actor, loan, borrower, password)
         self.session.add(loan)
-        self.session.flush()
+        try:
+            self.session.flush()
+        except IntegrityError:  # another desk lent it a moment ago (policy R-ARC)
+            self.session.rollback()
+            raise Conflict(f"档案 {file.number} 刚刚已被借出，请刷新后查看。") from None
         loan.slip_object_id = self.vault.put(
             slip, actor=actor.login, reason="借阅人签名确认",
             context={"archive": file.number, "loan": loan.number})
-        self.audit.append(actor=actor.login, action="archive.lend",
-                          subject=f"archive:{file.number}", reason=purpose, context={
-                              "loan": loan.number, "kind": kind.value,
-                              "borrower": borrower.login, "approver": approver.login,
-                              "due": due.isoformat(), "copy": copy_allowed})
+        discard_on_rollback(self.session, self.vault, loan.slip_object_id)
+        record_change(self.session, self.audit, actor=actor.login, action="archive.lend",
+                      subject=f"archive:{file.number}", reason=purpose, context={
+                          "loan": loan.number, "kind": kind.value,
+                          "borrower": borrower.login, "approver": approver.login,
+                          "due": due.isoformat(), "copy": copy_allowed})
         return loan
 
     def _problems(self, kind: str, purpose: str, *notes: str) -> list[FieldProblem]:
@@ -193,11 +201,11 @@ class Loans:
         loan.returned_at, loan.received_by = self.clock(), actor.id
         loan.return_condition, loan.remarks = condition, remarks.strip() or None
         self.session.flush()
-        self.audit.append(actor=actor.login, action="archive.return",
-                          subject=f"archive:{loan.file.number}",
-                          context={"loan": loan.number, "condition": condition,
-                                   "late": loan.returned_at.astimezone(SCHOOL_TZ).date()
-                                   > loan.due_on})
+        record_change(self.session, self.audit, actor=actor.login, action="archive.return",
+                      subject=f"archive:{loan.file.number}",
+                      context={"loan": loan.number, "condition": condition,
+                               "late": loan.returned_at.astimezone(SCHOOL_TZ).date()
+                               > loan.due_on})
         return loan
 
     def renew(self, actor: Staff, loan: ArchiveLoan, days: int | None = None) -> ArchiveLoan:

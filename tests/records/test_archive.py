@@ -272,3 +272,37 @@ def test_no_student_name_in_the_ledger(app, school, desk, passwords):
     text = json.dumps([e.__dict__ for e in desk.svc.ledger.entries()], ensure_ascii=False,
                       default=str)
     assert NAME not in text
+
+
+def test_two_desks_lending_the_same_file_at_once_make_one_loan(app, school, passwords):
+    """policy R-ARC: a paper file is out once; the second desk is told, nothing of it kept."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from records.errors import Conflict
+
+    start = threading.Barrier(2)
+
+    def lend(borrower):
+        d = Desk(app)
+        try:
+            file = d.file()
+            start.wait()
+            loan = d.lend(file, borrower=borrower, password=passwords[borrower])
+            d.db.commit()
+            return loan.number
+        except Conflict as exc:
+            d.db.rollback()
+            return exc.message_zh
+        finally:
+            d.db.close()
+
+    with ThreadPoolExecutor(2) as pool:
+        outcomes = list(pool.map(lend, ["enr", "sup"]))
+    assert sum(o.startswith("JY-") for o in outcomes) == 1, outcomes
+    assert any("已被借出" in o or "借出" in o for o in outcomes)
+    d = Desk(app)
+    try:
+        assert len([loan for loan in d.loans.of_file(d.file()) if loan.is_open]) == 1
+    finally:
+        d.db.close()

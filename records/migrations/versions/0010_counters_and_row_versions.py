@@ -1,8 +1,8 @@
-"""number counters and row versions: numbers that cannot collide, compare-and-set updates
+"""number counters, row versions and one open loan per file: numbers that cannot collide, compare-and-set updates
 
 Revision ID: 0010
 Revises: 0009
-Create Date: 2026-12-01 15:42:34.083041
+Create Date: 2026-12-01 15:59:08.300762
 """
 
 import sqlalchemy as sa
@@ -30,6 +30,13 @@ def upgrade() -> None:
         batch_op.add_column(
             sa.Column("row_version", sa.Integer(), server_default="1", nullable=False)
         )
+        batch_op.create_index(
+            "uq_archive_loan_open_borrow",
+            ["file_id"],
+            unique=True,
+            sqlite_where=sa.text("returned_at IS NULL AND kind = 'borrow'"),
+            postgresql_where=sa.text("returned_at IS NULL AND kind = 'borrow'"),
+        )
 
     with op.batch_alter_table("handover", schema=None) as batch_op:
         batch_op.add_column(
@@ -42,6 +49,11 @@ def downgrade() -> None:
         batch_op.drop_column("row_version")
 
     with op.batch_alter_table("archive_loan", schema=None) as batch_op:
+        batch_op.drop_index(
+            "uq_archive_loan_open_borrow",
+            sqlite_where=sa.text("returned_at IS NULL AND kind = 'borrow'"),
+            postgresql_where=sa.text("returned_at IS NULL AND kind = 'borrow'"),
+        )
         batch_op.drop_column("row_version")
 
     with op.batch_alter_table("access_approval", schema=None) as batch_op:
