@@ -28,6 +28,7 @@ from records.departments import Department
 from records.errors import Conflict, FieldProblem, NotFound, PermissionDenied, ValidationFailed
 from records.staff import Staff
 from records.students import Student
+from records.unit_of_work import record_change
 from vault import EncryptedText, Ledger, PrivateCategory
 
 __all__ = ["AccessApproval", "ApprovalStatus", "Approvals", "Grant", "MAX_DAYS",
@@ -325,5 +326,9 @@ class Approvals:
         return out
 
     def _record(self, actor: Staff, action: str, approval: AccessApproval, context: dict):
-        self.audit.append(actor=actor.login, action=action, subject=f"approval:{approval.id}",
-                          context=context)
+        """The decision is compare-and-set on the approval's row version (flushed here: a
+        second decision at the same moment fails now, with StaleDataError); its ledger entry
+        follows the commit."""
+        self.session.flush()
+        record_change(self.session, self.audit, actor=actor.login, action=action,
+                      subject=f"approval:{approval.id}", context=context)

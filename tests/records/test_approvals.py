@@ -117,6 +117,7 @@ def test_who_decides_and_who_revokes(setup):
     assert approvals.attach_grants(tea).approval_grants == ()
     with pytest.raises(NotFound):
         approvals.get(aca, second.id)  # others do not learn of it
+    w.session.commit()  # decisions reach the ledger once committed
     actions = [e.action for e in app_ledger(w).entries() if e.subject == f"approval:{second.id}"]
     assert actions == ["approval.request", "approval.grant", "approval.revoke"]
 

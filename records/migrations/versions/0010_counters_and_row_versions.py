@@ -1,4 +1,5 @@
-"""number counters, row versions and one open loan per file: numbers that cannot collide, compare-and-set updates
+"""number counters, row versions, one open loan per file (numbers that cannot collide,
+compare-and-set updates)
 
 Revision ID: 0010
 Revises: 0009
