@@ -37,6 +37,9 @@ MIN_PASSWORD = 10
 MAX_PASSWORD = 128
 
 
+_DUMMY_HASHES: dict[tuple, str] = {}
+
+
 @dataclass(frozen=True)
 class LoginPolicy:
     max_failures: int = 5
@@ -239,9 +242,13 @@ class Accounts:
             return False
 
     def _dummy_hash(self) -> str:
-        if not hasattr(self, "_dummy"):
-            self._dummy = self.hasher.hash("no-such-account")
-        return self._dummy
+        """A hash made once per process and hasher settings: computed per request, it made
+        an unknown name's first attempt twice as slow as a known one's (name enumeration)."""
+        h = self.hasher
+        key = (h.time_cost, h.memory_cost, h.parallelism, h.hash_len, h.salt_len)
+        if key not in _DUMMY_HASHES:
+            _DUMMY_HASHES[key] = h.hash("no-such-account")
+        return _DUMMY_HASHES[key]
 
     def _record_failure(self, login: str, throttle: LoginThrottle | None, now: datetime) -> None:
         """Count one failure, atomically: many wrong passwords at once are each counted (the

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import Blueprint, Flask, flash, redirect, render_template, request, session, url_for
 from flask_login import (
     LoginManager,
@@ -68,10 +70,17 @@ class LoginForm(FlaskForm):
 
 
 def _safe_next(target: str | None) -> str:
-    # Only local paths: an open redirect would let a phishing link borrow our login page.
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return url_for("home.index")
+    """Only a path on this site: an open redirect would let a phishing link borrow our login
+    page. Browsers drop tabs and newlines from a URL ("/<tab>/evil" becomes "//evil") and read
+    a backslash as a slash, so any of those, or any control character, refuses the target."""
+    home = url_for("home.index")
+    if not target or any(c.isspace() or c == "\\" or ord(c) < 0x20 or ord(c) == 0x7F
+                         for c in target):
+        return home
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return home
+    return target
 
 
 @bp.route("/login", methods=["GET", "POST"])

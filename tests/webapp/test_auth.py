@@ -128,3 +128,45 @@ def test_open_redirect_after_login_is_refused(client, add_staff):
     r = client.post("/login?next=//evil.example/", data={
         "csrf_token": csrf_from(client), "login": login, "password": pw})
     assert r.headers["Location"] == "/"
+
+
+@pytest.mark.parametrize("target", ["/%09/evil.example/phish", "/%0a/evil.example",
+                                    "/%0d%0aSet-Cookie:x=1", "/\\evil.example",
+                                    "https://evil.example/", "/%5Cevil.example"])
+def test_control_characters_and_backslashes_in_next_are_refused(app, add_staff, target):
+    login, pw = add_staff()
+    client = app.test_client()
+    r = client.post(f"/login?next={target}", data={
+        "csrf_token": csrf_from(client), "login": login, "password": pw})
+    assert r.status_code == 302 and r.headers["Location"] == "/", target
+
+
+def test_a_local_next_is_kept(app, add_staff):
+    login, pw = add_staff()
+    client = app.test_client()
+    r = client.post("/login?next=/handovers/%3Fstatus%3Ddraft", data={
+        "csrf_token": csrf_from(client), "login": login, "password": pw})
+    assert r.headers["Location"] == "/handovers/?status=draft"
+
+
+def test_an_unknown_name_costs_the_same_hash_as_a_known_one(app, add_staff):
+    """Timing: the dummy hash for unknown names is made once per process, not per request."""
+    import time
+
+    login, _ = add_staff()
+    svc = app.extensions["handover"]
+
+    def attempt(name):
+        with svc.session_factory() as db:
+            accounts = svc.accounts(db)
+            accounts.policy = accounts.policy.__class__(max_failures=10_000,
+                                                        base_delay_seconds=0)
+            start = time.perf_counter()
+            with pytest.raises(Exception):  # noqa: B017 (wrong password or unknown name)
+                accounts.authenticate(name, "wrong-password-x")
+            return time.perf_counter() - start
+
+    attempt("warm-up-unknown")
+    known = sorted(attempt(login) for _ in range(50))[25]
+    unknown = sorted(attempt(f"nobody{i}") for i in range(50))[25]
+    assert abs(known - unknown) / known < 0.10, (known, unknown)
