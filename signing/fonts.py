@@ -10,7 +10,6 @@ characters it shows (HarfBuzz again, a few milliseconds).
 from __future__ import annotations
 
 import io
-import string
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,11 +32,9 @@ CACHED_RANGES = (
     (0x0020, 0x007E), (0x00A0, 0x00FF), (0x2000, 0x206F),
     (0x3000, 0x303F), (0x4E00, 0x9FFF), (0xFF00, 0xFFEF),
 )
-#: Characters every stamp may need besides its own text (the time line).
 #: Tables a horizontal stamp does not need; without them pyHanko's own fontTools subsetting
 #: of the stamp font takes a few milliseconds instead of about a hundred.
 STAMP_DROPPED_TABLES = ("GSUB", "GPOS", "GDEF", "BASE", "vhea", "vmtx", "VORG")
-ALWAYS = frozenset(string.printable.strip() + " 年月日时分秒：")
 
 
 def _subset(face: hb.Face, codepoints, *, drop: tuple[str, ...] = ()) -> bytes:
@@ -105,8 +102,9 @@ class StampFont:
         return target
 
     def factory(self, text: str, *, font_size: int = 10) -> StampFontFactory:
-        """A font factory that can draw ``text`` and the stamp's time line."""
-        chars = {ord(c) for c in set(text) | ALWAYS if not c.isspace() or c == " "}
+        """A font factory holding exactly the characters of ``text``: pass the whole stamp
+        as printed (time line included), since pyHanko embeds every glyph of this font."""
+        chars = {ord(c) for c in text if not c.isspace() or c == " "}
         data = _subset(self._cached_face(), sorted(chars), drop=STAMP_DROPPED_TABLES)
         return StampFontFactory(data, font_size)
 

@@ -1,6 +1,7 @@
 """HTML to PDF with WeasyPrint, with a fetcher that reads nothing but the static folder.
 
-Forms are rendered on A4 with Noto Sans CJK SC (through fontconfig). Elements whose
+Forms are rendered on A4 with Noto Sans CJK SC (through fontconfig); each embedded font
+holds only the glyphs drawn (:mod:`signing.fontsubset`). Elements whose
 ``id`` starts with ``sigbox-`` mark where the visible signature stamps go; their
 rectangles come back in PDF points so that :mod:`signing.sign` can put the
 signature fields exactly there.
@@ -14,6 +15,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
@@ -22,6 +24,7 @@ from weasyprint import CSS, HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse, path2url
 
 from .errors import FetchRefused, HarfBuzzMissing, RenderError
+from .fontsubset import compact_fonts
 
 __all__ = [
     "SIGBOX_PREFIX",
@@ -182,7 +185,7 @@ class Renderer:
                 document = HTML(string=html, base_url=base, url_fetcher=fetcher).render(
                     stylesheets=[self._default_css])
                 self._drop_attachments(document, fetcher)
-                pdf = document.write_pdf()
+                pdf = document.write_pdf(finisher=partial(compact_fonts, logger=self.logger))
             except FetchRefused:
                 raise
             except Exception as exc:

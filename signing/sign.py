@@ -167,16 +167,16 @@ def _sign(pdf: bytes, credential: StaffCredential, password: str, *, field_name:
         dss_settings=DSSContentSettings(
             placement=SigDSSPlacementPreference.TOGETHER_WITH_SIGNATURE,
             include_vri=False))
+    printed = {"role": stamp.role, "name": stamp.name, "department": stamp.department,
+               "time": datetime.now(ZoneInfo(stamp.timezone)).strftime(stamp.time_format)}
+    # The stamp's font holds the glyphs of exactly this text (pyHanko embeds all of them).
     style = TextStampStyle(stamp_text=STAMP_TEMPLATE, border_width=1,
                            text_box_style=TextBoxStyle(font=stamp.font.factory(
-                               stamp.role + stamp.name + stamp.department)))
-    printed_time = datetime.now(ZoneInfo(stamp.timezone)).strftime(stamp.time_format)
+                               STAMP_TEMPLATE % printed)))
     pdf_signer = signers.PdfSigner(meta, signer=signer, timestamper=tsa, stamp_style=style)
     reserved = _reservation(cert, pki) if isinstance(tsa, SchoolTimeStamper) else None
-    out = pdf_signer.sign_pdf(
-        writer, existing_fields_only=True, bytes_reserved=reserved,
-        appearance_text_params={"role": stamp.role, "name": stamp.name,
-                                "department": stamp.department, "time": printed_time})
+    out = pdf_signer.sign_pdf(writer, existing_fields_only=True, bytes_reserved=reserved,
+                              appearance_text_params=printed)
     return out.getvalue()
 
 
