@@ -11,6 +11,7 @@ from typing import Any
 from flask import Flask, g
 from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 from records.archive_rules import sees_overdue
 from records.calendar_supplement import CalendarFileError
@@ -39,6 +40,14 @@ NAV = [
 NAV_ONLY_FOR = {"supervision.index": sees_all_metadata, "archive.index": sees_overdue}
 
 
+class BoundedInt(IntegerConverter):
+    """`<int:...>` limited to the range of the database's INTEGER columns."""
+
+    def __init__(self, map, *args, **kwargs):  # noqa: A002 (werkzeug's name)
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
+
+
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     test_config = dict(test_config or {})
     instance = Path(
@@ -52,6 +61,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         template_folder=str(WEB_TEMPLATES),
         static_folder="static",
     )
+    # Route ids fit the database's integer: a longer number is "no such page" (404), not an
+    # overflow deep in the driver (500).
+    app.url_map.converters["int"] = BoundedInt
     settings = load_settings(instance, overrides=test_config)
     app.extensions["handover"] = services = Services(instance, settings)
     try:  # a broken holiday supplement stops the start, not the first deadline after it

@@ -69,3 +69,14 @@ def test_domain_errors_and_crashes_map_to_pages_without_traceback(app):
     body = r.get_data(as_text=True)
     assert r.status_code == 500 and "系统内部错误" in body
     assert "Traceback" not in body and "secret internal detail" not in body
+
+
+def test_route_ids_beyond_the_database_integer_are_404(app, add_staff, login_client):
+    """A huge id in a URL used to reach the driver and overflow (500)."""
+    client = login_client(*add_staff("aca9", depts=("ACA",)))
+    huge = "9" * 30
+    for path in (f"/students/{huge}", f"/classes/{huge}", f"/approvals/{huge}",
+                 f"/students/{2**31}", f"/obligations/{huge}/waive"):
+        r = client.get(path) if "waive" not in path else client.post(path)
+        assert r.status_code in (404, 405, 400), (path, r.status_code)
+        assert r.status_code != 500
