@@ -132,21 +132,54 @@ def test_root_certificate_and_crl_parse_without_sign_in(world):
     assert parsed.issuer == ca.subject and parsed.is_signature_valid(ca.public_key())
 
 
-def test_qr_arrival_reveals_nothing_to_an_anonymous_visitor(world):
-    sha = "ab" * 32
-    html = world.app.test_client().get(f"/verify/{world.number}?sha256={sha}") \
-        .get_data(as_text=True)
-    assert world.number in html and sha in html and 'id="verify-form"' in html
-    for secret in ("王晓燕", "李建国", "张子涵", "已完成", "待接收", "招生部", "教务部",
-                   "报名信息", 'id="handover-link"'):
-        assert secret not in html
+def _content_hash(world) -> str:
+    svc = world.app.extensions["handover"]
+    from sqlalchemy import select
+
+    from records.handovers import Handover
+
+    with svc.session_factory() as db:
+        return db.scalar(select(Handover).where(Handover.number == world.number)) \
+            .current.content_sha256
 
 
-def test_qr_arrival_for_an_unknown_number_looks_the_same(world):
+def test_qr_arrival_shows_anyone_the_record_and_whether_the_hash_matches(world):
+    """issue 11: a parent with a printed form checks it with a phone: kind, number, version,
+    status, departments and signing times, and a green or red verdict; never a name."""
     client = world.app.test_client()
-    known = client.get(f"/verify/{world.number}").get_data(as_text=True)
-    unknown = client.get("/verify/JJ-2026-999999").get_data(as_text=True)
-    assert known.replace(world.number, "N") == unknown.replace("JJ-2026-999999", "N")
+    good = client.get(f"/verify/{world.number}?sha256={_content_hash(world)}")
+    html = good.get_data(as_text=True)
+    assert good.status_code == 200 and "verdict-ok" in html and "与系统记录一致" in html
+    for shown in ("F2", "报名学生信息交接单", "第 1 版", "已完成", "招生部", "教务部"):
+        assert shown in html, shown
+    for secret in ("王晓燕", "李建国", "张子涵", "13812345678", 'id="handover-link"'):
+        assert secret not in html
+    forged = client.get(f"/verify/{world.number}?sha256={'ab' * 32}").get_data(as_text=True)
+    assert "verdict-bad" in forged and "与系统记录不符" in forged and "已完成" in forged
+
+
+def test_qr_arrival_for_an_unknown_number_or_a_malformed_hash_is_404(world):
+    client = world.app.test_client()
+    unknown = client.get(f"/verify/JJ-2026-999999?sha256={'0' * 64}")
+    assert unknown.status_code == 404 and "与系统记录不符" in unknown.get_data(as_text=True)
+    for path in (f"/verify/{world.number}?sha256=xyz", "/verify/JJ-26-1", "/verify/%00"):
+        r = client.get(path)
+        assert r.status_code == 404 and 'id="bad-number"' in r.get_data(as_text=True), path
+
+
+def test_qr_lookups_are_counted_without_the_viewer_and_rate_limited(world, monkeypatch):
+    from webapp import verify
+
+    monkeypatch.setattr(verify, "LOOKUPS", verify._Window(limit=3, seconds=60))
+    svc = world.app.extensions["handover"]
+    before = len(list(svc.ledger.entries(action="verify.lookup")))
+    client = world.app.test_client()
+    codes = [client.get(f"/verify/{world.number}").status_code for _ in range(4)]
+    assert codes == [200, 200, 200, 429]
+    entries = list(svc.ledger.entries(action="verify.lookup"))[before:]
+    assert len(entries) == 3 and {e.actor for e in entries} == {"public"}
+    assert all(e.subject == f"handover:{world.number}" for e in entries)
+    assert "127.0.0.1" not in str([e.as_dict() for e in entries])
 
 
 def test_qr_arrival_links_to_the_handover_for_staff_who_may_see_it(world):
