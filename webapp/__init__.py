@@ -83,7 +83,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the sign-in session
         JSON_AS_ASCII=False,
     )
-    logging.getLogger("handover").setLevel(settings["LOG_LEVEL"].upper())
+    from webapp import observability
+
+    observability.init_app(app, log_level=settings["LOG_LEVEL"],
+                           metrics_token=settings["METRICS_TOKEN"])
     # Every signature embeds the school's certificates and CRL with fetching off, on purpose
     # (offline validation, B-LT); pyHanko warns about exactly that on each signature.
     logging.getLogger("pyhanko.sign.signers.pdf_signer").setLevel(logging.ERROR)
@@ -113,7 +116,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     for blueprint in (auth.bp, home.bp, handovers.bp, students.bp, verify.bp, search.bp,
                       classes.bp, supervision.bp, approvals.bp,
-                      archive.bp, oversight.bp, obligations.bp):
+                      archive.bp, oversight.bp, obligations.bp, observability.bp):
         app.register_blueprint(blueprint)
 
     from webapp import cli

@@ -50,7 +50,3 @@ def index():
                            owed=owed, can_waive=may_waive(me),
                            calendar_path=services().calendar_path, **worklists(me))
 
-
-@bp.route("/healthz")
-def healthz():
-    return {"status": "ok"}

@@ -48,6 +48,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("TRUSTED_PROXIES", int, 0, "Reverse proxies in front (X-Forwarded-* hops to trust)."),
     Setting("TSA_URL", str, "", "External RFC 3161 timestamp server; empty: the school's own."),
     Setting("LOG_LEVEL", str, "INFO", "Application log level (DEBUG, INFO, WARNING, ERROR)."),
+    Setting("METRICS_TOKEN", str, None, "Bearer token for /metrics; unset: /metrics is off."),
     Setting("PASSWORD_HASH_COST", str, "default", "argon2 cost: 'default', or 'low' for tests."),
     # Deadlines (policy T): every [X] of the policy; None keeps the catalogue's default.
     Setting("DEADLINE_T1A_DAYS", int, None, "T1a: working days to hand over prospect info."),
