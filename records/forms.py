@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import importlib.resources
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -32,11 +33,22 @@ from .catalogue import (
 from .departments import Department
 
 __all__ = [
-    "TEMPLATES_DIR", "AttachmentRef", "FormDocument", "Party", "display_value",
+    "TEMPLATES_DIR", "templates_root", "AttachmentRef", "FormDocument", "Party", "display_value",
     "form_environment", "render_form_html", "sample_document", "sample_values",
 ]
 
-TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates" / "forms"
+def templates_root() -> Path:
+    """The templates folder: the installed package `handover_templates` (templates/ of the
+    project, shipped in the wheel), found with importlib.resources; a checkout that has not
+    been installed falls back to its own templates/."""
+    try:
+        found = importlib.resources.files("handover_templates")
+    except ModuleNotFoundError:
+        return Path(__file__).resolve().parent.parent / "templates"
+    return Path(str(found))
+
+
+TEMPLATES_DIR = templates_root() / "forms"
 """The form templates shipped with the project."""
 
 _SCALAR_TYPES = frozenset({FieldType.TEXT, FieldType.INT, FieldType.MONEY, FieldType.DATE,

@@ -15,6 +15,7 @@ from werkzeug.routing import IntegerConverter
 
 from records.archive_rules import sees_overdue
 from records.calendar_supplement import CalendarFileError
+from records.forms import templates_root
 from records.visibility import sees_all_metadata
 from webapp.services import Services
 from webapp.settings import SettingsError, check_deadline_settings, load_settings
@@ -22,7 +23,7 @@ from webapp.settings import SettingsError, check_deadline_settings, load_setting
 __all__ = ["create_app", "services"]
 
 ROOT = Path(__file__).resolve().parent.parent
-WEB_TEMPLATES = ROOT / "templates" / "web"
+WEB_TEMPLATES = templates_root() / "web"
 
 # Main navigation; an entry shows once its blueprint is registered.
 NAV = [
@@ -48,12 +49,21 @@ class BoundedInt(IntegerConverter):
         super().__init__(map, *args, **kwargs)
 
 
+def _checkout_instance() -> Path:
+    """`instance/` beside a source checkout (make run, make test). An installed package has
+    no such place: the data must not end up inside site-packages."""
+    if (ROOT / "pyproject.toml").exists():
+        return ROOT / "instance"
+    raise SettingsError("HANDOVER_INSTANCE is not set: name the instance folder "
+                        "(e.g. HANDOVER_INSTANCE=/var/lib/handover/instance)")
+
+
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     test_config = dict(test_config or {})
     instance = Path(
         test_config.pop("INSTANCE", None)
         or os.environ.get("HANDOVER_INSTANCE")
-        or ROOT / "instance"
+        or _checkout_instance()
     ).resolve()
     app = Flask(
         __name__,
