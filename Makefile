@@ -8,7 +8,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test setup sysdeps lint bench screenshots
+.PHONY: run test setup sysdeps lint bench screenshots install-prod lock
 
 run: setup
 	$(BIN)/handover init
@@ -24,11 +24,30 @@ setup: sysdeps $(STAMP)
 sysdeps:
 	@sh scripts/system-deps.sh
 
-$(STAMP): pyproject.toml
+# Exact versions with hashes (requirements.lock, made by `make lock`), then the project itself.
+$(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[test]'
+	$(BIN)/python -m pip install -q --require-hashes -r requirements.lock
+	$(BIN)/python -m pip install -q --no-deps -e .
 	touch $(STAMP)
+
+# A production server: the locked runtime dependencies only (no pytest, Playwright, ruff) and the
+# project as a regular install; system packages as for `make run`, without the browser.
+install-prod:
+	@BROWSER=no sh scripts/system-deps.sh
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q --require-hashes -r requirements-prod.lock
+	$(BIN)/python -m pip install -q --no-deps .
+
+# Re-resolve the locks after a change of pyproject.toml's dependencies.
+lock:
+	$(BIN)/python -m pip install -q pip-tools
+	$(BIN)/pip-compile -q --generate-hashes --strip-extras --no-emit-index-url \
+		--no-emit-find-links --extra test -o requirements.lock pyproject.toml
+	$(BIN)/pip-compile -q --generate-hashes --strip-extras --no-emit-index-url \
+		--no-emit-find-links -o requirements-prod.lock pyproject.toml
 
 lint: setup
 	$(BIN)/ruff check .

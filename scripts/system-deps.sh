@@ -2,7 +2,9 @@
 # Installs the Debian/Ubuntu packages the system and its tests need, only when one is missing,
 # so that a second `make run` / `make test` starts in seconds. Runs as root or through sudo.
 set -eu
-PKGS="fonts-noto-cjk libharfbuzz-subset0 poppler-utils qpdf libnss3-tools chromium"
+PKGS="fonts-noto-cjk libharfbuzz-subset0 poppler-utils qpdf libnss3-tools"
+# The browser is for the browser tests only: a production server (BROWSER=no) goes without.
+[ "${BROWSER:-yes}" = "no" ] || PKGS="$PKGS chromium"
 # Python 3.11+ with venv: Debian 12 has it as python3; Ubuntu 22.04 needs python3.11.
 if ! python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
   PKGS="$PKGS python3.11 python3.11-venv"
