@@ -17,15 +17,16 @@ from sqlalchemy.orm import Session
 from records.catalogue import FieldType, get_kind
 from records.clock import utcnow
 from records.forms import display_value
-from records.handovers import Handover, HandoverStudent, Status
+from records.handovers import Handover, Status
 from records.staff import Staff
 from records.students import FIELD_CATEGORY, Student
 from records.visibility import (
     REGISTRY_DEPARTMENTS,
     Access,
     access_to,
-    granting_approval,
+    granted_handover_ids,
     sees_all_metadata,
+    visible_among,
     visible_student_ids,
 )
 from search import Filters, IndexDocument, SearchIndex, Visibility
@@ -131,21 +132,13 @@ def visibility_for(session: Session, staff: Staff) -> Visibility:
 
 def _granted_doc_ids(session: Session, staff: Staff) -> set[str]:
     """policy C3: the students and handovers that approvals in force let `staff` find."""
-    grants = staff.approval_grants
-    if not grants:
-        return set()
-    ids = {f"s{sid}" for g in grants if STUDENT_DOC_CATEGORIES <= g.categories
+    ids = {f"s{sid}" for g in staff.approval_grants if STUDENT_DOC_CATEGORIES <= g.categories
            for sid in g.student_ids}
-    students = {sid for g in grants for sid in g.student_ids}
-    about = session.scalars(select(Handover).join(
-        HandoverStudent, HandoverStudent.handover_id == Handover.id).where(
-        HandoverStudent.student_id.in_(students)).distinct())
-    return ids | {f"h{h.id}" for h in about if granting_approval(staff, h) is not None}
+    return ids | {f"h{i}" for i in granted_handover_ids(session, staff)}
 
 
 def may_find_student(session: Session, staff: Staff, student_id: int) -> bool:
-    allowed = visible_student_ids(session, staff)
-    return allowed is None or student_id in allowed or any(
+    return bool(visible_among(session, staff, [student_id])) or any(
         student_id in g.student_ids and STUDENT_DOC_CATEGORIES <= g.categories
         for g in staff.approval_grants)
 
