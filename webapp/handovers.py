@@ -59,6 +59,7 @@ from webapp.handover_input import (
     meeting_input,
     problems,
 )
+from webapp.paging import page_number
 
 __all__ = ["bp", "may_send", "worklists", "Row"]
 
@@ -76,6 +77,8 @@ EVENT_LABELS = {
     "returned": "退回", "corrected": "修改后重新提交", "withdrawn": "撤回", "edited": "修改草稿",
 }
 EMPTY_TABLE_ROWS = 3
+PER_PAGE = listing.PER_PAGE
+WORKLIST = 10  # rows of the inbox and the outbox above the full list; the rest a click away
 
 
 def _wf():
@@ -89,12 +92,12 @@ def _me() -> Staff:
 # -- lists ------------------------------------------------------------------------------------
 
 
-def worklists(staff: Staff, *, limit: int | None = None) -> dict[str, list[Row]]:
-    """The inbox (submitted, `staff` may countersign) and the open outbox, due first."""
-    now = utcnow()
-    calendar = services().calendar
-    return {"inbox": listing.inbox(get_db(), staff, now, calendar=calendar, limit=limit),
-            "outbox": listing.outbox(get_db(), staff, now, calendar=calendar, limit=limit)}
+def worklists(staff: Staff, *, limit: int) -> dict[str, listing.Page]:
+    """The first `limit` rows of the inbox (submitted, `staff` may countersign) and of the open
+    outbox, due first, each with its true total."""
+    now, calendar = utcnow(), services().calendar
+    return {"inbox": listing.inbox(get_db(), staff, now, calendar=calendar).page(1, limit),
+            "outbox": listing.outbox(get_db(), staff, now, calendar=calendar).page(1, limit)}
 
 
 def may_send(staff: Staff) -> bool:
@@ -102,21 +105,30 @@ def may_send(staff: Staff) -> bool:
     return any(staff.belongs_to(k.sender) for k in KINDS.values())
 
 
+LISTS = {"inbox": listing.inbox, "outbox": listing.outbox}
+
+
 @bp.route("/")
 @login_required
 def index():
-    me = _me()
+    """Inbox and outbox (their first rows; `?list=inbox|outbox` pages through one of them) and
+    everything visible, filtered by status and kind, a page at a time."""
+    me, now, calendar = _me(), utcnow(), services().calendar
     status = request.args.get("status", "")
     kind = request.args.get("kind", "")
     status = status if status in {s.value for s in Status} - {"superseded"} else ""
     kind = kind if kind in KINDS else ""
-    lists = worklists(me)
-    visible = listing.visible(get_db(), me, utcnow(), calendar=services().calendar,
-                              status=status, kind=kind)
-    return render_template(
-        "handovers/index.html", **lists, visible=visible,
-        status=status, kind=kind, statuses=[s for s in Status if s != Status.SUPERSEDED],
-        kinds=KINDS.values(), can_send=may_send(me))
+    shown = request.args.get("list", "")
+    common = {"statuses": [s for s in Status if s != Status.SUPERSEDED],
+              "kinds": KINDS.values(), "can_send": may_send(me)}
+    if shown in LISTS:
+        page = LISTS[shown](get_db(), me, now, calendar=calendar).page(page_number(), PER_PAGE)
+        return render_template("handovers/index.html", shown=shown, page=page,
+                               status="", kind="", **common)
+    visible = listing.visible(get_db(), me, now, calendar=calendar, status=status,
+                              kind=kind).page(page_number(), PER_PAGE)
+    return render_template("handovers/index.html", shown="", **worklists(me, limit=WORKLIST),
+                           visible=visible, status=status, kind=kind, **common)
 
 
 # -- the kind picker ----------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 """The visibility rule's SQL forms say what the rule says, on every kind of handover and viewer
 (both databases): lists page in SQL after them, so a difference would show a row the rule
-forbids or hide one it allows."""
+forbids or hide one it allows. And the lists' SQL order is Row.sort_key's, page after page."""
 
 from __future__ import annotations
 
@@ -9,8 +9,10 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
+from records import listing
 from records.approvals import Grant
 from records.classes import ClassMember, SchoolClass
+from records.deadlines import WorkingCalendar
 from records.handovers import Handover, HandoverStudent, Status
 from records.staff import Staff
 from records.students import Student
@@ -97,3 +99,23 @@ def test_the_sql_forms_agree_with_the_rule(oversight):
             assert ids is None if who.login in ("aca", "enr") or (
                 who.login == "aca2" and not deactivated) else ids == own, who.login
             assert visible_among(db, who, s) == (set(s) if ids is None else own & set(s))
+
+
+def test_lists_page_in_the_order_of_their_rows(oversight):
+    db, staff, _ = _world(oversight)
+    calendar, now = WorkingCalendar(), T0 + timedelta(days=3)
+    for who in staff.values():
+        for made in (listing.visible(db, who, now, calendar=calendar),
+                     listing.inbox(db, who, now, calendar=calendar),
+                     listing.outbox(db, who, now, calendar=calendar)):
+            whole = made.page(1, 1000)
+            expected = listing.rows(who, (r.handover for r in whole.rows), now,
+                                    calendar=calendar)
+            assert [r.handover.id for r in whole.rows] == [r.handover.id for r in expected]
+            assert whole.total == len(whole.rows) == made.count()
+            paged = [r.handover.id for n in range(1, -(-whole.total // 7) + 1)
+                     for r in made.page(n, 7).rows]
+            assert paged == [r.handover.id for r in whole.rows]
+            assert [r.handover.id for r in made.stream(batch=5)] == paged
+            last = made.page(10 ** 9, 7)
+            assert last.number == last.pages and (last.rows or not whole.total)
