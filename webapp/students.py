@@ -11,6 +11,7 @@ from flask import (
     Response,
     abort,
     flash,
+    jsonify,
     redirect,
     render_template,
     request,
@@ -21,7 +22,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import Select, exists, select
 from sqlalchemy.orm import load_only
 
-from records import listing
+from records import listing, student_lookup
 from records.catalogue import KINDS
 from records.clock import utcnow
 from records.departments import Department
@@ -94,10 +95,10 @@ def _listing(scope: Select | None, query: str, page: int) -> tuple[list[Student]
     return rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
 
 
-def _record_list(students: list[Student], via: str) -> None:
+def _record_list(students, via: str, reason: str = "学生名单") -> None:
     # policy C3: one ledger entry per page that shows private fields; ids only (policy C2).
     if students:
-        services().ledger.append(actor=_me().login, action="student.list", reason="学生名单",
+        services().ledger.append(actor=_me().login, action="student.list", reason=reason,
                                  context={"ids": [s.id for s in students], "via": via})
 
 
@@ -129,6 +130,21 @@ def index():
         via=via, phone_error=phone_error, whole_registry=scope is None,
         sees_nobody=sees_nobody, mask_phone=mask_phone,
     ), 400 if phone_error else 200
+
+
+@bp.post("/lookup")
+@login_required
+def lookup():
+    """Students to pick while typing (the handover form's student fields): at most
+    student_lookup.LIMIT, by 学号 or by name, of those the viewer's own work shows. POSTed,
+    like a search: what is typed may be a name, which must not land in a URL or a log."""
+    text = request.form.get("q", "")
+    found, more = student_lookup.lookup(get_db(), _me(), text, index=services().search_index)
+    _record_list(found, "picker", "交接表单：选择学生")
+    response = jsonify(students=[p.as_dict() for p in found], more=more,
+                       short=not found and student_lookup.too_short(text))
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 # -- one student -------------------------------------------------------------------------
