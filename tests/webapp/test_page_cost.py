@@ -178,3 +178,42 @@ def test_handover_list_prints_the_true_total_beyond_500(app, school):
     assert len(past.stdout.splitlines()) == total - 50 * (pages - 1)
     assert f"第 {pages}/{pages} 页" in past.stderr
     assert runner.invoke(args=["list", "--as", "sup", "--page", "1", "--all"]).exit_code == 2
+
+
+def searched(app, client, query: str) -> tuple[int, int]:
+    """(statements, decryptions) of one search page for `query`."""
+    token = re.search(r'name="csrf_token" value="([^"]+)"',
+                      client.get("/search/").get_data(as_text=True)).group(1)
+    original = client.get
+    client.get = lambda path: client.post(path, data={"csrf_token": token, "q": query})
+    try:
+        return cost(app, client, "/search/")
+    finally:
+        client.get = original
+
+
+def test_a_search_page_costs_the_same_for_few_hits_and_many(app, school):
+    """No statement per hit: a page of 20 hits costs as many statements as a page of 3."""
+    build(app, school["staff"], school["students"], 0, 120)
+    svc = app.extensions["handover"]
+
+    def index(count):
+        with svc.session_factory() as db:
+            finder = svc.finder(db)
+            for handover in db.scalars(select(Handover).where(
+                    Handover.kind == "F2", Handover.status != "draft").order_by(Handover.id)
+                    .limit(count)):
+                finder.handover_changed(handover)
+
+    def costs():
+        return {who: searched(app, school["client"][who], "报名") for who in ("aca", "sup")}
+
+    index(3)
+    few = costs()
+    index(60)
+    many = costs()
+    print(json.dumps({"few": few, "many": many}))
+    assert {k: n for k, (n, _) in few.items()} == {k: n for k, (n, _) in many.items()}
+    assert max(statements for statements, _ in many.values()) <= MOST, many
+    # one value decrypted per snippet shown, a page holds 20 (the supervision group: none)
+    assert many["aca"][1] <= 20 and many["sup"][1] == 0, many
