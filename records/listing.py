@@ -135,7 +135,7 @@ class Page:
     """One page of a list, with the true total of the list."""
 
     rows: list[Row]
-    """The rows of this page, most urgent first."""
+    """The rows of this page, in the list's order."""
     total: int
     """How many rows the whole list has (a COUNT, not the length of this page)."""
     number: int
@@ -146,12 +146,16 @@ class Page:
     @property
     def pages(self) -> int:
         """How many pages the list has (at least one, which may be empty)."""
-        return max(1, -(-self.total // self.size))
+        return _pages(self.total, self.size)
 
     @property
     def more(self) -> bool:
         """Whether the list has rows beyond this page."""
         return self.number < self.pages
+
+
+def _pages(total: int, size: int) -> int:
+    return max(1, -(-total // size))
 
 
 @dataclass(frozen=True)
@@ -179,7 +183,7 @@ class HandoverList:
         if size < 1:
             raise ValueError("a page holds at least one row")
         total = self.count()
-        number = min(max(number, 1), max(1, -(-total // size)))
+        number = min(max(number, 1), _pages(total, size))
         found = self.session.scalars(self._query().limit(size).offset((number - 1) * size))
         return Page(list(_visible_rows(self.staff, found, self.now, self.calendar)), total,
                     number, size)
