@@ -17,7 +17,7 @@ from records.departments import Department
 from records.errors import Conflict, FieldProblem, NotFound, PermissionDenied, ValidationFailed
 from records.staff import Staff
 from records.students import Student
-from records.visibility import sees_whole_registry, visible_student_ids
+from records.visibility import sees_whole_registry, visible_among
 from vault import Ledger
 
 __all__ = ["ACA_ONLY", "Classes", "DEMO_CLASSES", "seed_demo_classes"]
@@ -178,10 +178,7 @@ class Classes:
     def roster(self, actor: Staff, class_id: int) -> list[Student]:
         """The current members `actor` may see, by 学号; the view is recorded (policy C3)."""
         school_class = self.get(actor, class_id)
-        ids = set(school_class.student_ids)
-        allowed = visible_student_ids(self.session, actor)
-        if allowed is not None:
-            ids &= allowed
+        ids = visible_among(self.session, actor, school_class.student_ids)
         students = list(self.session.scalars(
             select(Student).where(Student.id.in_(ids)).order_by(Student.student_no))) if ids else []
         # policy C2: ids only in the ledger, never a name.

@@ -6,32 +6,33 @@ than they may see: snippets are made after that check, from decrypted text (poli
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload, load_only, selectinload
 
 from records.catalogue import FieldType, get_kind
 from records.clock import utcnow
 from records.forms import display_value
-from records.handovers import Handover, HandoverStudent, Status
+from records.handovers import Handover, HandoverVersion, Status
 from records.staff import Staff
 from records.students import FIELD_CATEGORY, Student
 from records.visibility import (
     REGISTRY_DEPARTMENTS,
     Access,
     access_to,
-    granting_approval,
+    granted_handover_ids,
     sees_all_metadata,
+    visible_among,
     visible_student_ids,
 )
 from search import Filters, IndexDocument, SearchIndex, Visibility
 from vault import Ledger
 
-__all__ = ["Finder", "Found", "FoundItem", "indexable_documents"]
+__all__ = ["Finder", "Found", "FoundItem", "findable_students", "indexable_documents"]
 
 
 
@@ -61,8 +62,12 @@ class Found:
 
 
 def _handover_text(handover: Handover) -> dict[str, str]:
-    kind = get_kind(handover.kind)
-    values = json.loads(handover.current.values_json)
+    return _texts(handover.kind, handover.current.values_json)
+
+
+def _texts(kind_code: str, values_json: str) -> dict[str, str]:
+    kind = get_kind(kind_code)
+    values = json.loads(values_json)
     texts = {}
     for spec in kind.fields:
         value = values.get(spec.name)
@@ -115,6 +120,9 @@ def indexable_documents(session: Session, now: datetime) -> Iterator[IndexDocume
 # the student can be found in a search (policy C3).
 STUDENT_DOC_CATEGORIES = frozenset(FIELD_CATEGORY[f] for f in (
     "name", "guardian_name", "address", "phone", "guardian_phone", "id_number"))
+# What a student's search result shows (title and snippet): only these are read and decrypted.
+STUDENT_SHOWN = (Student.id, Student.student_no, Student.name, Student.guardian_name,
+                 Student.address)
 
 
 def visibility_for(session: Session, staff: Staff) -> Visibility:
@@ -131,23 +139,22 @@ def visibility_for(session: Session, staff: Staff) -> Visibility:
 
 def _granted_doc_ids(session: Session, staff: Staff) -> set[str]:
     """policy C3: the students and handovers that approvals in force let `staff` find."""
-    grants = staff.approval_grants
-    if not grants:
-        return set()
-    ids = {f"s{sid}" for g in grants if STUDENT_DOC_CATEGORIES <= g.categories
+    ids = {f"s{sid}" for g in staff.approval_grants if STUDENT_DOC_CATEGORIES <= g.categories
            for sid in g.student_ids}
-    students = {sid for g in grants for sid in g.student_ids}
-    about = session.scalars(select(Handover).join(
-        HandoverStudent, HandoverStudent.handover_id == Handover.id).where(
-        HandoverStudent.student_id.in_(students)).distinct())
-    return ids | {f"h{h.id}" for h in about if granting_approval(staff, h) is not None}
+    return ids | {f"h{i}" for i in granted_handover_ids(session, staff)}
 
 
 def may_find_student(session: Session, staff: Staff, student_id: int) -> bool:
-    allowed = visible_student_ids(session, staff)
-    return allowed is None or student_id in allowed or any(
-        student_id in g.student_ids and STUDENT_DOC_CATEGORIES <= g.categories
-        for g in staff.approval_grants)
+    return student_id in findable_students(session, staff, [student_id])
+
+
+def findable_students(session: Session, staff: Staff, student_ids: Iterable[int]) -> set[int]:
+    """Those of `student_ids` whose index entry `staff` may see: their own work's students,
+    and those an approval shows in full (one query at most)."""
+    ids = set(student_ids)
+    granted = {sid for g in staff.approval_grants if STUDENT_DOC_CATEGORIES <= g.categories
+               for sid in g.student_ids}
+    return visible_among(session, staff, ids - granted) | (ids & granted)
 
 
 class Finder:
@@ -174,7 +181,7 @@ class Finder:
                sort: str = "relevance", page: int = 1, page_size: int = 20) -> Found:
         results = self.index.search(query, visibility=visibility_for(self.session, actor),
                                     filters=filters, sort=sort, page=page, page_size=page_size)
-        items = [i for i in (self._item(actor, hit, query) for hit in results.hits) if i]
+        items = self._items(actor, results.hits, query)
         # The query may name a student: the ledger gets ids and counts, never the text.
         self.audit.append(actor=actor.login, action="search", outcome="ok",
                           context={"hits": results.total,
@@ -182,24 +189,48 @@ class Finder:
         return Found(results.total, items, results.facets, results.page, results.pages,
                      results.ranked_by_date)
 
-    def _item(self, actor: Staff, hit, query: str) -> FoundItem | None:
-        if hit.doc_type == "handover":
-            handover = self.session.get(Handover, int(hit.doc_id[1:]))
-            access = access_to(actor, handover) if handover else Access.NONE
-            if access == Access.NONE:  # stale index entry: show nothing
-                return None
-            kind = get_kind(handover.kind)
-            snippet = None
-            if access == Access.CONTENT and hit.content_visible:
-                text = "\n".join(_handover_text(handover).values())
-                snippet = self.index.snippet(text, query)
-            return FoundItem("handover", handover.number, f"{kind.name_zh} {handover.number}",
-                             hit.meta, snippet)
-        student = self.session.get(Student, int(hit.doc_id[1:]))
-        if student is None or not may_find_student(self.session, actor, student.id):
-            return None
-        text = "\n".join(v for v in (student.name, student.guardian_name, student.address) if v)
-        return FoundItem("student", str(student.id), f"{student.student_no} {student.name}",
-                         hit.meta, self.index.snippet(text, query))
+    def _items(self, actor: Staff, hits, query: str) -> list[FoundItem]:
+        """The hits as the page shows them, read together whatever their number: the
+        handovers (with their students, for approvals), the current values of those whose
+        content is shown, a few columns of the students, and which students may be found.
+        Only what a snippet shows is decrypted."""
+        def ids(doc_type):
+            return [int(h.doc_id[1:]) for h in hits if h.doc_type == doc_type]
 
-
+        handovers = {h.id: h for h in self.session.scalars(
+            select(Handover).options(lazyload("*"), selectinload(Handover.students))
+            .where(Handover.id.in_(ids("handover"))))} if ids("handover") else {}
+        access = {i: access_to(actor, h) for i, h in handovers.items()}
+        shown = [int(h.doc_id[1:]) for h in hits if h.doc_type == "handover"
+                 and h.content_visible and access.get(int(h.doc_id[1:])) == Access.CONTENT]
+        values = dict(self.session.execute(
+            select(HandoverVersion.handover_id, HandoverVersion.values_json).join(
+                Handover, (HandoverVersion.handover_id == Handover.id)
+                & (HandoverVersion.version == Handover.current_version))
+            .where(Handover.id.in_(shown))).all()) if shown else {}
+        findable = findable_students(self.session, actor, ids("student"))
+        students = {s.id: s for s in self.session.scalars(
+            select(Student).options(load_only(*STUDENT_SHOWN))
+            .where(Student.id.in_(findable)))} if findable else {}
+        items = []
+        for hit in hits:
+            key = int(hit.doc_id[1:])
+            if hit.doc_type == "handover":
+                handover = handovers.get(key)
+                if handover is None or access[key] == Access.NONE:  # stale entry: nothing
+                    continue
+                kind = get_kind(handover.kind)
+                snippet = None
+                if key in values:
+                    text = "\n".join(_texts(handover.kind, values[key]).values())
+                    snippet = self.index.snippet(text, query)
+                items.append(FoundItem("handover", handover.number,
+                                       f"{kind.name_zh} {handover.number}", hit.meta, snippet))
+            elif key in students:
+                student = students[key]
+                text = "\n".join(v for v in (student.name, student.guardian_name,
+                                             student.address) if v)
+                items.append(FoundItem("student", str(student.id),
+                                       f"{student.student_no} {student.name}", hit.meta,
+                                       self.index.snippet(text, query)))
+        return items

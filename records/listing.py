@@ -1,26 +1,47 @@
 """Lists of handovers as people and scripts need them: what someone may see, their inbox and
 outbox, what is due or overdue (policy T; the supervision group watches deadlines, policy S1).
-The pages and the command line both list through here; rows carry metadata, never values."""
+The pages and the command line both list through here; rows carry metadata, never values.
+
+Every list filters, sorts and pages in SQL, after the visibility rule's SQL form
+(records.visibility): a page reads its own rows and a count, whatever the tables hold, and
+loads neither versions nor events (their values are ciphertext that no list shows)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import case, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, case, false, func, select
+from sqlalchemy.orm import Session, defaultload, lazyload, selectinload
 
 from records.catalogue import KINDS, HandoverKind
 from records.deadlines import WorkingCalendar
 from records.handovers import Handover, HandoverStudent, Status
 from records.staff import Staff
-from records.visibility import Access, access_to, may_countersign, sees_all_metadata
+from records.visibility import (
+    Access,
+    access_to,
+    countersignable,
+    visible_handovers,
+)
 
-__all__ = ["OPEN", "Row", "due_and_overdue", "due_text", "inbox", "outbox", "visible"]
+__all__ = ["OPEN", "PER_PAGE", "RUNNING_DUE", "HandoverList", "Page", "Row", "about_student",
+           "count_due",
+           "due_and_overdue", "due_soon", "due_text", "inbox", "outbox", "rows", "visible"]
 
 OPEN = (Status.DRAFT, Status.SUBMITTED, Status.RETURNED)
-MAX_ROWS = 500
+PER_PAGE = 20
+
+# Handover.running_due in SQL: the deadline of whoever holds it now, the receiver's while it
+# waits for them, the sender's while it is a draft or returned (policy T); NULL otherwise.
+RUNNING_DUE = case((Handover.status == Status.SUBMITTED, Handover.receive_due_at),
+                   (Handover.status.in_([Status.DRAFT, Status.RETURNED]), Handover.due_at))
+# Row.sort_key in SQL: waiting ones with a deadline first, soonest (most overdue) first; then
+# the newest. The id makes the order total, so that pages neither repeat nor skip a row.
+URGENT_FIRST = (RUNNING_DUE.is_(None), RUNNING_DUE, Handover.created_at.desc(),
+                Handover.id.desc())
+NEWEST_FIRST = (Handover.created_at.desc(), Handover.id.desc())
 
 
 @dataclass(frozen=True)
@@ -86,60 +107,147 @@ def _row(staff: Staff, h: Handover, now: datetime, calendar: WorkingCalendar) ->
 
 
 def rows(staff: Staff, handovers: Iterable[Handover], now: datetime, *,
-         calendar: WorkingCalendar, limit: int | None = None) -> list[Row]:
+         calendar: WorkingCalendar) -> list[Row]:
     """Rows of the handovers `staff` may see, most urgent first."""
+    return sorted(_visible_rows(staff, handovers, now, calendar), key=lambda r: r.sort_key)
+
+
+def _visible_rows(staff: Staff, handovers: Iterable[Handover], now: datetime,
+                  calendar: WorkingCalendar) -> Iterator[Row]:
+    # The queries already asked the rule's SQL form; the rule itself still has the last word.
     made = (_row(staff, h, now, calendar) for h in handovers)
-    ordered = sorted((r for r in made if r.access > Access.NONE), key=lambda r: r.sort_key)
-    return ordered[:limit] if limit else ordered
+    return (r for r in made if r.access > Access.NONE)
 
 
-def inbox(session: Session, staff: Staff, now: datetime, *, calendar: WorkingCalendar,
-          limit: int | None = None) -> list[Row]:
+def _loads(staff: Staff | None) -> tuple:
+    """What a row shows: both parties' names (joined with the handover), not their
+    departments, no versions, no events. The students only when an approval may decide
+    access (records.visibility.granting_approval reads them)."""
+    return (lazyload(Handover.versions), lazyload(Handover.events),
+            selectinload(Handover.students) if staff is not None and staff.approval_grants
+            else lazyload(Handover.students),
+            defaultload(Handover.sender).lazyload(Staff.departments),
+            defaultload(Handover.receiver).lazyload(Staff.departments))
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a list, with the true total of the list."""
+
+    rows: list[Row]
+    """The rows of this page, in the list's order."""
+    total: int
+    """How many rows the whole list has (a COUNT, not the length of this page)."""
+    number: int
+    """This page's number, from 1; a page past the end is the last page."""
+    size: int
+    """Rows per page."""
+
+    @property
+    def pages(self) -> int:
+        """How many pages the list has (at least one, which may be empty)."""
+        return _pages(self.total, self.size)
+
+    @property
+    def more(self) -> bool:
+        """Whether the list has rows beyond this page."""
+        return self.number < self.pages
+
+
+def _pages(total: int, size: int) -> int:
+    return max(1, -(-total // size))
+
+
+@dataclass(frozen=True)
+class HandoverList:
+    """The handovers `staff` may see that match `where`, most urgent first (or in `order`):
+    counted, paged or streamed in SQL."""
+
+    session: Session
+    staff: Staff
+    where: tuple[ColumnElement[bool], ...]
+    now: datetime
+    calendar: WorkingCalendar
+    order: tuple = URGENT_FIRST
+
+    def count(self) -> int:
+        return self.session.scalar(select(func.count(Handover.id)).where(*self.where))
+
+    def _query(self):
+        return (select(Handover).options(*_loads(self.staff)).where(*self.where)
+                .order_by(*self.order))
+
+    def page(self, number: int = 1, size: int = PER_PAGE) -> Page:
+        """Page `number` (from 1) of `size` rows; before the first is the first, past the
+        end the last."""
+        if size < 1:
+            raise ValueError("a page holds at least one row")
+        total = self.count()
+        number = min(max(number, 1), _pages(total, size))
+        found = self.session.scalars(self._query().limit(size).offset((number - 1) * size))
+        return Page(list(_visible_rows(self.staff, found, self.now, self.calendar)), total,
+                    number, size)
+
+    def stream(self, batch: int = 500) -> Iterator[Row]:
+        """Every row, read from the database `batch` at a time (one query)."""
+        found = self.session.scalars(self._query().execution_options(yield_per=batch))
+        yield from _visible_rows(self.staff, found, self.now, self.calendar)
+
+
+def inbox(session: Session, staff: Staff, now: datetime, *,
+          calendar: WorkingCalendar) -> HandoverList:
     """Submitted handovers that `staff` may countersign now."""
-    depts = [d.value for d in staff.department_codes]
-    found = session.scalars(select(Handover).where(
-        Handover.status == Status.SUBMITTED, Handover.sender_id != staff.id,
-        or_(Handover.receiver_id == staff.id,
-            Handover.receiver_id.is_(None) & Handover.receiver_dept.in_(depts))))
-    return rows(staff, (h for h in found if may_countersign(staff, h) is None), now,
-                calendar=calendar, limit=limit)
+    return HandoverList(session, staff, (countersignable(staff),), now, calendar)
 
 
-def outbox(session: Session, staff: Staff, now: datetime, *, calendar: WorkingCalendar,
-           limit: int | None = None) -> list[Row]:
+def outbox(session: Session, staff: Staff, now: datetime, *,
+           calendar: WorkingCalendar) -> HandoverList:
     """The sender's own handovers still open: drafts, waiting, returned."""
-    found = session.scalars(select(Handover).where(Handover.sender_id == staff.id,
-                                                   Handover.status.in_(list(OPEN))))
-    return rows(staff, found, now, calendar=calendar, limit=limit)
+    mine = (Handover.sender_id == staff.id) if staff.active else false()
+    return HandoverList(session, staff, (mine, Handover.status.in_(list(OPEN))), now,
+                        calendar)
 
 
 def visible(session: Session, staff: Staff, now: datetime, *, calendar: WorkingCalendar,
-            status: str = "", kind: str = "") -> list[Row]:
-    """Every handover `staff` may see at least as metadata (the one visibility rule decides;
-    the query only narrows what it is asked about)."""
-    query = select(Handover).order_by(Handover.id.desc()).limit(MAX_ROWS)
-    if not sees_all_metadata(staff):
-        depts = [d.value for d in staff.department_codes]
-        # policy C3: and the handovers about students an approval in force names
-        granted = {sid for g in staff.approval_grants for sid in g.student_ids}
-        query = query.where(or_(
-            Handover.sender_id == staff.id, Handover.receiver_id == staff.id,
-            Handover.receiver_dept.in_(depts),
-            Handover.id.in_(select(HandoverStudent.handover_id).where(
-                HandoverStudent.student_id.in_(granted or [-1])))))
+            status: str = "", kind: str = "") -> HandoverList:
+    """Every handover `staff` may see at least as metadata, of `status` and `kind` if given."""
+    where = [visible_handovers(session, staff)]
     if status:
-        query = query.where(Handover.status == status)
+        where.append(Handover.status == status)
     if kind:
-        query = query.where(Handover.kind == kind)
-    return rows(staff, session.scalars(query), now, calendar=calendar)
+        where.append(Handover.kind == kind)
+    return HandoverList(session, staff, tuple(where), now, calendar)
+
+
+def about_student(session: Session, staff: Staff, student_id: int, now: datetime, *,
+                  calendar: WorkingCalendar) -> HandoverList:
+    """The handovers about one student that `staff` may see, newest first (the student's
+    page)."""
+    about = Handover.id.in_(select(HandoverStudent.handover_id).where(
+        HandoverStudent.student_id == student_id))
+    return HandoverList(session, staff, (about, visible_handovers(session, staff)), now,
+                        calendar, NEWEST_FIRST)
+
+
+def _due(until: datetime) -> tuple[ColumnElement[bool], ...]:
+    return (Handover.status.in_(list(OPEN)), RUNNING_DUE.is_not(None), RUNNING_DUE < until)
 
 
 def due_and_overdue(session: Session, now: datetime, until: datetime) -> list[Handover]:
     """Open handovers whose running deadline falls before `until` (overdue ones included),
     most urgent first: waiting for the receiver past their deadline to countersign, or still
     with the sender (draft or returned) past the sender's deadline (policy T)."""
-    running = case((Handover.status == Status.SUBMITTED, Handover.receive_due_at),
-                   else_=Handover.due_at)
-    return list(session.scalars(select(Handover).where(
-        Handover.status.in_(list(OPEN)), running.is_not(None), running < until)
-        .order_by(running, Handover.id)))
+    return list(session.scalars(select(Handover).options(*_loads(None)).where(*_due(until))
+                                .order_by(RUNNING_DUE, Handover.id)))
+
+
+def count_due(session: Session, until: datetime) -> int:
+    """How many `due_and_overdue(session, now, until)` would list, counted in SQL."""
+    return session.scalar(select(func.count(Handover.id)).where(*_due(until)))
+
+
+def due_soon(session: Session, staff: Staff, now: datetime, until: datetime, *,
+             calendar: WorkingCalendar) -> HandoverList:
+    """`due_and_overdue` as `staff` may see it (the supervision group: no drafts), paged."""
+    return HandoverList(session, staff, (*_due(until), visible_handovers(session, staff)),
+                        now, calendar)

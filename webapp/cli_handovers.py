@@ -32,25 +32,44 @@ pki_group = AppGroup("pki", help="The school's certificate authority.")
 @click.command("list")
 @click.option("--as", "login", required=True, help="Act as this user (login name).")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+@click.option("--page", type=click.IntRange(min=1),
+              help="Only this page (from 1; past the end: the last page).")
+@click.option("--per-page", type=click.IntRange(1, 1000), default=50, show_default=True,
+              help="Rows per page, with --page.")
+@click.option("--all", "everything", is_flag=True,
+              help="Every row, read from the database in batches (the default without --page).")
 @with_appcontext
 @domain_errors
-def list_command(login, as_json):
-    """List the handovers USER may see: number, kind, status, parties, due time."""
-    rows = visible(get_db(), acting(login), utcnow(), calendar=services().calendar)
+def list_command(login, as_json, page, per_page, everything):
+    """List the handovers USER may see, most urgent first: number, kind, status, parties, due
+    time. The total (on stderr) is counted in the database, never the rows printed."""
+    if page is not None and everything:
+        raise click.UsageError("--page 与 --all 不能同时使用。")
+    found = visible(get_db(), acting(login), utcnow(), calendar=services().calendar)
+    if page is None:
+        total, rows = found.count(), found.stream()
+    else:
+        shown = found.page(page, per_page)
+        total, rows = shown.total, shown.rows
     for r in rows:
-        if as_json:
-            click.echo(json.dumps(r.as_dict(), ensure_ascii=False))
-            continue
-        h = r.handover
-        running = h.running_due or h.due_at
-        due = running.astimezone(SCHOOL_TZ).strftime("%Y-%m-%d %H:%M") if running else "-"
-        receiver = h.receiver.display_name if h.receiver else \
-            Department(h.receiver_dept).label_zh
-        click.echo(f"{h.number}  {h.kind:<4} {Status(h.status).label_zh:<6} "
-                   f"{h.sender.display_name}（{Department(h.sender_dept).label_zh}） → "
-                   f"{receiver}  截止 {due} {r.due_text}")
-    if not as_json:
-        click.echo(f"共 {len(rows)} 条。", err=True)
+        click.echo(json.dumps(r.as_dict(), ensure_ascii=False) if as_json else _list_line(r))
+    if as_json:
+        return
+    if page is None:
+        click.echo(f"共 {total} 条。", err=True)
+    else:
+        click.echo(f"共 {total} 条，第 {shown.number}/{shown.pages} 页（每页 {per_page} 条）。",
+                   err=True)
+
+
+def _list_line(r) -> str:
+    h = r.handover
+    running = h.running_due or h.due_at
+    due = running.astimezone(SCHOOL_TZ).strftime("%Y-%m-%d %H:%M") if running else "-"
+    receiver = h.receiver.display_name if h.receiver else Department(h.receiver_dept).label_zh
+    return (f"{h.number}  {h.kind:<4} {Status(h.status).label_zh:<6} "
+            f"{h.sender.display_name}（{Department(h.sender_dept).label_zh}） → "
+            f"{receiver}  截止 {due} {r.due_text}")
 
 
 @pdf_group.command("export")

@@ -1,9 +1,10 @@
-"""Reading a posted handover form: field values by the catalogue, students by id (only those
-the sender may see, policy C1), tables, uploads, the meeting record (policy M3); and the way
-back: stored values as the form shows them, problems keyed by form element."""
+"""Reading a posted handover form: field values by the catalogue, students by 学号 or id (only
+those the sender may see, policy C1), tables, uploads, the meeting record (policy M3); and the
+way back: stored values as the form shows them, problems keyed by form element."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask import abort
@@ -11,21 +12,34 @@ from sqlalchemy import select
 
 from records.catalogue import METHOD_DOCUMENTS, FieldSpec, FieldType, HandoverKind, MethodDocument
 from records.errors import ValidationFailed
+from records.staff import Staff
 from records.students import Student
+from records.visibility import visible_among
 from records.workflow import Upload
 from webapp.db import get_db
 
 __all__ = ["FormInput", "form_values", "meeting_errors", "meeting_input", "problems"]
 
 
+# Between the 学号 of a students field: spaces, commas, the enumeration comma, semicolons.
+SEPARATORS = re.compile(r"[\s,，、;；]+")
+MAX_ID = 12  # digits of a registry id; anything longer is not one
+
+
 class FormInput:
     """A posted handover form turned into workflow values; anything that is not one of the
     kind's fields or attachment slots is refused (a tampered form). The form's own fields
-    are named "f.<field>", the meeting record's (policy M3) "m.<field>" (`prefix`)."""
+    are named "f.<field>", the meeting record's (policy M3) "m.<field>" (`prefix`).
 
-    def __init__(self, kind: HandoverKind | MethodDocument, allowed_students: set[int] | None,
+    A student arrives as a 学号 (typed, or picked while typing) or as a registry id (what the
+    picker posted before). Only students `picker`'s own work shows may be chosen (policy C1;
+    None: none): a forged id is refused (403); an unknown 学号 and one of a student they may
+    not see stay as typed, and the workflow asks for a student of the registry, the same
+    answer for both, so that the form tells nothing about students beyond their reach."""
+
+    def __init__(self, kind: HandoverKind | MethodDocument, picker: Staff | None,
                  prefix: str = "f"):
-        self.kind, self.allowed, self.prefix = kind, allowed_students, f"{prefix}."
+        self.kind, self.picker, self.prefix = kind, picker, f"{prefix}."
 
     def values(self, form) -> dict[str, Any]:
         specs = {f.name: f for f in self.kind.fields}
@@ -37,28 +51,39 @@ class FormInput:
             value = self._field(spec, form)
             if value not in (None, "", []):
                 out[spec.name] = value
-        return out
+        return self._students(out)
 
     def _field(self, spec: FieldSpec, form) -> Any:
         key = f"{self.prefix}{spec.name}"
         if spec.type is FieldType.STUDENTS:
-            return [self._student(v) for v in form.getlist(key) if v]
+            return [part for raw in form.getlist(key) for part in SEPARATORS.split(raw) if part]
         if spec.type is FieldType.TABLE:
             return self._table(spec, form)
         if spec.type is FieldType.STUDENT:
-            raw = form.get(key, "").strip()
-            return self._student(raw) if raw else None
+            return form.get(key, "").strip() or None
         return _scalar(spec, form.get(key, ""))
 
-    def _student(self, raw: str) -> int:
-        # policy C1: only students the sender may see; a forged id is refused, not looked up.
-        try:
-            sid = int(raw)
-        except ValueError:
-            abort(400, description="学生选择无效，请从名册中选择。")
-        if self.allowed is not None and sid not in self.allowed:
+    def _students(self, values: dict[str, Any]) -> dict[str, Any]:
+        """Student fields from what was posted (学号 or id) to registry ids, in one query for
+        the 学号 and one for who may be chosen."""
+        fields = [s.name for s in self.kind.fields if s.name in values
+                  and s.type in (FieldType.STUDENT, FieldType.STUDENTS)]
+        posted = {raw for name in fields for raw in _as_list(values[name])}
+        ids = {raw: _registry_id(raw) for raw in posted if raw.isascii() and raw.isdigit()}
+        numbers = {raw: raw.upper() for raw in posted if raw not in ids}
+        found = dict(get_db().execute(select(Student.student_no, Student.id).where(
+            Student.student_no.in_(set(numbers.values())))).all()) if numbers else {}
+        wanted = set(ids.values()) | set(found.values())
+        allowed = visible_among(get_db(), self.picker, wanted) if self.picker else set()
+        if any(sid not in allowed for sid in ids.values()):
             abort(403, description="您无权为该学生办理交接。")
-        return sid
+        chosen = {**{raw: found[n] for raw, n in numbers.items() if found.get(n) in allowed},
+                  **ids}
+        out = dict(values)
+        for name in fields:
+            picked = [chosen.get(raw, raw) for raw in _as_list(values[name])]
+            out[name] = picked if isinstance(values[name], list) else picked[0]
+        return out
 
     def _table(self, spec: FieldSpec, form) -> list[dict]:
         prefix, cols = f"{self.prefix}{spec.name}.", {c.name: c for c in spec.columns}
@@ -86,6 +111,16 @@ class FormInput:
                 if f and f.filename:
                     out.append(Upload(code, f.filename, f.read()))
         return out
+
+
+def _as_list(value: str | list[str]) -> list[str]:
+    return value if isinstance(value, list) else [value]
+
+
+def _registry_id(raw: str) -> int:
+    if len(raw) > MAX_ID:
+        abort(400, description="学生选择无效，请输入学号或从列表中选择。")
+    return int(raw)
 
 
 def _scalar(spec: FieldSpec, raw: str) -> Any:
@@ -135,4 +170,4 @@ def meeting_errors(errors: dict[str, list[str]]) -> dict[str, list[str]]:
 
 def meeting_input(form) -> dict[str, Any]:
     """The posted meeting record (policy M3), "m.<field>" names."""
-    return FormInput(METHOD_DOCUMENTS["M3"], set(), prefix="m").values(form)
+    return FormInput(METHOD_DOCUMENTS["M3"], None, prefix="m").values(form)

@@ -21,7 +21,7 @@ from flask import (
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from records import listing
+from records import listing, student_lookup
 from records.catalogue import (
     KINDS,
     METHOD_DOCUMENTS,
@@ -41,13 +41,13 @@ from records.handovers import Handover, Status
 from records.listing import Row
 from records.obligation_model import Obligation
 from records.staff import Staff, StaffDepartment
-from records.students import Student
+from records.student_lookup import Pick
 from records.visibility import (
     Access,
     access_to,
     may_countersign,
     reading_approval,
-    visible_student_ids,
+    visible_among,
 )
 from signing import SigningError
 from webapp import services
@@ -59,6 +59,7 @@ from webapp.handover_input import (
     meeting_input,
     problems,
 )
+from webapp.paging import page_number
 
 __all__ = ["bp", "may_send", "worklists", "Row"]
 
@@ -76,6 +77,8 @@ EVENT_LABELS = {
     "returned": "退回", "corrected": "修改后重新提交", "withdrawn": "撤回", "edited": "修改草稿",
 }
 EMPTY_TABLE_ROWS = 3
+PER_PAGE = listing.PER_PAGE
+WORKLIST = 10  # rows of the inbox and the outbox above the full list; the rest a click away
 
 
 def _wf():
@@ -89,12 +92,12 @@ def _me() -> Staff:
 # -- lists ------------------------------------------------------------------------------------
 
 
-def worklists(staff: Staff, *, limit: int | None = None) -> dict[str, list[Row]]:
-    """The inbox (submitted, `staff` may countersign) and the open outbox, due first."""
-    now = utcnow()
-    calendar = services().calendar
-    return {"inbox": listing.inbox(get_db(), staff, now, calendar=calendar, limit=limit),
-            "outbox": listing.outbox(get_db(), staff, now, calendar=calendar, limit=limit)}
+def worklists(staff: Staff, *, limit: int) -> dict[str, listing.Page]:
+    """The first `limit` rows of the inbox (submitted, `staff` may countersign) and of the open
+    outbox, due first, each with its true total."""
+    now, calendar = utcnow(), services().calendar
+    return {"inbox": listing.inbox(get_db(), staff, now, calendar=calendar).page(1, limit),
+            "outbox": listing.outbox(get_db(), staff, now, calendar=calendar).page(1, limit)}
 
 
 def may_send(staff: Staff) -> bool:
@@ -102,21 +105,30 @@ def may_send(staff: Staff) -> bool:
     return any(staff.belongs_to(k.sender) for k in KINDS.values())
 
 
+LISTS = {"inbox": listing.inbox, "outbox": listing.outbox}
+
+
 @bp.route("/")
 @login_required
 def index():
-    me = _me()
+    """Inbox and outbox (their first rows; `?list=inbox|outbox` pages through one of them) and
+    everything visible, filtered by status and kind, a page at a time."""
+    me, now, calendar = _me(), utcnow(), services().calendar
     status = request.args.get("status", "")
     kind = request.args.get("kind", "")
     status = status if status in {s.value for s in Status} - {"superseded"} else ""
     kind = kind if kind in KINDS else ""
-    lists = worklists(me)
-    visible = listing.visible(get_db(), me, utcnow(), calendar=services().calendar,
-                              status=status, kind=kind)
-    return render_template(
-        "handovers/index.html", **lists, visible=visible,
-        status=status, kind=kind, statuses=[s for s in Status if s != Status.SUPERSEDED],
-        kinds=KINDS.values(), can_send=may_send(me))
+    shown = request.args.get("list", "")
+    common = {"statuses": [s for s in Status if s != Status.SUPERSEDED],
+              "kinds": KINDS.values(), "can_send": may_send(me)}
+    if shown in LISTS:
+        page = LISTS[shown](get_db(), me, now, calendar=calendar).page(page_number(), PER_PAGE)
+        return render_template("handovers/index.html", shown=shown, page=page,
+                               status="", kind="", **common)
+    visible = listing.visible(get_db(), me, now, calendar=calendar, status=status,
+                              kind=kind).page(page_number(), PER_PAGE)
+    return render_template("handovers/index.html", shown="", **worklists(me, limit=WORKLIST),
+                           visible=visible, status=status, kind=kind, **common)
 
 
 # -- the kind picker ----------------------------------------------------------------------------
@@ -147,12 +159,22 @@ def new():
 # -- the generated form -----------------------------------------------------------------------
 
 
-def _students_for(staff: Staff) -> tuple[list[Student], set[int] | None]:
-    allowed = visible_student_ids(get_db(), staff)
-    query = select(Student).order_by(Student.student_no)
-    if allowed is not None:
-        query = query.where(Student.id.in_(allowed or [-1]))
-    return list(get_db().scalars(query)), allowed
+def _picked(kind: HandoverKind, values: dict) -> dict[int, Pick]:
+    """The students already chosen in `values` (registry ids), with 学号 and name, among those
+    `me` may pick: the form shows them; any other is found while typing (students.lookup).
+    Showing their names is a recorded read, ids only (policy C2, C3)."""
+    chosen = {v for spec in kind.fields if spec.type in (FieldType.STUDENT, FieldType.STUDENTS)
+              for v in _listed(values.get(spec.name)) if isinstance(v, int)}
+    picks = student_lookup.picks(get_db(), visible_among(get_db(), _me(), chosen))
+    if picks:
+        services().ledger.append(actor=_me().login, action="student.list",
+                                 reason="交接表单：已选学生",
+                                 context={"ids": [p.id for p in picks], "via": "handover-form"})
+    return {p.id: p for p in picks}
+
+
+def _listed(value) -> list:
+    return value if isinstance(value, list) else [value]
 
 
 def _receivers(kind: HandoverKind, me: Staff) -> list[Staff]:
@@ -179,12 +201,11 @@ def _method_choice(kind: HandoverKind) -> str | None:
 
 def _render_form(kind, *, values, errors=None, parent=None, status=200, handover=None,
                  form_error="", chosen=None, meeting=None, obligation=None):
-    students, _ = _students_for(_me())
     errors = errors or {}
     return render_template(
         "handovers/form.html", kind=kind, values=values, errors=errors, parent=parent,
         obligation=obligation,
-        students=students, receivers=_receivers(kind, _me()), handover=handover,
+        picked=_picked(kind, values), receivers=_receivers(kind, _me()), handover=handover,
         deadline=deadline_text(kind), method=METHODS[kind.method], form_error=form_error,
         T=FieldType, empty_rows=EMPTY_TABLE_ROWS, methods=METHODS, M3=Method.FACE_TO_FACE,
         chosen=chosen or kind.method.value, meeting_spec=METHOD_DOCUMENTS["M3"],
@@ -210,8 +231,7 @@ def create(code: str):
     if request.method == "GET":
         return _render_form(kind, values=_owed_values(obligation), parent=parent,
                             obligation=obligation)
-    _, allowed = _students_for(me)
-    reader = FormInput(kind, allowed)
+    reader = FormInput(kind, me)
     values = reader.values(request.form)
     chosen, meeting = _method_choice(kind), meeting_input(request.form)
     face_to_face = chosen == Method.FACE_TO_FACE.value
@@ -310,7 +330,7 @@ def _view(number: str, *, errors=None, status=200, action_error="", correction=N
         correction = form_values(kind, wf.values_of(me, h))
         if face_to_face:
             meeting = wf.meeting_of(me, h) or {}
-    students = _students_for(me)[0] if correction is not None else []
+    picked = _picked(kind, correction) if correction is not None else {}
     names = _staff_names({v.created_by for v in h.versions}
                          | {v.countersigned_by for v in h.versions if v.countersigned_by})
     return render_template(
@@ -322,7 +342,7 @@ def _view(number: str, *, errors=None, status=200, action_error="", correction=N
         is_sender=h.sender_id == me.id, open_statuses=listing.OPEN, Status=Status,
         next_kinds=[KINDS[c] for c in kind.next_kinds if me.belongs_to(KINDS[c].sender)],
         event_labels=EVENT_LABELS, errors=errors or {}, action_error=action_error,
-        values=correction or {}, students=students, T=FieldType, empty_rows=1,
+        values=correction or {}, picked=picked, T=FieldType, empty_rows=1,
         method=METHODS[Method(h.method)], deadline=deadline_text(kind),
         face_to_face=face_to_face, draft_meeting=draft_meeting, meeting=meeting or {},
         meeting_spec=METHOD_DOCUMENTS["M3"], meeting_errors=meeting_errors(errors or {})), status
@@ -372,7 +392,7 @@ ACTIONS = (
      "已退回交接单 {}，移交人将修改后重新提交。"),
     ("withdraw", lambda wf, h: wf.withdraw(_me(), h, _reason()), "已撤回交接单 {}。"),
     ("submit", lambda wf, h: wf.submit(_me(), h, _password(), uploads=FormInput(
-        KINDS[h.kind], set()).uploads(request.files)), "交接单 {} 已签名提交。"),
+        KINDS[h.kind], None).uploads(request.files)), "交接单 {} 已签名提交。"),
 )
 
 
@@ -391,7 +411,7 @@ def _changed_content(number: str):
     """The form of a correction or a draft edit, read once: (me, values, uploads, meeting)."""
     me = _me()
     h = _wf().get(me, number, need=Access.CONTENT)
-    reader = FormInput(KINDS[h.kind], _students_for(me)[1])
+    reader = FormInput(KINDS[h.kind], me)
     # policy M3: a face-to-face handover carries its (possibly corrected) meeting record
     meeting = meeting_input(request.form) if h.method == Method.FACE_TO_FACE.value else None
     return me, reader.values(request.form), reader.uploads(request.files), meeting

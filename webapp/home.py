@@ -1,4 +1,5 @@
-"""The home page: the signed-in person's pending work (inbox and outbox, due first)."""
+"""The home page: the signed-in person's pending work (inbox and outbox, due first: their first
+`HOME_LIMIT` rows and their totals), what they owe, and the notices that concern them."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from flask_login import current_user, login_required
 from records.approvals import may_approve
 from records.clock import utcnow
 from records.deadlines import SCHOOL_TZ
-from records.listing import due_and_overdue
+from records.listing import count_due
 from records.obligations import may_waive
 from records.owed_list import owed_rows
 from webapp import services
@@ -32,7 +33,7 @@ def index():
     if me.is_admin:  # the administrator maintains the holiday supplement (policy T)
         missing_years = services().calendar.check_coverage(now.astimezone(SCHOOL_TZ).date())
     # policy S1: the supervision group sees at once how much is overdue across the school
-    school_overdue = len(due_and_overdue(get_db(), now, now)) if may_supervise(me) else None
+    school_overdue = count_due(get_db(), now) if may_supervise(me) else None
     # policy C3: requests waiting for the management office's decision
     approvals_waiting = len(approvals().to_decide(me)) if may_approve(me) else 0
     # policy R-ARC: a borrower's overdue archive loans, which block their next loan
@@ -48,5 +49,6 @@ def index():
                            missing_years=missing_years, school_overdue=school_overdue,
                            approvals_waiting=approvals_waiting, my_overdue_loans=my_overdue,
                            owed=owed, can_waive=may_waive(me),
-                           calendar_path=services().calendar_path, **worklists(me))
+                           calendar_path=services().calendar_path,
+                           **worklists(me, limit=HOME_LIMIT))
 

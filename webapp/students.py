@@ -11,6 +11,7 @@ from flask import (
     Response,
     abort,
     flash,
+    jsonify,
     redirect,
     render_template,
     request,
@@ -18,12 +19,15 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_required
-from sqlalchemy import select
+from sqlalchemy import Select, exists, select
+from sqlalchemy.orm import load_only
 
+from records import listing, student_lookup
 from records.catalogue import KINDS
+from records.clock import utcnow
 from records.departments import Department
 from records.errors import Conflict, NotFound
-from records.handovers import Handover, HandoverStudent, Status
+from records.handovers import Status
 from records.student_import import (
     COLUMNS,
     HEADER_OF,
@@ -34,21 +38,24 @@ from records.student_import import (
 )
 from records.students import FIELD_CATEGORY, PHONE_RE, Student, StudentInput
 from records.visibility import (
-    Access,
-    access_to,
     granted_categories,
     sees_whole_registry,
-    visible_student_ids,
+    visible_among,
+    visible_students,
 )
 from vault import PrivateCategory, normalize_phone
 from webapp import services
 from webapp.db import get_db
+from webapp.paging import page_number
 
 __all__ = ["bp", "mask_phone"]
 
 bp = Blueprint("students", __name__, url_prefix="/students")
 
 PAGE_SIZE = 50
+HANDOVERS_PER_PAGE = 20  # the handovers about one student, newest first
+# What the list shows of each student: only these columns are read and decrypted.
+LISTED = (Student.id, Student.student_no, Student.name, Student.gender, Student.guardian_phone)
 IMPORT_SUFFIXES = (".csv", ".xlsx", ".txt")
 PENDING_KEY = "student_import"
 REGISTRY_ONLY = "只有招生部和教务部可以登记或导入学生（制度 R-ENR、R-ACA）。"
@@ -77,29 +84,31 @@ def _require_registry() -> None:
 # -- the list ----------------------------------------------------------------------------
 
 
-def _listing(ids: set[int] | None, query: str, page: int) -> tuple[list[Student], bool]:
-    stmt = select(Student).order_by(Student.student_no)
-    if ids is not None:
-        stmt = stmt.where(Student.id.in_(ids))
+def _listing(scope: Select | None, query: str, page: int) -> tuple[list[Student], bool]:
+    # only the columns the list shows are read (and decrypted), policy C2
+    stmt = select(Student).options(load_only(*LISTED)).order_by(Student.student_no)
+    if scope is not None:
+        stmt = stmt.where(Student.id.in_(scope))
     if query:
         stmt = stmt.where(Student.student_no.contains(query.upper(), autoescape=True))
     rows = list(get_db().scalars(stmt.offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)))
     return rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
 
 
-def _record_list(students: list[Student], via: str) -> None:
+def _record_list(students, via: str, reason: str = "学生名单") -> None:
     # policy C3: one ledger entry per page that shows private fields; ids only (policy C2).
     if students:
-        services().ledger.append(actor=_me().login, action="student.list", reason="学生名单",
+        services().ledger.append(actor=_me().login, action="student.list", reason=reason,
                                  context={"ids": [s.id for s in students], "via": via})
 
 
 @bp.route("/", methods=["GET", "POST"])
 @login_required
 def index():
-    ids = visible_student_ids(get_db(), _me())
+    scope = visible_students(_me())
+    sees_nobody = scope is not None and get_db().scalar(select(~exists(scope)))
     query = request.args.get("q", "").strip()[:32]
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = page_number()
     phone_error, more, via = None, False, "list"
     if request.method == "POST":  # phone lookup: the number travels in the body only
         phone = normalize_phone(request.form.get("phone", ""))
@@ -108,36 +117,44 @@ def index():
             phone_error = "请输入完整的 11 位手机号码。"
         else:
             found = services().students(get_db()).find_by_phone(phone)
-            students = [s for s in found if ids is None or s.id in ids]
-    elif ids is not None and not ids:
+            mine = visible_among(get_db(), _me(), [s.id for s in found])
+            students = [s for s in found if s.id in mine]
+    elif sees_nobody:
         students = []
     else:
-        students, more = _listing(ids, query, page)
+        students, more = _listing(scope, query, page)
         via = "search" if query else "list"
     _record_list(students, via)
     return render_template(
         "students/index.html", students=students, query=query, page=page, more=more,
-        via=via, phone_error=phone_error, whole_registry=ids is None,
-        sees_nobody=ids is not None and not ids, mask_phone=mask_phone,
+        via=via, phone_error=phone_error, whole_registry=scope is None,
+        sees_nobody=sees_nobody, mask_phone=mask_phone,
     ), 400 if phone_error else 200
 
 
+@bp.post("/lookup")
+@login_required
+def lookup():
+    """Students to pick while typing (the handover form's student fields): at most
+    student_lookup.LIMIT, by 学号 or by name, of those the viewer's own work shows. POSTed,
+    like a search: what is typed may be a name, which must not land in a URL or a log."""
+    text = request.form.get("q", "")
+    found, more = student_lookup.lookup(get_db(), _me(), text, index=services().search_index)
+    _record_list(found, "picker", "交接表单：选择学生")
+    response = jsonify(students=[p.as_dict() for p in found], more=more,
+                       short=not found and student_lookup.too_short(text))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 # -- one student -------------------------------------------------------------------------
-
-
-def _handovers_about(student_id: int) -> list[Handover]:
-    stmt = (select(Handover).join(HandoverStudent, HandoverStudent.handover_id == Handover.id)
-            .where(HandoverStudent.student_id == student_id)
-            .order_by(Handover.created_at.desc()))
-    return [h for h in get_db().scalars(stmt) if access_to(_me(), h) != Access.NONE]
 
 
 @bp.route("/<int:student_id>")
 @login_required
 def detail(student_id: int):
     me = _me()
-    ids = visible_student_ids(get_db(), me)
-    own = ids is None or student_id in ids
+    own = bool(visible_among(get_db(), me, [student_id]))
     shown = None if own else granted_categories(me, student_id)  # policy C3
     if not own and not shown:
         raise NotFound("学生", str(student_id))  # policy C1: no hint that the student exists
@@ -147,12 +164,14 @@ def detail(student_id: int):
         context=None if own else {"approval": approvals[0]})
     fields = {f: label for f, label in HEADER_OF.items()
               if shown is None or f not in FIELD_CATEGORY or FIELD_CATEGORY[f] in shown}
+    handovers = listing.about_student(get_db(), me, student_id, utcnow(),
+                                      calendar=services().calendar)
     return render_template(
         "students/detail.html", student=student, fields=fields,
         show_name=shown is None or PrivateCategory.NAME in shown,
         under_approvals=None if own else approvals,
-        handovers=_handovers_about(student_id), kinds=KINDS, Status=Status,
-        Department=Department, can_register=ids is None)
+        handovers=handovers.page(page_number(), HANDOVERS_PER_PAGE), kinds=KINDS,
+        Status=Status, Department=Department, can_register=sees_whole_registry(me))
 
 
 # -- adding ------------------------------------------------------------------------------

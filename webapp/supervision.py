@@ -25,12 +25,12 @@ from records.assessment_export import (
 )
 from records.clock import utcnow
 from records.errors import FieldProblem, PermissionDenied, ValidationFailed
-from records.listing import due_and_overdue
 from records.oversight.complaints import complaints_against
 from records.owed_list import owed_rows
 from records.visibility import sees_all_metadata
 from webapp import services
 from webapp.db import get_db
+from webapp.paging import page_number
 
 __all__ = ["bp", "may_supervise"]
 
@@ -106,7 +106,9 @@ def index():
         period, status = Period.month_of(utcnow()), 400
         error = exc.problems[0].message_zh
     now, db = utcnow(), get_db()
-    soon = due_and_overdue(db, now, now + timedelta(days=DUE_SOON_DAYS))
+    soon = listing.due_soon(db, me, now, now + timedelta(days=DUE_SOON_DAYS),
+                            calendar=services().calendar).page(page_number("due_page"),
+                                                               listing.PER_PAGE)
     chart = on_time_chart(db, period, now, months=CHART_MONTHS)
     owed = owed_overdue(now, now + timedelta(days=DUE_SOON_DAYS))
     return render_template(
@@ -114,7 +116,7 @@ def index():
         query=_query(period), month=period.first_day.strftime("%Y-%m"),
         columns=FIGURE_COLUMNS, cell=cell_text, value=figure_value,
         chart=Markup(chart),  # noqa: S704 (records.charts escapes every text)
-        rows=listing.rows(me, soon, now, calendar=services().calendar),
+        due=soon,
         start=request.args.get("start", ""), end=request.args.get("end", ""),
         error=error, due_soon_days=DUE_SOON_DAYS, owed=owed), status
 
