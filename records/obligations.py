@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -42,6 +42,8 @@ __all__ = ["MAX_WAIVER", "Obligations", "ReportCycle", "may_waive"]
 MAX_WAIVER = 500
 # F11 has no clause of its own: ACA asks the teacher for it within the school's number of days.
 F11_RULE = DeadlineRule("F11", "deadline.F11_days", 2, "收到退费申请后")
+# Days after its end during which a class is still looked at for what it makes owed.
+ENDED_WINDOW_DAYS = 400
 # What a received handover gives rise to: kind owed, and who owes it.
 FOLLOW_UPS = {"F6": "F6b", "F10": "F11", "F11": "F12", "F12": "F13"}
 
@@ -157,8 +159,12 @@ class Obligations:
         now = now or self.clock()
         zone = self.timeliness.calendar.zone
         today = now.astimezone(zone).date()
-        classes = self.session.scalars(select(SchoolClass).where(or_(
-            SchoolClass.report_weekday.is_not(None), SchoolClass.ends_on <= today))).all()
+        # A class that ended long ago had its grades and archives derived when it ended: the
+        # work stays bounded by the classes running now and those just ended.
+        recent = today - timedelta(days=ENDED_WINDOW_DAYS)
+        classes = self.session.scalars(select(SchoolClass).where(
+            or_(SchoolClass.ends_on.is_(None), SchoolClass.ends_on >= recent),
+            or_(SchoolClass.report_weekday.is_not(None), SchoolClass.ends_on <= today))).all()
         if not classes:
             return 0
         known = set(self.session.scalars(select(Obligation.cause_key).where(
@@ -327,11 +333,16 @@ class Obligations:
         ).order_by(Obligation.due_at, Obligation.id)
         return list(self.session.scalars(query.limit(limit) if limit else query))
 
-    def due_before(self, until: datetime) -> list[Obligation]:
+    def due_before(self, until: datetime, *, limit: int | None = None) -> list[Obligation]:
         """Open obligations due before `until`, overdue ones included, most urgent first."""
-        return list(self.session.scalars(select(Obligation).where(
-            Obligation.state == ObligationState.OPEN, Obligation.due_at < until)
-            .order_by(Obligation.due_at, Obligation.id)))
+        query = select(Obligation).where(
+            Obligation.state == ObligationState.OPEN, Obligation.due_at < until
+        ).order_by(Obligation.due_at, Obligation.id)
+        return list(self.session.scalars(query.limit(limit) if limit else query))
+
+    def count_due_before(self, until: datetime) -> int:
+        return self.session.scalar(select(func.count()).select_from(Obligation).where(
+            Obligation.state == ObligationState.OPEN, Obligation.due_at < until))
 
     def get(self, obligation_id: int) -> Obligation:
         ob = self.session.get(Obligation, obligation_id)

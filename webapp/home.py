@@ -41,8 +41,7 @@ def index():
     my_overdue = [loan for loan in loans.mine(me)
                   if loan.returned_at is None and loan.due_on < loans.today()]
     # policy T: what I owe before anyone has made it (a weekly report, an archive transfer)
-    obligations = services().workflow(get_db()).obligations
-    obligations.refresh(now)
+    obligations = services().obligations(get_db(), now)
     owed = owed_rows(get_db(), obligations.owed_by(me, limit=HOME_LIMIT + 1), now,
                      calendar=services().calendar)
     return render_template("home.html", me=me, limit=HOME_LIMIT, can_send=may_send(me),

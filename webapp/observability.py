@@ -1,7 +1,8 @@
 """What an operator sees of the running app: structured logs, health and metrics.
 
-- Logs: JSON lines on stdout (one object per line: time, level, logger, message, and for a
-  request its id, user, route, status and duration), or plain text in a terminal. One access
+- Logs: JSON lines (one object per line: time, level, logger, message, and for a request its
+  id, user, route, status and duration), or plain text in a terminal; a request's lines on
+  stdout, the rest (start-up, CLI commands, whose stdout is their answer) on stderr. One access
   line per request. No private student data ever reaches a log (policy C2): routes are logged
   by endpoint and URL rule, never with query strings or form values.
 - `/healthz`: checks the database, that the vault and ledger folders take a write, and that the
@@ -23,7 +24,7 @@ import uuid
 from collections import defaultdict
 from pathlib import Path
 
-from flask import Blueprint, Flask, Response, abort, g, request
+from flask import Blueprint, Flask, Response, abort, g, has_request_context, request
 from flask_login import current_user
 from sqlalchemy import text
 
@@ -51,26 +52,33 @@ class JsonFormatter(logging.Formatter):
 
 
 class StdoutHandler(logging.StreamHandler):
-    """Writes to whatever sys.stdout is at the time (a test runner may replace it)."""
+    """Lines of a request go to stdout (the server's log stream); anything outside a request
+    (start-up, a CLI command, whose stdout is its answer) to stderr. Resolved at each write:
+    a test runner may replace either stream."""
 
     def emit(self, record: logging.LogRecord) -> None:
-        self.stream = sys.stdout
+        self.stream = sys.stdout if has_request_context() else sys.stderr
         super().emit(record)
 
 
-def configure_logging(level: str) -> None:
+def configure_logging(level: str, *, force: bool = False) -> None:
     """JSON lines unless stdout is a terminal; the project's loggers at `level`; pyHanko's
-    validation chatter (an untrusted certificate is a result, not an error) at ERROR."""
+    validation chatter (an untrusted certificate is a result, not an error) at ERROR. A
+    process whose logging is already set up (a test runner, an embedding program) keeps its
+    own handlers unless `force`."""
+    ours = logging.getLogger("handover")
+    ours.setLevel(level.upper())
+    for noisy in ("pyhanko", "pyhanko_certvalidator", "fontTools", "weasyprint"):
+        logging.getLogger(noisy).setLevel(logging.ERROR)
+    if any(getattr(h, "handover_handler", False) for h in ours.handlers):
+        return
+    if logging.getLogger().handlers and not force:
+        return
     handler = StdoutHandler(sys.stdout)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
                          if sys.stdout.isatty() else JsonFormatter())
-    root = logging.getLogger("handover")
-    if not any(getattr(h, "handover_handler", False) for h in root.handlers):
-        handler.handover_handler = True
-        root.addHandler(handler)
-    root.setLevel(level.upper())
-    for noisy in ("pyhanko", "pyhanko_certvalidator", "fontTools", "weasyprint"):
-        logging.getLogger(noisy).setLevel(logging.ERROR)
+    handler.handover_handler = True
+    ours.addHandler(handler)
 
 
 class Metrics:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import os
 import secrets
+import time
 from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import cached_property
@@ -184,6 +185,21 @@ class Services:
     def deadline_settings(self) -> dict[str, int]:
         return {key: self.settings[name] for name, key in DEADLINE_KEYS.items()
                 if self.settings[name] is not None}
+
+    OBLIGATIONS_EVERY = 60
+    """Seconds between two derivations of time-made obligations by page views (a CLI command
+    derives them every time)."""
+
+    def obligations(self, session: Session, now):
+        """The obligations service, with what time has made owed derived at most once a minute
+        per process: a page view must not pay for it each time (policy T3a, T3b, T4b)."""
+        obligations = self.workflow(session).obligations
+        moment = time.monotonic()
+        last = self.__dict__.get("_obligations_at")
+        if last is None or moment - last >= self.OBLIGATIONS_EVERY:
+            obligations.refresh(now)
+            self._obligations_at = moment
+        return obligations
 
     def workflow(self, session: Session) -> Workflow:
         return Workflow(session, vault=self.vault, audit=self.ledger, desk=self.form_desk,

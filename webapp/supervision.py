@@ -110,7 +110,7 @@ def index():
                             calendar=services().calendar).page(page_number("due_page"),
                                                                listing.PER_PAGE)
     chart = on_time_chart(db, period, now, months=CHART_MONTHS)
-    owed = owed_overdue(now, now + timedelta(days=DUE_SOON_DAYS))
+    owed, owed_total = owed_overdue(now, now + timedelta(days=DUE_SOON_DAYS))
     return render_template(
         "supervision/index.html", figures=assess(db, period, now, _faults(period)), period=period,
         query=_query(period), month=period.first_day.strftime("%Y-%m"),
@@ -118,15 +118,19 @@ def index():
         chart=Markup(chart),  # noqa: S704 (records.charts escapes every text)
         due=soon,
         start=request.args.get("start", ""), end=request.args.get("end", ""),
-        error=error, due_soon_days=DUE_SOON_DAYS, owed=owed), status
+        error=error, due_soon_days=DUE_SOON_DAYS, owed=owed, owed_total=owed_total), status
+
+
+OWED_SHOWN = 100
 
 
 def owed_overdue(now: datetime, until: datetime):
-    """policy S1: obligations nobody has met, overdue or due before `until`, school-wide."""
-    obligations = services().workflow(get_db()).obligations
-    obligations.refresh(now)
-    return owed_rows(get_db(), obligations.due_before(until), now,
+    """policy S1: obligations nobody has met, overdue or due before `until`, school-wide: the
+    most urgent `OWED_SHOWN`, and how many there are."""
+    obligations = services().obligations(get_db(), now)
+    rows = owed_rows(get_db(), obligations.due_before(until, limit=OWED_SHOWN), now,
                      calendar=services().calendar)
+    return rows, obligations.count_due_before(until)
 
 
 def _download(data, mimetype: str, name: str) -> Response:

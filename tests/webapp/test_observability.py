@@ -38,9 +38,17 @@ def test_metrics_are_off_without_a_token_and_need_it(tmp_path, instance_template
 
 
 def test_one_json_access_line_per_request_without_query_strings(app, capsys):
+    from webapp.observability import configure_logging
+
+    configure_logging("INFO", force=True)  # as under gunicorn (pytest has its own handlers)
     logging.getLogger("handover.access").setLevel(logging.INFO)
-    app.test_client().get("/verify/JJ-2026-000001?sha256=" + "ab" * 32,
-                          headers={"X-Request-ID": "req-42"})
+    ours = logging.getLogger("handover")
+    try:
+        app.test_client().get("/verify/JJ-2026-000001?sha256=" + "ab" * 32,
+                              headers={"X-Request-ID": "req-42"})
+    finally:
+        for handler in [h for h in ours.handlers if getattr(h, "handover_handler", False)]:
+            ours.removeHandler(handler)
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()
              if line.startswith("{")]
     access = [line for line in lines if line["logger"] == "handover.access"]
