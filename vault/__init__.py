@@ -35,7 +35,7 @@ from .fields import (
 from .keyfile import MIN_PASSPHRASE, KeyEntry
 from .keyring import PURPOSES, Keyring
 from .ledger import Ledger, LedgerKeys
-from .store import BadObject, CheckReport, Vault
+from .store import BadObject, CheckReport, Vault, committed_object_ids
 
 __all__ = [
     "MIN_PASSPHRASE",
@@ -72,6 +72,7 @@ __all__ = [
     "VerifyResult",
     "WrongPassphrase",
     "attach_field_cipher",
+    "committed_object_ids",
     "normalize_id_number",
     "normalize_phone",
 ]
