@@ -10,17 +10,19 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Text, column, inspect, select, table, text
+from sqlalchemy import Connection, Engine, Text, column, inspect, select, table, text
 
 import records.models  # noqa: F401  (every table on Base.metadata)
 from records.db import Base
 from vault import EncryptedText
 
-__all__ = ["dump_rows", "load_rows", "read_snapshot", "tables_with_rows"]
+__all__ = ["dump_rows", "load_rows", "snapshot", "tables_with_rows"]
 
 _BATCH = 500
 
@@ -54,15 +56,18 @@ def _from_json(value: Any) -> Any:
     return value
 
 
-def read_snapshot(conn: Connection) -> str:
-    """Start a read transaction that sees one moment of the database, fix that moment, and
-    return the schema revision. SQLite's driver begins no transaction for reads by itself:
-    without the BEGIN each SELECT would see its own moment."""
-    if conn.dialect.name == "postgresql":
-        conn.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-    else:
-        conn.exec_driver_sql("BEGIN")
-    return conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
+@contextmanager
+def snapshot(engine: Engine) -> Iterator[tuple[Connection, str]]:
+    """A connection whose reads all see one moment of the database, fixed on entry, and the
+    schema revision. PostgreSQL: a REPEATABLE READ transaction (the level is set before it
+    begins); SQLite: an explicit BEGIN, since its driver begins no transaction for reads
+    and each SELECT would otherwise see its own moment."""
+    with engine.connect() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execution_options(isolation_level="REPEATABLE READ")
+        else:
+            conn.exec_driver_sql("BEGIN")
+        yield conn, conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
 
 
 def dump_rows(conn: Connection, dest: Path) -> int:

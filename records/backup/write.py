@@ -24,7 +24,7 @@ from .layout import (
     InstanceParts,
 )
 from .manifest import write_manifest
-from .rows import dump_rows, read_snapshot
+from .rows import dump_rows, snapshot
 
 __all__ = ["write_backup"]
 
@@ -49,8 +49,7 @@ def write_backup(engine: Engine, ledger: Ledger, keyring: Keyring, parts: Instan
         raise Conflict(f"备份目标目录不为空：{dest}")
     make_private_dir(dest)
     make_private_dir(dest / LEDGER)
-    with engine.connect() as conn:
-        revision = read_snapshot(conn)
+    with snapshot(engine) as (conn, revision):
         with ledger.batch():  # holds the ledger lock: no append while the two files are copied
             for name in LEDGER_FILES:
                 if (ledger.folder / name).exists():

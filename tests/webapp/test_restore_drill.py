@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from records.departments import Department
 from records.workflow import Upload
 from tests.canary import assert_absent
 from tests.webapp.backup_env import empty_app, passphrase_file
@@ -188,3 +189,29 @@ def test_backup_verify_names_the_first_problem(app, runner, tmp_path):
     assert bad.exit_code == 1 and "加密文件数量不符" in bad.output
     missing = runner.invoke(args=["backup", "--verify", str(tmp_path / "nowhere")])
     assert missing.exit_code == 1
+
+
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
+def test_a_postgresql_instance_restores_into_sqlite(app_factory, db_url, tmp_path):
+    school = app_factory("school", DATABASE_URL=db_url)
+    svc, runner = school.extensions["handover"], school.test_cli_runner()
+    with svc.session_factory() as db:
+        svc.accounts(db).add("enr", "王晓燕", "Passw0rd-drill", [Department.ENR])
+        db.commit()
+    with school.app_context():
+        docs = {svc.vault.put(f"%PDF-1.4 form {i}".encode(), actor="t", reason="test"): i
+                for i in range(3)}
+    backup, keys, phrase = tmp_path / "backup", tmp_path / "keys.backup", passphrase_file(tmp_path)
+    assert "3 个加密文件" in _ok(runner.invoke(args=["backup", str(backup)]))
+    _ok(runner.invoke(args=["keys", "export", str(keys), "--passphrase-file", str(phrase)]))
+
+    fresh = empty_app(tmp_path / "fresh")
+    cli = fresh.test_cli_runner()
+    _ok(cli.invoke(args=["keys", "import", str(keys), "--passphrase-file", str(phrase)]))
+    _ok(cli.invoke(args=["restore", str(backup)]))
+    assert "已校验 3 个加密文件，损坏 0 个" in _ok(cli.invoke(args=["vault", "check"]))
+    _ok(cli.invoke(args=["audit", "verify"]))
+    assert "王晓燕" in _ok(cli.invoke(args=["user", "list"]))
+    with fresh.app_context():
+        assert set(fresh.extensions["handover"].vault.object_ids()) == set(docs)
+    fresh.extensions["handover"].close()
