@@ -9,7 +9,13 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
-from records.backup import BackupReport, restore_backup, verify_backup, write_backup
+from records.backup import (
+    BackupReport,
+    check_signature,
+    restore_backup,
+    verify_backup,
+    write_backup,
+)
 from vault import MIN_PASSPHRASE, Keyring
 from webapp import services
 from webapp.cli import domain_errors
@@ -96,7 +102,10 @@ def backup_command(folder: Path, verify: bool):
         if not folder.is_dir():
             raise click.ClickException(f"备份目录不存在：{folder}")
         report = verify_backup(folder).report(folder)
-        click.echo(f"备份完好：{_summary(report)}；每个文件都与清单一致。")
+        svc = services()
+        signed = svc.keyring_path.is_dir() and check_signature(folder, svc.keyring)
+        click.echo(f"备份完好：{_summary(report)}；每个文件都与清单一致，" + (
+            "清单签名有效。" if signed else "清单签名未核对（本实例没有写出此备份的密钥）。"))
         return
     svc = services()
     report = write_backup(svc.engine, svc.ledger, svc.keyring, svc.backup_parts, folder)

@@ -5,7 +5,7 @@ backup without them reveals no student's private information (DESIGN "What is at
 
 Layout of a backup folder:
     MANIFEST.json      format, time, schema revision, counts, key fingerprints, SHA-256 of
-                       every other file
+                       every other file; signed with the ledger key
     database.jsonl     one line per row: {"table": ..., "row": {...}} (private fields stay
                        ciphertext)
     vault/..           the vault's objects and key records, as stored
@@ -16,9 +16,9 @@ Layout of a backup folder:
 """
 
 from .layout import BackupInvalid, BackupKeysMismatch, BackupReport, InstanceParts
-from .manifest import verify_backup
+from .manifest import check_signature, verify_backup
 from .restore import restore_backup
 from .write import write_backup
 
 __all__ = ["BackupInvalid", "BackupKeysMismatch", "BackupReport", "InstanceParts",
-           "restore_backup", "verify_backup", "write_backup"]
+           "check_signature", "restore_backup", "verify_backup", "write_backup"]

@@ -1,16 +1,20 @@
 """MANIFEST.json: the format, the schema revision, the counts, a fingerprint of every key the
-backup needs and the SHA-256 of every file; and the check of a backup against it."""
+backup needs and the SHA-256 of every file, signed with the ledger key; and the checks of a
+backup against it."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 from dataclasses import asdict, dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from cryptography.exceptions import InvalidSignature
+
 from records.clock import utcnow
-from vault import FileBlobStore, committed_object_ids
+from vault import FileBlobStore, Keyring, committed_object_ids
 
 from .layout import (
     DATABASE,
@@ -25,7 +29,7 @@ from .layout import (
     BackupReport,
 )
 
-__all__ = ["Manifest", "verify_backup", "write_manifest"]
+__all__ = ["Manifest", "check_signature", "verify_backup", "write_manifest"]
 
 
 @dataclass(frozen=True)
@@ -70,17 +74,49 @@ def _files(folder: Path) -> list[str]:
                   if p.is_file() and p.relative_to(folder).as_posix() != MANIFEST)
 
 
-def write_manifest(dest: Path, *, schema_revision: str, rows: int, keys: dict[str, str]
+def _signed_part(doc: dict[str, Any]) -> bytes:
+    unsigned = {k: v for k, v in doc.items() if k != "signature"}
+    return json.dumps(unsigned, sort_keys=True, separators=(",", ":"),
+                      ensure_ascii=False).encode("utf-8")
+
+
+def write_manifest(dest: Path, *, schema_revision: str, rows: int, keyring: Keyring
                    ) -> Manifest:
-    """Count and hash what is in `dest` and write its MANIFEST.json."""
+    """Count and hash what is in `dest` and write its MANIFEST.json, with the fingerprints of
+    `keyring` and signed with its ledger key (so that a backup changed and re-hashed after it
+    was written is refused by whoever holds the keys)."""
     manifest = Manifest(
         schema_revision=schema_revision, rows=rows,
         objects=len(committed_object_ids(FileBlobStore(dest / VAULT))),
-        ledger_entries=_count_lines(dest / LEDGER / "ledger.jsonl"), keys=keys,
+        ledger_entries=_count_lines(dest / LEDGER / "ledger.jsonl"),
+        keys=keyring.fingerprints(),
         files={name: sha256(dest / name) for name in _files(dest)})
     doc = {"format": FORMAT, "created_at": utcnow().isoformat(), **asdict(manifest)}
+    version, key = keyring.ledger_signing_key()
+    doc["signature"] = {"ledger_key": version,
+                        "value": base64.b64encode(key.sign(_signed_part(doc))).decode()}
     (dest / MANIFEST).write_text(json.dumps(doc, indent=1), encoding="utf-8")
     return manifest
+
+
+def check_signature(src: Path, keyring: Keyring) -> bool:
+    """Whether the manifest's signature holds under `keyring`'s ledger key: True when it
+    does; False when `keyring` has not the key it was made with (another school's keys, or
+    none: the signature cannot be checked here); BackupInvalid when it does not hold."""
+    doc = json.loads((src / MANIFEST).read_text(encoding="utf-8"))
+    try:
+        version = int(doc["signature"]["ledger_key"])
+        signature = base64.b64decode(doc["signature"]["value"])
+        expected = doc["keys"][f"ledger/{version}"]
+    except (KeyError, TypeError, ValueError):
+        raise BackupInvalid(src, "清单没有有效的签名") from None
+    if keyring.fingerprints().get(f"ledger/{version}") != expected:
+        return False
+    try:
+        keyring.ledger_public_key(version).verify(signature, _signed_part(doc))
+    except InvalidSignature:
+        raise BackupInvalid(src, "清单签名无效：备份在写出之后被改动过") from None
+    return True
 
 
 def _read(src: Path) -> Manifest:

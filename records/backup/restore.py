@@ -21,11 +21,12 @@ from .layout import (
     PKI,
     SETTINGS,
     VAULT,
+    BackupInvalid,
     BackupKeysMismatch,
     BackupReport,
     InstanceParts,
 )
-from .manifest import Manifest, verify_backup
+from .manifest import Manifest, check_signature, verify_backup
 from .rows import load_rows, tables_with_rows
 
 __all__ = ["restore_backup"]
@@ -35,12 +36,15 @@ def restore_backup(engine: Engine, keyring: Keyring, parts: InstanceParts, src: 
                    ) -> BackupReport:
     """Restore the backup `src` into this instance. Before anything is written, refused when
     the backup fails `verify_backup`, when `keyring` lacks a key the backup needs or holds
-    another one under its name (BackupKeysMismatch), when the backup's schema is not this
-    program's, or when the instance is not empty (database rows, vault objects, ledger or
-    PKI). Settings files are restored where the instance has none; one it has is kept, and
-    named in the report when it differs."""
+    another one under its name (BackupKeysMismatch), when the manifest's signature does not
+    hold under those keys, when the backup's schema is not this program's, or when the
+    instance is not empty (database rows, vault objects, ledger or PKI). Settings files are
+    restored where the instance has none; one it has is kept, and named in the report when
+    it differs."""
     manifest = verify_backup(src)
     _check_keys(manifest, keyring)
+    if not check_signature(src, keyring):  # the manifest names no ledger key: not ours
+        raise BackupInvalid(src, "清单签名无法用这些密钥核对")
     _check_schema(engine, manifest)
     _check_empty(engine, parts)
     migrate(engine)
@@ -55,7 +59,7 @@ def restore_backup(engine: Engine, keyring: Keyring, parts: InstanceParts, src: 
         if not source.is_file():
             continue
         if not target.exists():
-            make_private_dir(target.parent)
+            target.parent.mkdir(parents=True, exist_ok=True)  # CALENDAR_FILE may be elsewhere
             copy_private(source, target)
         elif target.read_bytes() != source.read_bytes():
             kept.append(name)

@@ -61,8 +61,7 @@ def write_backup(engine: Engine, ledger: Ledger, keyring: Keyring, parts: Instan
         if path.is_file():
             make_private_dir(dest / SETTINGS)
             copy_private(path, dest / SETTINGS / name)
-    manifest = write_manifest(dest, schema_revision=revision, rows=rows,
-                              keys=keyring.fingerprints())
+    manifest = write_manifest(dest, schema_revision=revision, rows=rows, keyring=keyring)
     return manifest.report(dest)
 
 

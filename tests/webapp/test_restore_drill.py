@@ -4,6 +4,7 @@ way (wrong passphrase, another school's keys, a tampered backup)."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from pathlib import Path
@@ -164,11 +165,12 @@ def test_a_backup_with_another_schools_keys_is_refused_before_writing(
     assert [p.name for p in target.iterdir()] == ["keys"]  # not even a database file
 
 
-def test_backup_verify_names_the_first_problem(app, runner, tmp_path):
+def test_backup_verify_names_the_first_problem(app, runner, tmp_path, add_staff):
+    add_staff("enr")
     app.extensions["handover"].vault.put(b"%PDF-1.4 form", actor="t", reason="test")
     backup = tmp_path / "backup"
     _ok(runner.invoke(args=["backup", str(backup)]))
-    assert "备份完好" in _ok(runner.invoke(args=["backup", "--verify", str(backup)]))
+    assert "清单签名有效" in _ok(runner.invoke(args=["backup", "--verify", str(backup)]))
 
     victim = next((backup / "vault").rglob("*.obj"))
     original = victim.read_bytes()
@@ -182,11 +184,21 @@ def test_backup_verify_names_the_first_problem(app, runner, tmp_path):
     assert bad.exit_code == 1 and "清单之外的文件：vault/planted.key" in bad.output
     (backup / "vault" / "planted.key").unlink()
 
-    manifest = json.loads((backup / "MANIFEST.json").read_text())
+    pristine = (backup / "MANIFEST.json").read_text()
+    manifest = json.loads(pristine)
     manifest["objects"] += 1
     (backup / "MANIFEST.json").write_text(json.dumps(manifest))
     bad = runner.invoke(args=["backup", "--verify", str(backup)])
     assert bad.exit_code == 1 and "加密文件数量不符" in bad.output
+
+    # a row planted and the manifest re-hashed to match: only the signature tells
+    rows = backup / "database.jsonl"
+    rows.write_text(rows.read_text().replace('"is_admin": false', '"is_admin": true'))
+    manifest = json.loads(pristine)
+    manifest["files"]["database.jsonl"] = hashlib.sha256(rows.read_bytes()).hexdigest()
+    (backup / "MANIFEST.json").write_text(json.dumps(manifest))
+    bad = runner.invoke(args=["backup", "--verify", str(backup)])
+    assert bad.exit_code == 1 and "清单签名无效" in bad.output
     missing = runner.invoke(args=["backup", "--verify", str(tmp_path / "nowhere")])
     assert missing.exit_code == 1
 
