@@ -10,6 +10,7 @@ from .errors import (
     FieldCipherMissing,
     FieldDecryptError,
     IntegrityError,
+    KeyBackupInvalid,
     KeyConflict,
     KeyringInsecure,
     KeyringMissing,
@@ -22,6 +23,7 @@ from .errors import (
     LedgerUnavailable,
     ObjectNotFound,
     VaultError,
+    WrongPassphrase,
 )
 from .fields import (
     EncryptedText,
@@ -30,11 +32,13 @@ from .fields import (
     normalize_id_number,
     normalize_phone,
 )
+from .keyfile import MIN_PASSPHRASE, KeyEntry
 from .keyring import PURPOSES, Keyring
 from .ledger import Ledger, LedgerKeys
-from .store import BadObject, CheckReport, Vault
+from .store import BadObject, CheckReport, Vault, committed_object_ids
 
 __all__ = [
+    "MIN_PASSPHRASE",
     "PURPOSES",
     "BadObject",
     "BlobStore",
@@ -46,7 +50,9 @@ __all__ = [
     "FieldDecryptError",
     "FileBlobStore",
     "IntegrityError",
+    "KeyBackupInvalid",
     "KeyConflict",
+    "KeyEntry",
     "KeyVersionCurrent",
     "KeyVersionInUse",
     "KeyVersionMissing",
@@ -64,7 +70,9 @@ __all__ = [
     "Vault",
     "VaultError",
     "VerifyResult",
+    "WrongPassphrase",
     "attach_field_cipher",
+    "committed_object_ids",
     "normalize_id_number",
     "normalize_phone",
 ]

@@ -12,6 +12,8 @@ __all__ = [
     "KeyringMissing",
     "KeyringInsecure",
     "KeyConflict",
+    "KeyBackupInvalid",
+    "WrongPassphrase",
     "KeyVersionMissing",
     "KeyVersionRetired",
     "KeyVersionInUse",
@@ -54,6 +56,23 @@ class KeyConflict(VaultError):
         self.purpose = purpose
         self.version = version
         super().__init__(f"密钥冲突：用途 {purpose} 版本 {version} 已存在且内容不同，拒绝覆盖")
+
+
+class KeyBackupInvalid(VaultError):
+    """A file given as a key backup is not one (or not of a format this version reads)."""
+
+    def __init__(self, path: str, problem: str) -> None:
+        self.path = path
+        self.problem = problem
+        super().__init__(f"密钥备份文件无效（{path}）：{problem}")
+
+
+class WrongPassphrase(VaultError):
+    """A key backup did not open: the passphrase is wrong, or the file was altered."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        super().__init__(f"口令错误：无法打开密钥备份 {path}（口令不对，或文件已被改动）")
 
 
 class KeyVersionMissing(VaultError):

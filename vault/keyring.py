@@ -9,6 +9,9 @@ overwritten; retiring keeps the key material (so that a key backup stays complet
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import hmac
 import os
 import secrets
 import stat
@@ -22,12 +25,14 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 
 from . import _fsutil
 from .errors import (
+    KeyBackupInvalid,
     KeyConflict,
     KeyringInsecure,
     KeyringMissing,
     KeyVersionMissing,
     KeyVersionRetired,
 )
+from .keyfile import KeyEntry, open_keys, seal_keys
 
 __all__ = ["Keyring", "PURPOSES", "SECRET_PURPOSES"]
 
@@ -38,6 +43,7 @@ PURPOSES = (*SECRET_PURPOSES, "ledger")
 
 _KEY_SUFFIX = ".key"
 _RETIRED_SUFFIX = ".retired"
+_FINGERPRINT_MESSAGE = b"handover-archive key fingerprint/1"
 
 
 def _check_purpose(purpose: str) -> None:
@@ -187,33 +193,68 @@ class Keyring:
 
     # -- backup ----------------------------------------------------------------------------
 
-    def export(self, dest: str | os.PathLike[str]) -> int:
-        """Copy every key and retirement mark to `dest` (new or empty folder); count of files."""
-        dest_root = Path(dest)
-        if dest_root.exists() and any(dest_root.iterdir()):
-            raise FileExistsError(f"key backup destination is not empty: {dest_root}")
-        return _copy_keys(self._files(), self.root, dest_root)
+    def entries(self) -> list[KeyEntry]:
+        """Every version of every purpose with its key material, retired ones included."""
+        entries = []
+        for purpose in PURPOSES:
+            versions, retired = self._scan(purpose)
+            entries += [KeyEntry(purpose, v, self._read(purpose, v), v in retired)
+                        for v in versions]
+        return entries
 
-    def import_from(self, src: str | os.PathLike[str]) -> int:
-        """Copy keys from a backup at `src` that are missing here; count of files copied.
+    def fingerprints(self) -> dict[str, str]:
+        """For every key version ("kek/1", ...), an HMAC-SHA256 of a constant under the key:
+        names the key set a data backup needs without revealing anything about the keys."""
+        return {f"{e.purpose}/{e.version}":
+                hmac.new(e.key, _FINGERPRINT_MESSAGE, hashlib.sha256).hexdigest()
+                for e in self.entries()}
 
-        An existing key with different content raises KeyConflict; nothing is overwritten.
-        To restore into a new place: ``Keyring(path).import_from(backup)``.
-        """
+    def export(self, dest: str | os.PathLike[str], passphrase: str) -> int:
+        """Write every key and retirement mark to the new file `dest`, encrypted under
+        `passphrase` (see vault.keyfile); FileExistsError if it exists. Number of keys."""
+        entries = self.entries()
+        _fsutil.write_new(Path(dest), seal_keys(entries, passphrase))
+        return len(entries)
+
+    def import_file(self, src: str | os.PathLike[str], passphrase: str) -> int:
+        """Add the keys of the key backup file `src` that are missing here (`import_keys`);
+        WrongPassphrase, with nothing written, when it does not open."""
+        entries = open_keys(Path(src).read_bytes(), passphrase, source=str(src))
+        return self.import_keys(entries, source=str(src))
+
+    def import_folder(self, src: str | os.PathLike[str]) -> int:
+        """Add the keys of a key backup folder, the unencrypted format that `export` wrote
+        before key backups were sealed under a passphrase (same layout as a keyring)."""
         if not Path(src).is_dir():
             raise KeyringMissing(str(src))
-        other = Keyring(Path(src))  # a backup medium may not keep 0600: no permission check
-        return _copy_keys(other._files(), other.root, self.root)
+        # a backup medium may not keep 0600: no permission check
+        return self.import_keys(Keyring(Path(src)).entries(), source=str(src))
+
+    def import_keys(self, entries: Iterable[KeyEntry], *, source: str = "") -> int:
+        """Add the key versions of `entries` that are missing here, with their retirement
+        marks; returns how many keys were added (0: all were here already). Everything is
+        checked first: an unknown purpose, a malformed key or one that exists here with other
+        content (KeyConflict) refuses the whole import, and nothing is written."""
+        entries = list(entries)
+        for e in entries:
+            if e.purpose not in PURPOSES or e.version < 1 or len(e.key) != 32:
+                raise KeyBackupInvalid(source, f"无效的密钥 {e.purpose} v{e.version}")
+            path = self._dir(e.purpose) / f"{e.version}{_KEY_SUFFIX}"
+            if path.exists() and path.read_bytes() != e.key:
+                raise KeyConflict(e.purpose, e.version)
+        _fsutil.make_private_dir(self.root)
+        added = 0
+        for e in entries:
+            folder = self._dir(e.purpose)
+            _fsutil.make_private_dir(folder)
+            with contextlib.suppress(FileExistsError):  # the same key: checked above
+                _fsutil.write_new(folder / f"{e.version}{_KEY_SUFFIX}", e.key)
+                added += 1
+            if e.retired:
+                self.retire(e.purpose, e.version)
+        return added
 
     # -- internals -------------------------------------------------------------------------
-
-    def _files(self) -> Iterable[tuple[str, str]]:
-        for purpose in PURPOSES:
-            folder = self._dir(purpose)
-            if folder.is_dir():
-                for name in sorted(os.listdir(folder)):
-                    if name.endswith((_KEY_SUFFIX, _RETIRED_SUFFIX)):
-                        yield purpose, name
 
     def _write_version(self, purpose: str, version: int) -> None:
         folder = self._dir(purpose)
@@ -230,19 +271,3 @@ class Keyring:
             self._cache[(purpose, version)] = cached
         return cached
 
-
-def _copy_keys(files: Iterable[tuple[str, str]], src_root: Path, dest_root: Path) -> int:
-    _fsutil.make_private_dir(dest_root)
-    copied = 0
-    for purpose, name in files:
-        data = (src_root / purpose / name).read_bytes()
-        folder = dest_root / purpose
-        _fsutil.make_private_dir(folder)
-        target = folder / name
-        if target.exists():
-            if target.read_bytes() != data:
-                raise KeyConflict(purpose, int(name.partition(".")[0]))
-            continue
-        _fsutil.write_new(target, data)
-        copied += 1
-    return copied

@@ -33,7 +33,7 @@ from .keyring import Keyring
 from .ledger import Ledger
 from .objects import KeyRecord, decrypt_object, encrypt_object, seal_key, unseal_key
 
-__all__ = ["Vault", "CheckReport", "BadObject"]
+__all__ = ["Vault", "CheckReport", "BadObject", "committed_object_ids"]
 
 _ID = re.compile(r"[0-9a-f]{32}")
 _ROTATE_CHUNK = 256
@@ -73,6 +73,12 @@ def _obj(object_id: str) -> str:
 
 def _key(object_id: str) -> str:
     return f"{object_id}.key"
+
+
+def committed_object_ids(blobs: BlobStore) -> list[str]:
+    """Ids of every committed object in `blobs` (one per key record), sorted: what the vault
+    counts as its objects, also in a copy of its store such as a backup."""
+    return sorted(n[:-4] for n in blobs.list() if n.endswith(".key") and _ID.fullmatch(n[:-4]))
 
 
 class Vault:
@@ -147,7 +153,7 @@ class Vault:
 
     def object_ids(self) -> list[str]:
         """Ids of every committed object, sorted."""
-        return [n[:-4] for n in self.blobs.list() if n.endswith(".key") and _ID.fullmatch(n[:-4])]
+        return committed_object_ids(self.blobs)
 
     def _read(self, object_id: str) -> bytes:
         record = self._key_record(object_id)

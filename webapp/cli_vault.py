@@ -1,5 +1,6 @@
 """`handover vault|audit|keys|backup|restore`: the administrator's and auditor's commands for
-the vault, the access ledger, key backups and whole-instance backups (policy C1-C3, R-ARC)."""
+the vault, the access ledger, keys and whole-instance backups (policy C1-C3, R-ARC); key
+export/import, backup and restore live in webapp.cli_backup."""
 
 from __future__ import annotations
 
@@ -7,15 +8,14 @@ import json
 import sys
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import click
-from flask.cli import AppGroup, with_appcontext
+from flask.cli import AppGroup
 
-from records.backup import restore_backup, write_backup
 from records.clock import utcnow
 from webapp import services
 from webapp.cli import domain_errors
+from webapp.cli_backup import backup_command, keys_export, keys_import, restore_command
 from webapp.db import get_db
 
 __all__ = ["COMMANDS"]
@@ -50,7 +50,7 @@ def vault_check(repair, older_than):
     with _progress("校验加密文件", len(vault.object_ids())) as update:
         report = vault.check(progress=update, actor="cli")
     unreferenced = set(vault.object_ids()) - referenced_object_ids(get_db())
-    click.echo(f"已校验 {report.checked} 个文件，损坏 {len(report.bad)} 个，"
+    click.echo(f"已校验 {report.checked} 个加密文件，损坏 {len(report.bad)} 个，"
                f"未完成写入的残留 {len(report.orphans)} 个，未被任何记录引用 "
                f"{len(unreferenced)} 个。")
     if repair and unreferenced:
@@ -172,18 +172,6 @@ def audit_student(student_no, as_json):
         click.echo(f"学生 {student_no} 的信息共被查看 {len(rows)} 次（来自访问日志）。", err=True)
 
 
-@keys_group.command("export")
-@click.argument("dest", type=click.Path(path_type=Path))
-@domain_errors
-def keys_export(dest: Path):
-    """Copy every key to DEST (new or empty folder). Keep it offline, apart from data backups."""
-    try:
-        count = services().keyring.export(dest)
-    except FileExistsError:
-        raise click.ClickException(f"目标目录不为空：{dest}") from None
-    click.echo(f"已导出 {count} 个密钥文件到 {dest}。请离线保存，并与数据备份分开存放。")
-
-
 @keys_group.command("rotate-fields")
 @domain_errors
 def keys_rotate_fields():
@@ -204,45 +192,7 @@ def keys_rotate_fields():
     click.echo("请重新导出密钥备份（handover keys export）。")
 
 
-@keys_group.command("import")
-@click.argument("src", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@domain_errors
-def keys_import(src: Path):
-    """Copy keys from a key backup into this instance's keyring (missing ones only)."""
-    svc = services()
-    svc.keyring_path.mkdir(mode=0o700, parents=True, exist_ok=True)
-    from vault import Keyring
-
-    count = Keyring.open(svc.keyring_path).import_from(src)
-    click.echo(f"已导入 {count} 个密钥文件。")
-
-
-@click.command("backup")
-@click.argument("dest", type=click.Path(path_type=Path))
-@with_appcontext
-@domain_errors
-def backup_command(dest: Path):
-    """Write a consistent backup of database, vault and ledger to DEST (keys are not in it)."""
-    svc = services()
-    report = write_backup(svc.engine, svc.vault_root, svc.ledger, dest)
-    svc.ledger.append(actor="cli", action="backup.write", reason=str(dest),
-                      context={"rows": report.rows, "objects": report.objects})
-    click.echo(f"备份完成：{report.rows} 行数据、{report.objects} 个加密文件、"
-               f"{report.ledger_entries} 条访问日志 → {dest}")
-    click.echo("注意：备份中不含密钥。请另用 handover keys export 备份密钥并分开保存。")
-
-
-@click.command("restore")
-@click.argument("src", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@with_appcontext
-@domain_errors
-def restore_command(src: Path):
-    """Restore a backup into this (empty) instance; then run vault check and audit verify."""
-    svc = services()
-    report = restore_backup(svc.engine, svc.vault_root, svc.ledger.folder, src)
-    click.echo(f"已恢复：{report.rows} 行数据、{report.objects} 个加密文件、"
-               f"{report.ledger_entries} 条访问日志。")
-    click.echo("请接着运行 handover vault check 和 handover audit verify。")
-
+keys_group.add_command(keys_export)
+keys_group.add_command(keys_import)
 
 COMMANDS = [vault_group, audit_group, keys_group, backup_command, restore_command]

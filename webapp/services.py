@@ -22,6 +22,8 @@ from records.archive import Retention
 from records.archive_loans import Loans
 from records.archive_register import ArchiveRegister
 from records.archive_rules import LoanTerms
+from records.backup import InstanceParts
+from records.backup.rows import tables_with_rows
 from records.calendar_supplement import CalendarSupplement
 from records.class_registry import Classes
 from records.clock import utcnow
@@ -39,7 +41,7 @@ from signing import Renderer, SchoolPKI, SchoolTimeStamper, StampFont, make_time
 from vault import FieldCipher, FileBlobStore, Keyring, Ledger, Vault, attach_field_cipher
 from webapp.settings import DEADLINE_KEYS, SettingsError
 
-__all__ = ["Services", "NotInitialised"]
+__all__ = ["Services", "NotInitialised", "RestorePending"]
 
 log = logging.getLogger("handover")
 
@@ -47,9 +49,21 @@ log = logging.getLogger("handover")
 class NotInitialised(Exception):
     """The instance folder has not been initialised (`handover init`)."""
 
-    def __init__(self, instance: Path, missing: str):
+    def __init__(self, instance: Path, missing: str, message: str | None = None):
         self.instance, self.missing = instance, missing
-        super().__init__(f"实例未初始化（缺少 {missing}），请先运行 handover init：{instance}")
+        super().__init__(message
+                         or f"实例未初始化（缺少 {missing}），请先运行 handover init：{instance}")
+
+
+class RestorePending(NotInitialised):
+    """`handover init` on an instance that holds imported keys and nothing else: a restore
+    is under way, and a new school CA made now would leave every restored form untrusted."""
+
+    def __init__(self, instance: Path):
+        super().__init__(instance, "pki", (
+            "实例中只有导入的密钥，没有学校 CA、访问日志与数据：这是在恢复备份。请运行 handover "
+            "restore BACKUP，不要运行 init（init 会新建学校 CA，恢复的表单将不再可信）。如确要"
+            f"新建学校，先删除密钥目录。实例：{instance}"))
 
 
 def _write_new_file(path: Path, data: bytes) -> bool:
@@ -88,7 +102,10 @@ class Services:
     # -- set-up -----------------------------------------------------------------------------
 
     def initialise(self) -> list[str]:
-        """Create whatever is missing; never overwrite existing keys. Returns what was made."""
+        """Create whatever is missing; never overwrite existing keys. Returns what was made.
+        RestorePending for keys imported into an otherwise empty instance (see there)."""
+        if self._awaiting_restore():
+            raise RestorePending(self.instance)
         made = []
         self.instance.mkdir(parents=True, exist_ok=True)
         os.chmod(self.instance, 0o700)
@@ -102,6 +119,13 @@ class Services:
             made.append("pki")
         SchoolPKI.create(self.pki_path, self._pki_seal_key(), self.settings["SCHOOL_NAME"])
         return made
+
+    def _awaiting_restore(self) -> bool:
+        if not any(self.keyring_path.glob("*/*.key")) or (self.pki_path / "ca.pem").exists() \
+                or (self.ledger_path / "ledger.jsonl").exists():
+            return False
+        with self.engine.connect() as conn:
+            return not tables_with_rows(conn)
 
     def secret_key(self) -> str:
         if self.settings["SECRET_KEY"]:
@@ -144,9 +168,13 @@ class Services:
             raise NotInitialised(self.instance, "keys")
         return Keyring.open(self.keyring_path)
 
+    @property
+    def ledger_path(self) -> Path:
+        return self.instance / "ledger"
+
     @cached_property
     def ledger(self) -> Ledger:
-        return Ledger(self.instance / "ledger", self.keyring)
+        return Ledger(self.ledger_path, self.keyring)
 
     @property
     def pki_path(self) -> Path:
@@ -175,6 +203,17 @@ class Services:
     @property
     def calendar_path(self) -> Path:
         return Path(self.settings["CALENDAR_FILE"] or self.instance / "calendar.toml")
+
+    @property
+    def config_path(self) -> Path:
+        return self.instance / "config.toml"  # as webapp.settings reads it
+
+    @property
+    def backup_parts(self) -> InstanceParts:
+        """What a backup of this instance holds and where a restore puts it (not the keys)."""
+        return InstanceParts(blobs=FileBlobStore(self.vault_root), ledger_folder=self.ledger_path,
+                             pki_folder=self.pki_path, config_file=self.config_path,
+                             calendar_file=self.calendar_path)
 
     @cached_property
     def calendar(self) -> WorkingCalendar:

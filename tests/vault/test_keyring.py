@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import json
 import os
 import stat
 from pathlib import Path
@@ -11,11 +13,13 @@ import pytest
 from vault import (
     PURPOSES,
     FileBlobStore,
+    KeyBackupInvalid,
     KeyConflict,
     Keyring,
     KeyringInsecure,
     KeyringMissing,
     KeyVersionMissing,
+    WrongPassphrase,
 )
 
 
@@ -88,26 +92,82 @@ def test_insecure_permissions_refused(tmp_path: Path):
     assert info.value.mode == 0o644 and info.value.path.endswith("1.key")
 
 
-def test_export_and_import(tmp_path: Path):
+PASSPHRASE = "correct horse battery staple"
+
+
+def test_export_is_one_file_sealed_under_a_passphrase(tmp_path: Path):
     ring = Keyring.open(tmp_path / "keys", create=True)
     ring.add_version("kek")
     ring.retire("kek", 1)
-    copied = ring.export(tmp_path / "backup")
-    assert copied == len(PURPOSES) + 2  # one key per purpose, kek v2, the retired mark
+    exported = ring.export(tmp_path / "keys.backup", PASSPHRASE)
+    assert exported == len(PURPOSES) + 1  # one key per purpose and kek v2
+    data = (tmp_path / "keys.backup").read_bytes()
+    assert _mode(tmp_path / "keys.backup") == 0o600
+    for entry in ring.entries():  # no key material in clear, in any encoding
+        assert entry.key not in data and entry.key.hex().encode() not in data
+        assert base64.b64encode(entry.key) not in data
+    assert json.loads(data)["kdf"]["name"] == "argon2id"
     with pytest.raises(FileExistsError):
-        ring.export(tmp_path / "backup")
+        ring.export(tmp_path / "keys.backup", PASSPHRASE)
+    with pytest.raises(ValueError):
+        ring.export(tmp_path / "short.backup", "too short")
 
     restored = Keyring(tmp_path / "restored")
-    assert restored.import_from(tmp_path / "backup") == copied
+    assert restored.import_file(tmp_path / "keys.backup", PASSPHRASE) == exported
     for purpose in PURPOSES:
         assert restored.current(purpose) == ring.current(purpose)
     assert restored.retired("kek") == {1}
-    assert restored.import_from(tmp_path / "backup") == 0  # idempotent
+    assert restored.fingerprints() == ring.fingerprints()
+    assert restored.import_file(tmp_path / "keys.backup", PASSPHRASE) == 0  # idempotent
 
+
+def test_wrong_passphrase_or_altered_file_imports_nothing(tmp_path: Path):
+    ring = Keyring.open(tmp_path / "keys", create=True)
+    ring.export(tmp_path / "keys.backup", PASSPHRASE)
+    target = Keyring(tmp_path / "restored")
+    with pytest.raises(WrongPassphrase) as info:
+        target.import_file(tmp_path / "keys.backup", PASSPHRASE + "!")
+    assert "口令错误" in str(info.value)
+    doc = json.loads((tmp_path / "keys.backup").read_text())
+    doc["kdf"]["time_cost"] += 1  # the header is authenticated too
+    (tmp_path / "altered.backup").write_text(json.dumps(doc))
+    with pytest.raises(WrongPassphrase):
+        target.import_file(tmp_path / "altered.backup", PASSPHRASE)
+    (tmp_path / "junk.backup").write_text("not a key backup")
+    with pytest.raises(KeyBackupInvalid):
+        target.import_file(tmp_path / "junk.backup", PASSPHRASE)
+    assert not (tmp_path / "restored").exists()
+
+
+def test_import_over_different_keys_is_refused_before_writing(tmp_path: Path):
+    ring = Keyring.open(tmp_path / "keys", create=True)
+    ring.add_version("field")
+    ring.export(tmp_path / "keys.backup", PASSPHRASE)
     other = Keyring.open(tmp_path / "other", create=True)
     with pytest.raises(KeyConflict) as info:
-        other.import_from(tmp_path / "backup")
+        other.import_file(tmp_path / "keys.backup", PASSPHRASE)
     assert info.value.version == 1
+    assert other.versions("field") == [1]  # field v2 was not added either
+
+
+def test_import_of_an_old_unencrypted_key_folder(tmp_path: Path):
+    ring = Keyring.open(tmp_path / "keys", create=True)
+    ring.add_version("kek")
+    ring.retire("kek", 1)
+    restored = Keyring(tmp_path / "restored")
+    assert restored.import_folder(tmp_path / "keys") == len(PURPOSES) + 1
+    assert restored.fingerprints() == ring.fingerprints() and restored.retired("kek") == {1}
+    with pytest.raises(KeyringMissing):
+        restored.import_folder(tmp_path / "absent")
+
+
+def test_fingerprints_name_each_key_without_revealing_it(tmp_path: Path):
+    ring = Keyring.open(tmp_path / "keys", create=True)
+    prints = ring.fingerprints()
+    assert set(prints) == {f"{p}/1" for p in PURPOSES}
+    assert len(set(prints.values())) == len(PURPOSES)
+    assert all(e.key.hex() not in prints.values() for e in ring.entries())
+    assert Keyring.open(tmp_path / "other", create=True).fingerprints() != prints
 
 
 def test_blob_store_never_overwrites_and_hides_temporaries(tmp_path: Path):

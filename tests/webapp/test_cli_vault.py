@@ -6,6 +6,8 @@ import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from tests.webapp.backup_env import empty_app, passphrase_file
+
 
 def _put_documents(app, n=3):
     svc = app.extensions["handover"]
@@ -53,29 +55,41 @@ def test_backup_then_restore_into_a_fresh_instance(app, runner, tmp_path, add_st
                                                     app_factory):
     add_staff("enr", name="王晓燕")
     docs = _put_documents(app, 4)
-    backup, keys = tmp_path / "backup", tmp_path / "keys-offline"
-    assert runner.invoke(args=["backup", str(backup)]).exit_code == 0
-    assert not (backup / "keys").exists()
-    assert runner.invoke(args=["keys", "export", str(keys)]).exit_code == 0
+    backup, keys, phrase = tmp_path / "backup", tmp_path / "keys.backup", passphrase_file(tmp_path)
+    out = runner.invoke(args=["backup", str(backup)])
+    assert out.exit_code == 0 and "4 个加密文件" in out.output, out.output
+    assert not (backup / "keys").exists() and (backup / "pki" / "ca.key.sealed").exists()
+    exported = runner.invoke(args=["keys", "export", str(keys), "--passphrase-file", str(phrase)])
+    assert exported.exit_code == 0, exported.output
 
-    fresh = app_factory("fresh", KEYRING_PATH=str(tmp_path / "fresh-keys"))
-    fresh_runner = fresh.test_cli_runner()
-    # The fresh instance made its own keys at init; the old ones are imported beside them.
-    imported = fresh_runner.invoke(args=["keys", "import", str(keys)])
-    assert imported.exit_code != 0, "importing over different keys must be refused"
-    fresh2 = app_factory("fresh2", KEYRING_PATH=str(keys))
-    r = fresh2.test_cli_runner().invoke(args=["restore", str(backup)])
-    assert r.exit_code == 0, r.output
-    assert fresh2.test_cli_runner().invoke(args=["vault", "check"]).exit_code == 0
-    verify = fresh2.test_cli_runner().invoke(args=["audit", "verify"])
+    # another school's instance holds other keys: importing over them is refused
+    other = app_factory("other").test_cli_runner()
+    clash = other.invoke(args=["keys", "import", str(keys), "--passphrase-file", str(phrase)])
+    assert clash.exit_code == 1 and "密钥冲突" in clash.output
+
+    fresh = empty_app(tmp_path / "fresh")
+    cli = fresh.test_cli_runner()
+    no_keys = cli.invoke(args=["restore", str(backup)])
+    assert no_keys.exit_code == 1 and "keys import" in no_keys.output
+    imported = cli.invoke(args=["keys", "import", str(keys), "--passphrase-file", str(phrase)])
+    assert imported.exit_code == 0, imported.output
+    # `init` now would make a new school CA: refused, pointing at restore
+    init = cli.invoke(args=["init"])
+    assert init.exit_code == 1 and "handover restore" in init.output
+    assert not (tmp_path / "fresh" / "pki").exists()
+    restored = cli.invoke(args=["restore", str(backup)])
+    assert restored.exit_code == 0 and "4 个加密文件" in restored.output, restored.output
+    check = cli.invoke(args=["vault", "check"])
+    assert check.exit_code == 0 and "已校验 4 个加密文件" in check.output, check.output
+    verify = cli.invoke(args=["audit", "verify"])
     assert verify.exit_code == 0, verify.output
-    with fresh2.app_context():
-        vault = fresh2.extensions["handover"].vault
+    with fresh.app_context():
+        vault = fresh.extensions["handover"].vault
         assert all(vault.get(i, actor="t", reason="check") == d for i, d in docs.items())
-    users = fresh2.test_cli_runner().invoke(args=["user", "list"]).output
-    assert "王晓燕" in users
-    again = fresh2.test_cli_runner().invoke(args=["restore", str(backup)])
+    assert "王晓燕" in cli.invoke(args=["user", "list"]).output
+    again = cli.invoke(args=["restore", str(backup)])
     assert again.exit_code == 1 and "空" in again.output
+    fresh.extensions["handover"].close()
 
 
 def test_damaged_backup_restores_nothing(app, runner, tmp_path, app_factory):
