@@ -11,7 +11,7 @@ STAMP := $(VENV)/.installed
 .PHONY: run test setup sysdeps lint bench screenshots install-prod lock
 
 run: setup
-	$(BIN)/handover init
+	$(BIN)/handover init --demo
 	$(BIN)/handover demo
 	$(BIN)/handover serve
 

@@ -36,6 +36,9 @@ from vault import VaultError
 from webapp import services
 from webapp.db import get_db
 from webapp.services import NotInitialised
+from webapp.settings import SETTINGS
+
+SETTINGS_BY_NAME = {s.name: s for s in SETTINGS}
 
 __all__ = ["main", "init_app"]
 
@@ -91,14 +94,31 @@ def random_password(length: int = 14) -> str:
 
 
 @click.command("init")
+@click.option("--demo", is_flag=True,
+              help="A demo or test instance: the school's name and address may stay unset.")
 @with_appcontext
 @domain_errors
-def init_command():
-    """Create the instance (folders, keys, database schema). Idempotent; never overwrites keys."""
+def init_command(demo):
+    """Create the instance (folders, keys, database schema), or bring an existing one up to
+    this release (database migrations). Idempotent; never overwrites keys or the school CA.
+    A new school's CA carries its name for good, so a first init needs school_name and
+    base_url in config.toml (or the environment)."""
     svc = services()
+    if not demo and not (svc.pki_path / "ca.pem").exists() and not svc.awaiting_restore():
+        missing = [f"{name.lower()}（{why}）" for name, why in FIRST_INIT_NEEDS.items()
+                   if svc.settings[name] == SETTINGS_BY_NAME[name].default]
+        if missing:
+            raise click.ClickException(
+                f"请先在 {svc.instance / 'config.toml'} 中设置：{'、'.join(missing)}。"
+                "学校名称会写入学校根证书，之后不能更改；演示或测试实例可用 handover init --demo。")
     made = svc.initialise()
     click.echo(f"实例目录：{svc.instance}")
     click.echo("已创建：" + "、".join(made) if made else "实例已是最新，无需改动。")
+
+
+# What a school's first `handover init` needs, because the root CA keeps it for good.
+FIRST_INIT_NEEDS = {"SCHOOL_NAME": "学校名称，写入证书和表单",
+                    "BASE_URL": "对外访问地址，印在表单二维码中"}
 
 
 @click.command("demo")

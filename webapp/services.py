@@ -104,7 +104,7 @@ class Services:
     def initialise(self) -> list[str]:
         """Create whatever is missing; never overwrite existing keys. Returns what was made.
         RestorePending for keys imported into an otherwise empty instance (see there)."""
-        if self._awaiting_restore():
+        if self.awaiting_restore():
             raise RestorePending(self.instance)
         made = []
         self.instance.mkdir(parents=True, exist_ok=True)
@@ -120,7 +120,7 @@ class Services:
         SchoolPKI.create(self.pki_path, self._pki_seal_key(), self.settings["SCHOOL_NAME"])
         return made
 
-    def _awaiting_restore(self) -> bool:
+    def awaiting_restore(self) -> bool:
         if not any(self.keyring_path.glob("*/*.key")) or (self.pki_path / "ca.pem").exists() \
                 or (self.ledger_path / "ledger.jsonl").exists():
             return False

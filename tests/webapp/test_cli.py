@@ -104,3 +104,28 @@ def test_serve_answers_on_loopback(app, tmp_path):
         server.terminate()
         server.wait(timeout=10)
         server.stdout.close()
+
+
+def test_a_first_init_needs_the_school_name_and_address(tmp_path):
+    """issue 11: the school's name goes into its root CA for good, so a new school's first
+    init refuses until config.toml names it (a demo says --demo)."""
+    from webapp import create_app
+
+    app = create_app({"INSTANCE": tmp_path / "new", "PASSWORD_HASH_COST": "low"})
+    runner = app.test_cli_runner()
+    refused = runner.invoke(args=["init"])
+    assert refused.exit_code == 1 and "school_name" in refused.output
+    assert "base_url" in refused.output and not (tmp_path / "new" / "pki").exists()
+    app.extensions["handover"].close()
+    (tmp_path / "new").mkdir(exist_ok=True)
+    (tmp_path / "new" / "config.toml").write_text(
+        'school_name = "启明培训学校"\nbase_url = "https://handover.qiming.edu.cn"\n',
+        encoding="utf-8")
+    named = create_app({"INSTANCE": tmp_path / "new", "PASSWORD_HASH_COST": "low"})
+    done = named.test_cli_runner().invoke(args=["init"])
+    assert done.exit_code == 0, done.output
+    from cryptography import x509
+
+    root = x509.load_pem_x509_certificate((tmp_path / "new" / "pki" / "ca.pem").read_bytes())
+    assert "启明培训学校" in root.subject.rfc4514_string()
+    named.extensions["handover"].close()
