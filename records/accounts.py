@@ -28,6 +28,7 @@ from records.errors import (
     ValidationFailed,
 )
 from records.staff import LoginThrottle, Staff, StaffDepartment
+from records.text_rules import bad_characters
 from vault import Ledger
 
 __all__ = ["Accounts", "LoginPolicy", "check_password_rules"]
@@ -111,6 +112,8 @@ class Accounts:
             )
         if not display_name.strip() or len(display_name) > 64:
             problems.append(FieldProblem("display_name", "姓名不能为空，且不超过 64 个字符。"))
+        elif bad_characters(display_name):
+            problems.append(FieldProblem("display_name", bad_characters(display_name)))
         if not departments and not is_admin:
             problems.append(FieldProblem("departments", "至少选择一个部门。"))
         if head_of - set(departments):

@@ -14,6 +14,7 @@ from records.assessment import Assessment, Figures, Period, assess, on_time_seri
 from records.charts import rate_lines
 from records.deadlines import SCHOOL_TZ
 from records.forms import form_environment
+from records.text_rules import neutralise_formula
 
 __all__ = ["DEPARTMENT_COLUMNS", "FIGURE_COLUMNS", "PERSON_COLUMNS", "cell_text", "csv_text",
            "figure_value", "monthly_report", "monthly_report_html", "monthly_report_pdf",
@@ -45,12 +46,9 @@ PERSON_COLUMNS = (("name", "姓名", TEXT), ("staff_id", "员工编号", COUNT),
 REPORT_KEYS = ("due", "met_on_time", "met_late", "open_overdue", "waived", "submitted",
                "sent_late", "returned", "completeness_rate", "compliance_rate", "received",
                "countersigned_late", "waiting_overdue", "complaints", "on_time_rate")
-FORMULA_LEADS = ("=", "+", "-", "@")
-
-
 def neutralise(text: str) -> str:
     """A text a spreadsheet would read as a formula, made plain text with a leading '."""
-    return "'" + text if text.startswith(FORMULA_LEADS) else text
+    return neutralise_formula(text)
 
 
 def figure_value(f: Figures, key: str):

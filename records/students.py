@@ -16,6 +16,7 @@ from records.clock import utcnow
 from records.counters import next_in_series
 from records.db import Base, UTCDateTime
 from records.errors import Conflict, FieldProblem, NotFound, ValidationFailed
+from records.text_rules import bad_characters
 from vault import (
     EncryptedText,
     FieldCipher,
@@ -115,6 +116,10 @@ class StudentInput:
         for field in ("address", "health_notes"):
             if len(getattr(self, field)) > 500:
                 out.append(FieldProblem(field, "内容不能超过 500 个字符。"))
+        for field in ("name", "address", "guardian_name", "health_notes"):
+            message = bad_characters(getattr(self, field), multiline=field == "health_notes")
+            if message and not any(p.field == field for p in out):
+                out.append(FieldProblem(field, message))
         return out
 
 

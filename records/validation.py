@@ -22,6 +22,7 @@ from records.catalogue import (
     MethodDocument,
 )
 from records.errors import FieldProblem
+from records.text_rules import bad_characters
 
 __all__ = ["validate_values"]
 
@@ -62,7 +63,7 @@ def _check_text(spec: FieldSpec, value: Any) -> str | None:
         return f"超过 {limit} 字的上限（当前 {len(value)} 字）"
     if spec.type is FieldType.TEXT and ("\n" in value or "\r" in value):
         return "应为单行文字"
-    return None
+    return bad_characters(value, multiline=spec.type is FieldType.LONGTEXT)
 
 
 def _check_int(spec: FieldSpec, value: Any) -> str | None:

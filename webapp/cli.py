@@ -31,6 +31,7 @@ from records.errors import AccountDisabled, DomainError
 from records.handovers import Handover
 from records.oversight.notices import Notices
 from records.students import Student
+from records.text_rules import escape_for_terminal
 from signing import SigningError
 from vault import VaultError
 from webapp import services
@@ -82,7 +83,7 @@ def echo_rows(rows: list[dict], *, as_json: bool, empty_zh: str, line) -> None:
     if not rows:
         click.echo(empty_zh)
     for row in rows:
-        click.echo(line(row))
+        click.echo(escape_for_terminal(line(row)))
 
 
 def random_password(length: int = 14) -> str:

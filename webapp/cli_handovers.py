@@ -17,6 +17,7 @@ from records.departments import Department
 from records.handovers import Status
 from records.listing import due_and_overdue, visible
 from records.paperwork import SCHOOL_TZ
+from records.text_rules import escape_for_terminal
 from records.visibility import Access
 from signing import watermark as add_watermark
 from webapp import services
@@ -52,7 +53,8 @@ def list_command(login, as_json, page, per_page, everything):
         shown = found.page(page, per_page)
         total, rows = shown.total, shown.rows
     for r in rows:
-        click.echo(json.dumps(r.as_dict(), ensure_ascii=False) if as_json else _list_line(r))
+        click.echo(json.dumps(r.as_dict(), ensure_ascii=False) if as_json
+                   else escape_for_terminal(_list_line(r)))
     if as_json:
         return
     if page is None:
@@ -164,8 +166,8 @@ def remind_command(days, as_json):
         state = "已逾期" if overdue else "即将到期"
         shown = who if not waiting or h.receiver else Department(h.receiver_dept).label_zh
         role = "接收方" if waiting else "移交方"
-        click.echo(f"{state}  {h.number} {h.kind}  {role} {shown}  截止 "
-                   f"{due.astimezone(SCHOOL_TZ):%Y-%m-%d %H:%M}")
+        click.echo(escape_for_terminal(f"{state}  {h.number} {h.kind}  {role} {shown}  截止 "
+                                       f"{due.astimezone(SCHOOL_TZ):%Y-%m-%d %H:%M}"))
     for r in owed:
         if as_json:
             click.echo(json.dumps({"type": "obligation", **r.as_dict()}, ensure_ascii=False))
