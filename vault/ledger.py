@@ -98,12 +98,14 @@ def _as_keys(provider: Any) -> tuple[LedgerKeys, bool]:
 class _Position:
     """Open descriptors and the chain position while the append lock is held."""
 
-    __slots__ = ("fd", "seq", "hash", "waiter")
+    __slots__ = ("fd", "seq", "hash", "ino", "size", "waiter")
 
-    def __init__(self, fd: int, seq: int, last_hash: str) -> None:
+    def __init__(self, fd: int, seq: int, last_hash: str, ino: int, size: int) -> None:
         self.fd = fd
         self.seq = seq
         self.hash = last_hash
+        self.ino = ino
+        self.size = size
         self.waiter: Waiter | None = None  # set by the first append: what the batch waits on
 
 
@@ -172,8 +174,8 @@ class Ledger:
             fields["hash"] = entry_hash(fields)
             line = canonical(fields) + b"\n"
             self._guard(lambda: write_all(pos.fd, line))
-            pos.seq, pos.hash = fields["seq"], fields["hash"]
-            pos.waiter = self._commit.written(pos.seq, pos.waiter)
+            pos.seq, pos.hash, pos.size = fields["seq"], fields["hash"], pos.size + len(line)
+            pos.waiter = self._commit.written(pos.seq, pos.hash, pos.ino, pos.size, pos.waiter)
             return Entry.from_dict(fields)
 
     @contextlib.contextmanager
@@ -212,6 +214,10 @@ class Ledger:
             self._write_new_head()
         fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
         stack.callback(os.close, fd)
+        st = os.fstat(fd)
+        known = self._commit.known_tail(st.st_ino, st.st_size)
+        if known is not None:  # as this process left it: no fragment, and no head beyond it
+            return _Position(fd, *known, st.st_ino, st.st_size)
         seq, last_hash, complete, size = read_tail(self.path)
         if complete < size:  # drop the fragment of an interrupted, never-signed append
             os.ftruncate(fd, complete)
@@ -219,7 +225,7 @@ class Ledger:
         head_seq = parse_head(self.head_path.read_bytes())["seq"]
         if head_seq > seq:
             raise LedgerCorrupt(seq + 1, f"签名头记录到第 {head_seq} 条，文件只到第 {seq} 条")
-        return _Position(fd, seq, last_hash)
+        return _Position(fd, seq, last_hash, st.st_ino, complete)
 
     def _head_record(self, seq: int, last_hash: str) -> bytes:
         version, key = self._keys.ledger_signing_key()

@@ -68,16 +68,32 @@ class GroupCommit:
         self._written = 0  # highest seq written by this process
         self._leading = False  # a thread of this process is leader
         self._waiters: set[Waiter] = set()
+        # (inode, size, seq, hash) of the file after this process's last line: while the file
+        # still has that inode and size, nobody else wrote and its tail needs no reading
+        self._tail: tuple[int, int, int, str] | None = None
 
     # -- appenders -------------------------------------------------------------------------
 
-    def written(self, seq: int, waiter: Waiter | None = None) -> Waiter:
-        """Record that line `seq` was written; call it under the append lock, right after
-        the write. Returns `waiter` (a new one if None) now claiming `seq`."""
+    def known_tail(self, ino: int, size: int) -> tuple[int, str] | None:
+        """Seq and hash of the last line if the file (inode, size) is as this process left it;
+        call it under the append lock."""
+        with self._cond:
+            tail = self._tail
+        if tail is not None and tail[:2] == (ino, size):
+            return tail[2], tail[3]
+        return None
+
+    def written(
+        self, seq: int, last_hash: str, ino: int, size: int, waiter: Waiter | None = None
+    ) -> Waiter:
+        """Record that line `seq` (with `last_hash`, ending the file `ino` at `size`) was
+        written; call it under the append lock, right after the write. Returns `waiter` (a
+        new one if None) now claiming `seq`."""
         with self._cond:
             if seq <= self._durable:  # the file was cut or replaced under us: start over
                 self._durable = seq - 1
             self._written = seq
+            self._tail = (ino, size, seq, last_hash)
             if waiter is None:
                 waiter = Waiter(seq)
                 self._waiters.add(waiter)
@@ -124,8 +140,7 @@ class GroupCommit:
     def _round(self, goal: int) -> int:
         """Make every line up to at least `goal` durable and signed; the durable seq."""
         with flocked(self.sync_path) as sync_fd:
-            ino = os.stat(self.path).st_ino
-            self._take_failures(sync_fd, ino)
+            self._take_failures(sync_fd)
             head_seq = parse_head(self.head_path.read_bytes())["seq"]
             if head_seq >= goal:  # another process synced and signed our lines
                 return head_seq
@@ -135,12 +150,14 @@ class GroupCommit:
                 last = max(goal, self._tail_seq())
                 cause = _cause(exc)
                 self._fail(head_seq + 1, last, f"同组写入的同步失败：{cause}")
-                _publish_failure(sync_fd, ino, head_seq + 1, last, cause)
+                _publish_failure(sync_fd, self.path, head_seq + 1, last, cause)
                 raise
 
     def _sync(self, goal: int) -> int:
         with flocked(self.lock_path):  # lines are written whole under it: a complete tail
-            seq, last_hash, _, _ = read_tail(self.path)
+            st = os.stat(self.path)
+            known = self.known_tail(st.st_ino, st.st_size)
+            seq, last_hash = known if known is not None else read_tail(self.path)[:2]
         if seq < goal:
             raise LedgerCorrupt(seq + 1, f"第 {seq + 1} 条记录写入后从文件中消失")
         fd = os.open(self.path, os.O_WRONLY)
@@ -173,10 +190,10 @@ class GroupCommit:
                     waiter.failure = cause
             self._cond.notify_all()
 
-    def _take_failures(self, sync_fd: int, ino: int) -> None:
+    def _take_failures(self, sync_fd: int) -> None:
         """Fail this process's waiters covered by a failed sync of another process."""
         marker = _read_failure(sync_fd)
-        if marker is not None and marker["ino"] == ino:
+        if marker is not None and marker["ino"] == os.stat(self.path).st_ino:
             self._fail(marker["first"], marker["last"], f"另一进程的同步失败：{marker['cause']}")
 
 
@@ -199,10 +216,11 @@ def _read_failure(sync_fd: int) -> dict | None:
         return None
 
 
-def _publish_failure(sync_fd: int, ino: int, first: int, last: int, cause: str) -> None:
+def _publish_failure(sync_fd: int, path: Path, first: int, last: int, cause: str) -> None:
     """Record a failed range in ``ledger.sync`` (for live processes; never synced). Merged
     with an earlier failure of the same file, so that no failed line is ever acknowledged."""
     try:
+        ino = os.stat(path).st_ino
         marker = _read_failure(sync_fd)
         if marker is not None and marker["ino"] == ino:
             first, last = min(first, marker["first"]), max(last, marker["last"])
