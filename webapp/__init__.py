@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import os
-import threading
 from pathlib import Path
 from typing import Any
 
@@ -71,14 +70,8 @@ def _add_pages(app: Flask) -> None:
                       classes.bp, supervision.bp, approvals.bp,
                       archive.bp, oversight.bp, obligations.bp):
         app.register_blueprint(blueprint)
-    if not app.config["TESTING"]:
-        # The search engine is imported on first use (search.SearchIndex); import it now,
-        # beside the start, so that the first search does not wait for it.
-        threading.Thread(target=_import_search_engine, name="handover-warm-up",
-                         daemon=True).start()
-
-
-def _import_search_engine() -> None:
+    # The pages import the PDF stack; the search engine (Whoosh, jieba) is imported on first
+    # use elsewhere, but a web server imports it at start, so the first search does not wait.
     import search.index  # noqa: F401
 
 
