@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-ORDER = ["vault", "ledger", "pdf", "search"]
+ORDER = ["vault", "ledger", "cli", "pdf", "search"]
 
 HEADER = """# Benchmarks
 
