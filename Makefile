@@ -54,6 +54,8 @@ lint: setup
 
 bench: setup
 	$(BIN)/python bench/vault.py
+	$(BIN)/python bench/ledger.py
+	$(BIN)/python bench/cli.py
 	$(BIN)/python bench/pdf.py --write docs/benchmarks/pdf.md
 	$(BIN)/python bench/search.py
 	$(BIN)/python bench/collect.py

@@ -9,16 +9,16 @@ from __future__ import annotations
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-ORDER = ["vault", "pdf", "search"]
+ORDER = ["vault", "ledger", "cli", "pdf", "search"]
 
 HEADER = """# Benchmarks
 
 Speed is measured here, never in timed tests. Each benchmark compares against a reference
-measured in the same run on the same machine (raw AES-GCM for the vault, a bare WeasyPrint
-render for the PDF pipeline, the bare Whoosh query for search) and writes its section with the
-command that produced it; `make bench` runs them all and regenerates this page
-(`bench/collect.py`). The machines are 2-core virtual machines, often shared with other work:
-compare the ratios more than the absolute times.
+measured in the same run on the same machine (raw AES-GCM for the vault, the previous append
+protocol for the ledger, a bare WeasyPrint render for the PDF pipeline, the bare Whoosh query
+for search) and writes its section with the command that produced it; `make bench` runs them
+all and regenerates this page (`bench/collect.py`). The machines are 2-core virtual machines,
+often shared with other work: compare the ratios more than the absolute times.
 """
 
 

@@ -49,7 +49,6 @@ from records.handovers import Handover
 from records.paperwork import FormDesk
 from records.staff import Staff
 from records.unit_of_work import discard_on_rollback, record_change
-from signing import SigningError, StampText, prepare, sign_sender, watermark
 from vault import Ledger, Vault
 
 __all__ = ["Loans"]
@@ -160,6 +159,8 @@ class Loans:
 
     def _signed_slip(self, actor: Staff, loan: ArchiveLoan, borrower: Staff,
                      password: str) -> bytes:
+        from signing import SigningError, StampText, prepare, sign_sender
+
         file = loan.file
         html = form_environment().get_template("loan_slip.html").render(
             school_name=self.desk.school_name, loan=loan, file=file,
@@ -294,6 +295,8 @@ class Loans:
         stamp = self.clock().astimezone(SCHOOL_TZ).strftime("%Y-%m-%d %H:%M")
         lines = [f"查阅人：{actor.display_name}（{actor.login}）", f"时间：{stamp}",
                  f"用途：{purpose}", f"档案 {file.number} · 仅供查阅，非签章原件"]
+        from signing import watermark
+
         copy = watermark(signed, lines, self.desk.renderer)
         self.audit.append(actor=actor.login, action="archive.consult",
                           subject=f"archive:{file.number}", reason=purpose,

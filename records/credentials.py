@@ -7,7 +7,9 @@ the school CRL."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Boolean, ForeignKey, Integer, LargeBinary, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -16,7 +18,9 @@ from records.clock import utcnow
 from records.db import Base, UTCDateTime
 from records.errors import Conflict
 from records.staff import Staff
-from signing import SchoolPKI, StaffCredential
+
+if TYPE_CHECKING:  # signing (pyHanko, WeasyPrint) is imported where a credential is used
+    from signing import SchoolPKI, StaffCredential
 
 __all__ = ["CredentialRecord", "Credentials"]
 
@@ -34,12 +38,25 @@ class CredentialRecord(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     def credential(self) -> StaffCredential:
+        from signing import StaffCredential
+
         return StaffCredential(self.cert_pem, self.sealed_key, int(self.serial))
 
 
 class Credentials:
-    def __init__(self, session: Session, pki: SchoolPKI, *, clock=utcnow):
-        self.session, self.pki, self.clock = session, pki, clock
+    def __init__(self, session: Session, pki: SchoolPKI | Callable[[], SchoolPKI], *,
+                 clock=utcnow):
+        """`pki`: the school CA, or a function that opens it when a credential is first
+        issued, resealed or revoked (opening it loads the signing stack, which looking up a
+        credential does not need)."""
+        self.session, self.clock = session, clock
+        self._pki = pki
+
+    @property
+    def pki(self) -> SchoolPKI:
+        if callable(self._pki):
+            self._pki = self._pki()
+        return self._pki
 
     def current(self, staff: Staff) -> CredentialRecord | None:
         return self.session.scalar(select(CredentialRecord).where(

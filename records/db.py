@@ -5,13 +5,15 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import DateTime, Engine, MetaData, TypeDecorator, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, sessionmaker
 
 import records.unit_of_work  # noqa: F401  (after-commit / on-rollback steps of every session)
+
+if TYPE_CHECKING:  # Alembic is imported when migrating, not by every command
+    from alembic.config import Config
 
 __all__ = ["Base", "UTCDateTime", "insert_if_absent", "make_engine", "make_session_factory",
            "migrate", "MIGRATIONS_DIR"]
@@ -87,6 +89,8 @@ def make_session_factory(engine: Engine) -> sessionmaker:
 
 
 def alembic_config(engine: Engine) -> Config:
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
     cfg.attributes["engine"] = engine
@@ -95,4 +99,6 @@ def alembic_config(engine: Engine) -> Config:
 
 def migrate(engine: Engine, revision: str = "head") -> None:
     """Bring the schema to `revision` (idempotent)."""
+    from alembic import command
+
     command.upgrade(alembic_config(engine), revision)

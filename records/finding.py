@@ -9,7 +9,7 @@ import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, lazyload, load_only, selectinload
@@ -29,8 +29,11 @@ from records.visibility import (
     visible_among,
     visible_student_ids,
 )
-from search import Filters, IndexDocument, SearchIndex, Visibility
+from search import Filters, IndexDocument, Visibility
 from vault import Ledger
+
+if TYPE_CHECKING:
+    from search import SearchIndex
 
 __all__ = ["Finder", "Found", "FoundItem", "findable_students", "indexable_documents"]
 

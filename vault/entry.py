@@ -112,9 +112,10 @@ class VerifyResult:
     head_seq: int = 0
     """The newest sequence number covered by the signed head."""
     unsigned: int = 0
-    """Entries after the signed head: left by an append interrupted before it signed.
+    """Entries after the signed head: appends still waiting for their group's sync, or left
+    by an append interrupted (or a sync failed) before it was signed.
 
-    They chain correctly but are not yet covered by a signature; the next append signs them.
+    They chain correctly but are not yet covered by a signature; the next sync signs them.
     """
     torn_tail: bool = False
     """The file ends in an unterminated line: an append interrupted inside its write, never

@@ -4,18 +4,22 @@ Files in the ledger folder:
 
 - ``ledger.jsonl``: one entry per line (see `Entry`), each holding the hash of the previous
   one, so an edited, deleted or reordered entry breaks the chain at that place.
-- ``ledger.head``: a fixed-size record of the newest sequence number and hash, signed with
-  Ed25519 and rewritten in place after every append (or once per `batch()`), so dropping the
-  newest entries is detected too. Keeping a copy of `head()` elsewhere (a report, a second
-  disk) also detects the head itself being rolled back.
-- ``ledger.lock``: appends from all processes are serialised with `fcntl.flock` on it.
+- ``ledger.head``: a fixed-size record of a recent sequence number and hash, signed with
+  Ed25519 and rewritten in place once per group of appends, so dropping the newest entries is
+  detected too. Keeping a copy of `head()` elsewhere (a report, a second disk) also detects
+  the head itself being rolled back.
+- ``ledger.lock``: writing lines (and rewriting the head) is serialised across processes with
+  `fcntl.flock` on it; ``ledger.sync``: held by the one appender that syncs for the others
+  (see `ledger_commit`).
 
 Entries hold ids, actors, actions, reasons and outcomes. Callers must never pass a private
 value (policy C2: names, contacts, addresses, grades, ...) as actor, subject, reason or
 context: pass the record id instead.
 
-Every line and the head are on disk (fdatasync) before an append returns. Any I/O failure raises
-`LedgerUnavailable`, so callers can refuse the operation being recorded (fail closed).
+Every line is on disk (fdatasync), and so is a signed head covering it, before its append
+returns: concurrent appends, from threads and from processes, share those two syncs (group
+commit, `ledger_commit`). Any I/O failure raises `LedgerUnavailable`, so callers can refuse
+the operation being recorded (fail closed).
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ import fcntl
 import json
 import os
 import threading
+import weakref
 from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime
 from pathlib import Path
@@ -38,6 +43,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 from . import _fsutil
 from .entry import GENESIS_HASH, Entry, VerifyResult, canonical, entry_hash, utc_now
 from .errors import LedgerCorrupt, LedgerReadOnly, LedgerUnavailable
+from .ledger_commit import GroupCommit, Waiter
+from .ledger_file import flocked, read_tail, write_all
 from .ledger_head import parse_head, sign_head
 from .ledger_verify import verify_ledger
 
@@ -89,15 +96,30 @@ def _as_keys(provider: Any) -> tuple[LedgerKeys, bool]:
 
 
 class _Position:
-    """Open descriptors and the chain position while the ledger lock is held."""
+    """Open descriptors and the chain position while the append lock is held."""
 
-    __slots__ = ("fd", "seq", "hash", "start_seq")
+    __slots__ = ("fd", "seq", "hash", "ino", "size", "waiter")
 
-    def __init__(self, fd: int, seq: int, last_hash: str) -> None:
+    def __init__(self, fd: int, seq: int, last_hash: str, ino: int, size: int) -> None:
         self.fd = fd
         self.seq = seq
         self.hash = last_hash
-        self.start_seq = seq
+        self.ino = ino
+        self.size = size
+        self.waiter: Waiter | None = None  # set by the first append: what the batch waits on
+
+
+_LEDGERS: weakref.WeakSet[Ledger] = weakref.WeakSet()
+
+
+def _after_fork_in_child() -> None:
+    # The child has one thread: locks held and leaders elected by the parent's other threads
+    # would never be released in it.
+    for ledger in list(_LEDGERS):
+        ledger._reset_process_state()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 class Ledger:
@@ -111,8 +133,14 @@ class Ledger:
         self.head_path = self.folder / "ledger.head"
         self.lock_path = self.folder / "ledger.lock"
         self._keys, self._can_sign = _as_keys(signing_key_provider)
+        self._commit = GroupCommit(self.folder, self._head_record)
+        self._reset_process_state()
+        _LEDGERS.add(self)
+
+    def _reset_process_state(self) -> None:
         self._thread_lock = threading.RLock()
         self._open: _Position | None = None
+        self._commit.reset()
 
     # -- appending -------------------------------------------------------------------------
 
@@ -126,7 +154,8 @@ class Ledger:
         outcome: str = "ok",
         context: dict[str, Any] | None = None,
     ) -> Entry:
-        """Append one entry, fsync it and re-sign the head; LedgerUnavailable on any failure.
+        """Append one entry; it is on disk and covered by a signed head on disk when this
+        returns (inside a `batch()`: when the batch exits). LedgerUnavailable on any failure.
 
         Pass ids only: no private value may appear in any argument (policy C2).
         """
@@ -144,18 +173,21 @@ class Ledger:
             }
             fields["hash"] = entry_hash(fields)
             line = canonical(fields) + b"\n"
-            self._guard(lambda: _write_all(pos.fd, line))
-            pos.seq, pos.hash = fields["seq"], fields["hash"]
+            self._guard(lambda: write_all(pos.fd, line))
+            pos.seq, pos.hash, pos.size = fields["seq"], fields["hash"], pos.size + len(line)
+            pos.waiter = self._commit.written(pos.seq, pos.hash, pos.ino, pos.size, pos.waiter)
             return Entry.from_dict(fields)
 
     @contextlib.contextmanager
     def batch(self) -> Iterator[_Position]:
-        """Hold the ledger lock for several appends; fsync and sign the head once at the end.
+        """Hold the append lock for several appends; they become durable together when the
+        batch exits (after it has released the lock).
 
-        Appends inside a batch are durable only when the batch exits.
+        Appends inside a batch return before they are durable. A batch that raises does not
+        wait: its lines are synced and signed with the next append's.
         """
         with self._thread_lock:
-            if self._open is not None:  # nested: the outermost batch signs
+            if self._open is not None:  # nested: the outermost batch waits
                 yield self._open
                 return
             if not self._can_sign:
@@ -165,46 +197,48 @@ class Ledger:
                 self._open = pos
                 try:
                     yield pos
+                except BaseException:
+                    if pos.waiter is not None:
+                        self._commit.forget(pos.waiter)
+                    raise
                 finally:
                     self._open = None
-                    if pos.seq != pos.start_seq:
-                        # fdatasync: data and size, not the mtime (one journal commit less)
-                        self._guard(lambda: os.fdatasync(pos.fd))
-                        self._guard(lambda: self._write_head(pos.seq, pos.hash))
+        if pos.waiter is not None:  # the lock is released: others write while we sync
+            waiter = pos.waiter
+            self._guard(lambda: self._commit.wait(waiter))
 
     def _lock_and_open(self, stack: contextlib.ExitStack) -> _Position:
         _fsutil.make_private_dir(self.folder)
-        lock_fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o600)
-        stack.callback(os.close, lock_fd)  # closing releases the flock
-        fcntl.flock(lock_fd, fcntl.LOCK_EX)
+        stack.enter_context(flocked(self.lock_path))
         if not self.head_path.exists():
-            self._write_head(0, GENESIS_HASH, create=True)
+            self._write_new_head()
         fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
         stack.callback(os.close, fd)
-        seq, last_hash, complete, size = _read_tail(self.path)
+        st = os.fstat(fd)
+        known = self._commit.known_tail(st.st_ino, st.st_size)
+        if known is not None:  # as this process left it: no fragment, and no head beyond it
+            return _Position(fd, *known, st.st_ino, st.st_size)
+        seq, last_hash, complete, size = read_tail(self.path)
         if complete < size:  # drop the fragment of an interrupted, never-signed append
             os.ftruncate(fd, complete)
             os.fsync(fd)
         head_seq = parse_head(self.head_path.read_bytes())["seq"]
         if head_seq > seq:
             raise LedgerCorrupt(seq + 1, f"签名头记录到第 {head_seq} 条，文件只到第 {seq} 条")
-        return _Position(fd, seq, last_hash)
+        return _Position(fd, seq, last_hash, st.st_ino, complete)
 
-    def _write_head(self, seq: int, last_hash: str, create: bool = False) -> None:
+    def _head_record(self, seq: int, last_hash: str) -> bytes:
         version, key = self._keys.ledger_signing_key()
-        record = sign_head(key, version, seq, last_hash)
-        flags = os.O_WRONLY | (os.O_CREAT | os.O_EXCL if create else 0)
-        fd = os.open(self.head_path, flags, 0o600)
+        return sign_head(key, version, seq, last_hash)
+
+    def _write_new_head(self) -> None:
+        fd = os.open(self.head_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         try:
-            os.pwrite(fd, record, 0)  # same size, in place: fdatasync needs no metadata
-            if create:
-                os.fsync(fd)
-            else:
-                os.fdatasync(fd)
+            os.pwrite(fd, self._head_record(0, GENESIS_HASH), 0)
+            os.fsync(fd)
         finally:
             os.close(fd)
-        if create:
-            _fsutil.fsync_dir(self.folder)
+        _fsutil.fsync_dir(self.folder)
 
     def _guard(self, fn: Callable[[], _T]) -> _T:
         try:
@@ -253,36 +287,3 @@ class Ledger:
                 stack.callback(os.close, lock_fd)
                 fcntl.flock(lock_fd, fcntl.LOCK_SH)
             return verify_ledger(self.path, self.head_path, self._keys.ledger_public_key)
-
-
-def _write_all(fd: int, data: bytes) -> None:
-    view = memoryview(data)
-    while view:
-        view = view[os.write(fd, view) :]
-
-
-def _read_tail(path: Path) -> tuple[int, str, int, int]:
-    """Sequence number and hash of the last complete entry (0 and GENESIS_HASH when none),
-    the size up to its end and the file size.
-
-    Bytes after the last newline are a line whose write was interrupted (a process killed
-    inside write(), a power loss); that append never returned and its head was never signed.
-    """
-    with open(path, "rb") as f:
-        size = f.seek(0, os.SEEK_END)
-        chunk = 4096
-        while True:
-            start = max(0, size - chunk)
-            f.seek(start)
-            tail = f.read()
-            end = tail.rfind(b"\n")  # end of the last complete line
-            cut = tail.rfind(b"\n", 0, max(end, 0))  # end of the line before it
-            if end >= 0 and (cut >= 0 or start == 0):
-                try:
-                    last = json.loads(tail[cut + 1 : end])
-                    return int(last["seq"]), str(last["hash"]), start + end + 1, size
-                except (ValueError, KeyError, TypeError) as exc:
-                    raise LedgerCorrupt(None, "最后一条记录无法解析") from exc
-            if start == 0:  # not one complete line
-                return 0, GENESIS_HASH, 0, size
-            chunk *= 4

@@ -1,5 +1,10 @@
 """The web application: `create_app(test_config=None)` wires settings, services, blueprints,
-security and error handling. The only package that imports Flask."""
+security and error handling. The only package that imports Flask.
+
+The `handover` command runs in `create_app(pages=False)`: settings, services and commands
+without the pages, whose modules import the PDF stack (WeasyPrint, pyHanko) at start. A command
+then loads the PDF stack, the search engine (Whoosh, jieba) or Alembic only if it uses them.
+"""
 
 from __future__ import annotations
 
@@ -58,7 +63,40 @@ def _checkout_instance() -> Path:
                         "(e.g. HANDOVER_INSTANCE=/var/lib/handover/instance)")
 
 
-def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+def _add_pages(app: Flask) -> None:
+    """The pages, sign-in, security headers and error pages."""
+    from webapp import (
+        approvals,
+        archive,
+        auth,
+        classes,
+        errors,
+        handovers,
+        home,
+        obligations,
+        observability,
+        oversight,
+        search,
+        security,
+        students,
+        supervision,
+        verify,
+    )
+
+    security.init_app(app)
+    auth.init_app(app)
+    errors.init_app(app)
+    for blueprint in (auth.bp, home.bp, handovers.bp, students.bp, verify.bp, search.bp,
+                      classes.bp, supervision.bp, approvals.bp,
+                      archive.bp, oversight.bp, obligations.bp, observability.bp):
+        app.register_blueprint(blueprint)
+    # The pages import the PDF stack; the search engine (Whoosh, jieba) is imported on first
+    # use elsewhere, but a web server imports it at start, so the first search does not wait.
+    import search.index  # noqa: F401
+
+
+def create_app(test_config: dict[str, Any] | None = None, *, pages: bool = True) -> Flask:
+    """The application; with `pages=False` without the pages (for the command line)."""
     test_config = dict(test_config or {})
     instance = Path(
         test_config.pop("INSTANCE", None)
@@ -104,30 +142,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         n = settings["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
 
-    from webapp import (
-        approvals,
-        archive,
-        auth,
-        classes,
-        errors,
-        handovers,
-        home,
-        obligations,
-        oversight,
-        search,
-        security,
-        students,
-        supervision,
-        verify,
-    )
-
-    security.init_app(app)
-    auth.init_app(app)
-    errors.init_app(app)
-    for blueprint in (auth.bp, home.bp, handovers.bp, students.bp, verify.bp, search.bp,
-                      classes.bp, supervision.bp, approvals.bp,
-                      archive.bp, oversight.bp, obligations.bp, observability.bp):
-        app.register_blueprint(blueprint)
+    if pages:
+        _add_pages(app)
 
     from webapp import cli
 

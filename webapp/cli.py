@@ -8,6 +8,7 @@ import json
 import secrets
 import string
 import sys
+from importlib import metadata
 
 import click
 from flask import Flask
@@ -32,7 +33,6 @@ from records.handovers import Handover
 from records.oversight.notices import Notices
 from records.students import Student
 from records.text_rules import escape_for_terminal
-from signing import SigningError
 from vault import VaultError
 from webapp import services
 from webapp.db import get_db
@@ -50,6 +50,15 @@ DEMO_SCAN_HTML = (
 )
 
 
+def _errors_on_purpose() -> tuple[type[Exception], ...]:
+    """The errors the system raises on purpose. SigningError counts once `signing` is loaded:
+    a command that never imported it cannot raise it, and this module does not import it, so
+    that commands without PDFs start without WeasyPrint and pyHanko."""
+    signing_errors = sys.modules.get("signing.errors")
+    signing = (signing_errors.SigningError,) if signing_errors is not None else ()
+    return (DomainError, NotInitialised, VaultError, *signing)
+
+
 def domain_errors(fn):
     """Turn an error the system raises on purpose (domain, vault, signing) into a clean
     non-zero exit with its Chinese message, never a traceback."""
@@ -58,7 +67,7 @@ def domain_errors(fn):
     def wrapper(*args, **kwargs):
         try:
             return fn(*args, **kwargs)
-        except (DomainError, NotInitialised, VaultError, SigningError) as exc:
+        except _errors_on_purpose() as exc:
             raise click.ClickException(getattr(exc, "message_zh", str(exc))) from None
 
     return wrapper
@@ -199,10 +208,14 @@ def serve_command(port: int):
     from flask import current_app
     from werkzeug.serving import run_simple
 
+    from webapp import create_app
+
     services().secret_key()  # fail early with a clear message if not initialised
+    # the commands' app has no pages: serve the whole application, on the same instance
+    web = create_app({"INSTANCE": current_app.instance_path})
     click.echo(f"服务地址：http://127.0.0.1:{port}/  （Ctrl+C 停止）")
     # Not app.run(): Flask ignores it inside a CLI command.
-    run_simple("127.0.0.1", port, current_app._get_current_object(), threaded=True)
+    run_simple("127.0.0.1", port, web, threaded=True)
 
 
 @click.group("user", cls=AppGroup)
@@ -291,14 +304,28 @@ def _create_app():
     from webapp.settings import SettingsError
 
     try:
-        return create_app()
+        return create_app(pages=False)
     except SettingsError as exc:  # the operator's mistake: its message, not a traceback
         click.echo(f"配置错误：{exc}", err=True)
         raise SystemExit(2) from None
 
 
+def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if not value or ctx.resilient_parsing:
+        return
+    try:
+        version = metadata.version("handover-archive")
+    except metadata.PackageNotFoundError:  # run from a source tree that was never installed
+        version = "（未安装，版本未知）"
+    click.echo(f"handover-archive {version}")
+    ctx.exit()
+
+
 def main() -> None:
-    FlaskGroup(name="handover", create_app=_create_app, add_default_commands=False,
-               load_dotenv=False, help="学生交接档案系统命令行 (handover-archive).")(
-        prog_name="handover"
-    )
+    group = FlaskGroup(name="handover", create_app=_create_app, add_default_commands=False,
+                       add_version_option=False, load_dotenv=False,
+                       help="学生交接档案系统命令行 (handover-archive).")
+    group.params.append(click.Option(
+        ["--version"], is_flag=True, expose_value=False, is_eager=True,
+        callback=_print_version, help="Show the version of handover-archive."))
+    group(prog_name="handover")

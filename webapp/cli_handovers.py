@@ -19,7 +19,6 @@ from records.listing import due_and_overdue, visible
 from records.paperwork import SCHOOL_TZ
 from records.text_rules import escape_for_terminal
 from records.visibility import Access
-from signing import watermark as add_watermark
 from webapp import services
 from webapp.cli import acting, domain_errors
 from webapp.db import get_db
@@ -94,6 +93,8 @@ def pdf_export(number, out, login, reason, version, watermark):
         stamp = datetime.now(SCHOOL_TZ).strftime("%Y-%m-%d %H:%M")
         lines = [f"查阅人：{staff.display_name}（{staff.login}）", f"时间：{stamp}",
                  f"用途：{reason}", "仅供查阅，非签章原件"]
+        from signing import watermark as add_watermark
+
         data = add_watermark(data, lines, services().form_desk.renderer)
     out.write_bytes(data)
     kind = "带水印的查阅副本" if watermark else "签章原件"

@@ -1,5 +1,9 @@
 """The objects one application instance works with, built once from its settings and handed to
-the libraries through their constructors (DESIGN.md: library code never reads config)."""
+the libraries through their constructors (DESIGN.md: library code never reads config).
+
+The PDF stack (signing: WeasyPrint, pyHanko) and the search engine (Whoosh, jieba) are imported
+by the properties that build them, so that a command which uses neither starts without them.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from argon2 import PasswordHasher
 from sqlalchemy import Engine
@@ -32,14 +36,16 @@ from records.db import make_engine, make_session_factory, migrate
 from records.deadlines import WorkingCalendar
 from records.finding import Finder, indexable_documents
 from records.forms import TEMPLATES_DIR as FORM_TEMPLATES
-from records.paperwork import FormDesk
+from records.paperwork import FormDesk, SigningTools
 from records.students import Students
 from records.web_sessions import SessionStore
 from records.workflow import Workflow
-from search import SearchIndex
-from signing import Renderer, SchoolPKI, SchoolTimeStamper, StampFont, make_timestamper
 from vault import FieldCipher, FileBlobStore, Keyring, Ledger, Vault, attach_field_cipher
 from webapp.settings import DEADLINE_KEYS, SettingsError
+
+if TYPE_CHECKING:
+    from search import SearchIndex
+    from signing import SchoolPKI
 
 __all__ = ["Services", "NotInitialised", "RestorePending"]
 
@@ -117,6 +123,8 @@ class Services:
         migrate(self.engine)
         if not (self.pki_path / "ca.pem").exists():
             made.append("pki")
+        from signing import SchoolPKI
+
         SchoolPKI.create(self.pki_path, self._pki_seal_key(), self.settings["SCHOOL_NAME"])
         return made
 
@@ -185,20 +193,29 @@ class Services:
 
     @cached_property
     def pki(self) -> SchoolPKI:
+        from signing import SchoolPKI
+
         if not (self.pki_path / "ca.pem").exists():
             raise NotInitialised(self.instance, "pki")
         return SchoolPKI(self.pki_path, self._pki_seal_key())
 
     @cached_property
     def form_desk(self) -> FormDesk:
+        return FormDesk(open_tools=lambda: self.signing_tools,
+                        school_name=self.settings["SCHOOL_NAME"],
+                        base_url=self.settings["BASE_URL"])
+
+    @cached_property
+    def signing_tools(self) -> SigningTools:
+        from signing import Renderer, SchoolTimeStamper, StampFont, make_timestamper
+
         s = self.settings
         tsa = make_timestamper(url=s["TSA_URL"]) if s["TSA_URL"] else \
             make_timestamper(school=SchoolTimeStamper.for_pki(self.pki))
-        return FormDesk(
+        return SigningTools(
             renderer=Renderer(FORM_TEMPLATES, logger=logging.getLogger("handover.render")),
             pki=self.pki, timestamper=tsa,
-            stamp_font=StampFont(self.instance / "cache" / "fonts"),
-            school_name=s["SCHOOL_NAME"], base_url=s["BASE_URL"])
+            stamp_font=StampFont(self.instance / "cache" / "fonts"))
 
     @property
     def calendar_path(self) -> Path:
@@ -242,10 +259,15 @@ class Services:
 
     def workflow(self, session: Session) -> Workflow:
         return Workflow(session, vault=self.vault, audit=self.ledger, desk=self.form_desk,
-                        credentials=Credentials(session, self.pki), calendar=self.calendar,
+                        credentials=self.credentials(session), calendar=self.calendar,
                         deadline_settings=self.deadline_settings,
-                        on_change=[self.finder(session).handover_changed,
-                                   self.archive_register(session).handover_changed])
+                        on_change=[
+                            # the index is opened when a handover changes, not for every use
+                            lambda handover: self.finder(session).handover_changed(handover),
+                            self.archive_register(session).handover_changed])
+
+    def credentials(self, session: Session) -> Credentials:
+        return Credentials(session, lambda: self.pki)  # the CA is opened when first used
 
     @cached_property
     def password_hasher(self) -> PasswordHasher:
@@ -263,7 +285,7 @@ class Services:
             lock_minutes=s["LOGIN_LOCK_MINUTES"],
         )
         return Accounts(session, audit=self.ledger, hasher=self.password_hasher, policy=policy,
-                        credentials=Credentials(session, self.pki))
+                        credentials=self.credentials(session))
 
     def students(self, session: Session) -> Students:
         return Students(session, cipher=self.field_cipher, audit=self.ledger,
@@ -271,6 +293,8 @@ class Services:
 
     @cached_property
     def search_index(self) -> SearchIndex:
+        from search import SearchIndex
+
         def documents():  # a missing or damaged index is rebuilt from the database
             with self.session_factory() as db:
                 yield from indexable_documents(db, utcnow())
@@ -298,7 +322,7 @@ class Services:
 
     def archive_loans(self, session: Session) -> Loans:
         return Loans(session, audit=self.ledger, vault=self.vault, desk=self.form_desk,
-                     credentials=Credentials(session, self.pki),
+                     credentials=self.credentials(session),
                      accounts=self.accounts(session), calendar=self.calendar,
                      terms=self.archive_terms)
 

@@ -14,6 +14,7 @@ import os
 import random
 import select
 import signal
+import threading
 import time
 from pathlib import Path
 
@@ -90,3 +91,56 @@ def test_sigkill_during_puts_leaves_only_whole_objects(tmp_path: Path):
     assert report.ok and report.checked == len(ids)
     print(f"{len(ids)} objects, {len(sizes)} recorded puts, {len(report.orphans)} orphan files")
     assert vault.ledger.verify().ok
+
+
+def _read_to_end(fd: int) -> bytes:
+    chunks = []
+    while chunk := os.read(fd, 4096):
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _appending_threads(root: Path, acks: int) -> None:
+    ledger = Ledger(root / "ledger", Keyring.open(root / "keys"))
+
+    def work() -> None:
+        while True:
+            entry = ledger.append(actor="crash-test", action="test.append")
+            os.write(acks, entry.seq.to_bytes(4, "big"))  # acknowledged: durable and signed
+
+    for _ in range(4):
+        threading.Thread(target=work, daemon=True).start()
+    threading.Event().wait()
+
+
+def test_sigkill_during_threaded_appends_keeps_every_acknowledged_entry(tmp_path: Path):
+    """Four threads append (group commit) until SIGKILL: afterwards the chain verifies and the
+    signed head covers every entry an append returned."""
+    Keyring.open(tmp_path / "keys", create=True)
+    rnd = random.Random(20261201)
+    acked = 0
+    for _trial in range(TRIALS // 2):
+        read_end, write_end = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            try:
+                os.close(read_end)
+                _appending_threads(tmp_path, write_end)
+            finally:
+                os._exit(1)
+        os.close(write_end)
+        try:
+            first = _read_byte(read_end)
+            time.sleep(rnd.uniform(0.0, 0.05))
+            os.kill(pid, signal.SIGKILL)
+            _, status = os.waitpid(pid, 0)
+            data = first + _read_to_end(read_end)
+        finally:
+            os.close(read_end)
+        assert os.WIFSIGNALED(status), "the child stopped on its own"
+        seqs = [int.from_bytes(data[i : i + 4], "big") for i in range(0, len(data) - 3, 4)]
+        result = Ledger(tmp_path / "ledger", Keyring.open(tmp_path / "keys")).verify()
+        assert result.ok, result
+        assert max(seqs) <= result.head_seq, (max(seqs), result)
+        acked += len(seqs)
+    assert acked >= TRIALS // 2
