@@ -23,6 +23,7 @@ from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.pdf_utils.text import TextBoxStyle
 from pyhanko.sign import fields, signers
+from pyhanko.sign.signers.constants import ESIC_EXTENSION_1
 from pyhanko.sign.signers.pdf_signer import DSSContentSettings, SigDSSPlacementPreference
 from pyhanko.sign.timestamps.api import TimeStamper
 from pyhanko.stamp import TextStampStyle
@@ -133,6 +134,20 @@ def validation_context(pki: SchoolPKI) -> ValidationContext:
     )
 
 
+class _Pdf17Signer(signers.PdfSigner):
+    """A PAdES signer that leaves the file at PDF 1.7.
+
+    pyHanko declares ISO 32002 (ECDSA in PDF) for a P-256 key, and with it PDF 2.0 in the
+    catalog (``/Version /2.0``); the forms are PDF/A-3, which is PDF 1.7. PAdES (ETSI EN
+    319 142-1) and PDF 1.7 readers accept ECDSA with the ESIC extension alone.
+    """
+
+    def register_extensions(self, pdf_out, *, md_algorithm: str) -> None:
+        pdf_out.ensure_output_version(version=(1, 7))
+        if pdf_out.output_version < (2, 0):  # a file already at 2.0 stays there
+            pdf_out.register_extension(ESIC_EXTENSION_1)
+
+
 def _reservation(cert, pki: SchoolPKI) -> int:
     """Hex digits to reserve for the signature: staff + root certificates, and the school
     timestamp token (TSA + root certificates) with the overhead.
@@ -173,7 +188,7 @@ def _sign(pdf: bytes, credential: StaffCredential, password: str, *, field_name:
     style = TextStampStyle(stamp_text=STAMP_TEMPLATE, border_width=1,
                            text_box_style=TextBoxStyle(font=stamp.font.factory(
                                STAMP_TEMPLATE % printed)))
-    pdf_signer = signers.PdfSigner(meta, signer=signer, timestamper=tsa, stamp_style=style)
+    pdf_signer = _Pdf17Signer(meta, signer=signer, timestamper=tsa, stamp_style=style)
     reserved = _reservation(cert, pki) if isinstance(tsa, SchoolTimeStamper) else None
     out = pdf_signer.sign_pdf(writer, existing_fields_only=True, bytes_reserved=reserved,
                               appearance_text_params=printed)
