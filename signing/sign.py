@@ -5,7 +5,8 @@ every step has a named person. The sender certifies the document (DocMDP: form f
 and signatures only); the receiver adds an approval signature as an incremental update,
 so the sender's signature still covers exactly what the sender signed. Each signature
 carries an RFC 3161 timestamp (PAdES B-T) and the certificates and school CRL needed to
-validate it offline (B-LT).
+validate it offline (B-LT); the countersigned file then gets a document timestamp over
+that validation data (B-LTA, :mod:`signing.ltv`).
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from asn1crypto import crl as asn1_crl
 from cryptography.hazmat.primitives.asymmetric.ec import ECDSA, EllipticCurvePrivateKey
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
@@ -27,12 +27,12 @@ from pyhanko.sign.signers.constants import ESIC_EXTENSION_1
 from pyhanko.sign.signers.pdf_signer import DSSContentSettings, SigDSSPlacementPreference
 from pyhanko.sign.timestamps.api import TimeStamper
 from pyhanko.stamp import TextStampStyle
-from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 from pyhanko_certvalidator.util import get_pyca_cryptography_hash
 
 from .errors import AlreadySigned, NotYetSigned, SignatureFieldMissing
 from .fonts import StampFont
+from .ltv import add_archive_timestamp, validation_context
 from .pki import SchoolPKI, StaffCredential
 from .render import SignatureBox
 from .timestamps import SchoolTimeStamper, to_asn1_cert
@@ -124,16 +124,6 @@ def _check_field(reader: PdfFileReader, field_name: str, *,
         raise NotYetSigned(needs_signed)
 
 
-def validation_context(pki: SchoolPKI) -> ValidationContext:
-    """Trust the school root, know the TSA certificate and the current CRL, never fetch."""
-    return ValidationContext(
-        trust_roots=[to_asn1_cert(pki.ca_cert)],
-        other_certs=[to_asn1_cert(pki.tsa_cert)],
-        crls=[asn1_crl.CertificateList.load(pki.crl())],
-        allow_fetching=False,
-    )
-
-
 class _Pdf17Signer(signers.PdfSigner):
     """A PAdES signer that leaves the file at PDF 1.7.
 
@@ -203,7 +193,10 @@ def sign_sender(pdf: bytes, credential: StaffCredential, password: str, *,
 
 
 def countersign(pdf: bytes, credential: StaffCredential, password: str, *,
-                stamp: StampText, pki: SchoolPKI, tsa: TimeStamper) -> bytes:
-    """Add the receiver's approval signature as an incremental update."""
-    return _sign(pdf, credential, password, field_name=RECEIVER_FIELD, certify=False,
-                 stamp=stamp, pki=pki, tsa=tsa, reason="接收", needs_signed=SENDER_FIELD)
+                stamp: StampText, pki: SchoolPKI, tsa: TimeStamper,
+                archive: bool = True) -> bytes:
+    """Add the receiver's approval signature as an incremental update, then (``archive``)
+    the validation data and a document timestamp over it (PAdES B-LTA)."""
+    signed = _sign(pdf, credential, password, field_name=RECEIVER_FIELD, certify=False,
+                   stamp=stamp, pki=pki, tsa=tsa, reason="接收", needs_signed=SENDER_FIELD)
+    return add_archive_timestamp(signed, pki=pki, tsa=tsa) if archive else signed
