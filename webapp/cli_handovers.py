@@ -115,6 +115,38 @@ def pki_ca_cert(out):
     click.echo(f"学校根证书已导出到 {out}。安装方法见 docs/signatures.md。")
 
 
+@pki_group.command("crl")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write the CRL (DER) to this file.")
+@with_appcontext
+def pki_crl(out):
+    """Issue a fresh CRL now (run daily from cron; it is valid for a week): validators fetch
+    it from /pki/crl.der, the address in the certificates."""
+    from cryptography import x509
+
+    data = services().pki.issue_crl()
+    crl = x509.load_der_x509_crl(data)
+    number = crl.extensions.get_extension_for_class(x509.CRLNumber).value.crl_number
+    if out:
+        out.write_bytes(data)
+    click.echo(f"已签发第 {number} 号证书吊销列表，吊销 {len(crl)} 张证书，有效至 "
+               f"{crl.next_update_utc.astimezone(SCHOOL_TZ):%Y-%m-%d %H:%M}。")
+
+
+@pki_group.command("renew-tsa")
+@with_appcontext
+def pki_renew_tsa():
+    """Issue a new timestamping certificate (ten years) under the school root, with the
+    current publication addresses; restart the application to timestamp with it."""
+    svc = services()
+    old = svc.pki.tsa_cert
+    new = svc.pki.renew_tsa()
+    click.echo(f"新的时间戳证书（序列号 {new.serial_number:x}）有效至 "
+               f"{new.not_valid_after_utc:%Y-%m-%d}；原证书有效至 "
+               f"{old.not_valid_after_utc:%Y-%m-%d}，仍用于核验它签发的时间戳。"
+               "请重启应用以使用新证书。")
+
+
 @click.command("remind")
 @click.option("--days", default=1, show_default=True, help="Also list what is due within N days.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")

@@ -1,0 +1,133 @@
+"""Signatures that stay provable (issue 11 item 5), through the application: the CRL and root
+at the address written into new certificates, an independent pyHanko validation with its
+default settings, the daily CRL and the TSA renewal commands."""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+from cryptography import x509
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko_certvalidator import ValidationContext
+from werkzeug.serving import make_server
+
+from signing.timestamps import to_asn1_cert
+from tests.conftest import _add_staff, make_app
+
+
+def test_crl_and_root_in_der_where_certificates_point(app, client):
+    svc = app.extensions["handover"]
+    crl = client.get("/pki/crl.der")
+    assert crl.status_code == 200 and crl.mimetype == "application/pkix-crl"
+    x509.load_der_x509_crl(crl.data).is_signature_valid(svc.pki.ca_cert.public_key())
+    ca = client.get("/pki/ca.der")
+    assert ca.status_code == 200 and ca.mimetype == "application/pkix-cert"
+    assert x509.load_der_x509_certificate(ca.data) == svc.pki.ca_cert
+    # The old addresses stay.
+    assert client.get("/pki/ca.pem").status_code == client.get("/pki/crl").status_code == 200
+    base = app.config.get("BASE_URL") or svc.settings["BASE_URL"]
+    assert svc.pki_urls == {"crl_url": f"{base}/pki/crl.der", "ca_url": f"{base}/pki/ca.der"}
+    issued = svc.pki.issue_staff("测试", "招生部", "pw").certificate
+    points = issued.extensions.get_extension_for_class(x509.CRLDistributionPoints).value
+    assert points[0].full_name[0].value == f"{base}/pki/crl.der"
+
+
+def test_pki_crl_issues_a_fresh_one(app, runner, tmp_path):
+    before = x509.load_der_x509_crl(app.extensions["handover"].pki.crl())
+    out = tmp_path / "school.crl"
+    r = runner.invoke(args=["pki", "crl", "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    after = x509.load_der_x509_crl(out.read_bytes())
+    numbers = [crl.extensions.get_extension_for_class(x509.CRLNumber).value.crl_number
+               for crl in (before, after)]
+    assert numbers[1] == numbers[0] + 1 and f"第 {numbers[1]} 号" in r.output
+
+
+# -- an independent validation, with pyHanko's defaults, of a form exported from the app ---
+
+@pytest.fixture
+def served(tmp_path):
+    """A fresh instance whose BASE_URL is a loopback port the app itself is served on, so
+    the CRL address in its certificates answers (a default validation fetches it)."""
+    holder = {}
+    server = make_server("127.0.0.1", 0, lambda env, start: holder["app"](env, start),
+                         threaded=True)
+    base = f"http://127.0.0.1:{server.port}"
+    app = holder["app"] = make_app(tmp_path / "served", BASE_URL=base,
+                                   PASSWORD_HASH_COST="low")
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield app
+    server.shutdown()
+    thread.join(timeout=5)
+    app.extensions["handover"].close()
+
+
+def _completed_form(app) -> bytes:
+    from records.students import StudentInput
+
+    pw: dict[str, str] = {}
+    for login, name, dept in (("enr", "王晓燕", "ENR"), ("aca", "李建国", "ACA")):
+        _add_staff(app, pw, login, name=name, depts=(dept,))
+    svc = app.extensions["handover"]
+    with svc.session_factory() as db:
+        sid = svc.students(db).add(StudentInput("李浩然", "男", "2014-07-28", "", "", "", "李娜",
+                                                "13987654321"), actor_id=None, actor="t").id
+        wf = svc.workflow(db)
+        enr, aca = svc.accounts(db).get("enr"), svc.accounts(db).get("aca")
+        h = wf.create(enr, "F2", {
+            "student": sid, "course": "少儿编程", "registration_date": "2026-03-02",
+            "fee_paid": "3200", "payment_method": "现金", "class_hours": 24,
+            "agreement_number": "XY-1"}, uploads=_uploads())
+        wf.submit(enr, h, pw["enr"])
+        wf.countersign(aca, h, pw["aca"])
+        db.commit()
+        return wf.pdf(aca, h, reason="独立核验")
+
+
+def _uploads():
+    from records.workflow import Upload
+
+    scan = b"%PDF-1.4\n% scan\n%%EOF\n"
+    return [Upload("enrollment_agreement", "入学协议.pdf", scan),
+            Upload("paper_scan", "交接清单.pdf", scan)]
+
+
+def _pyhanko_cli() -> str | None:
+    """The `pyhanko` command (distribution pyhanko-cli), beside this Python or on PATH."""
+    beside = Path(sys.executable).with_name("pyhanko")
+    return str(beside) if beside.exists() else (os.environ.get("PYHANKO_CLI")
+                                                or shutil.which("pyhanko"))
+
+
+def test_a_default_pyhanko_validation_says_valid(served, tmp_path):
+    pdf = _completed_form(served)
+    root = served.extensions["handover"].pki.ca_cert
+    # What `pyhanko sign validate` does by default: fetch revocation data from the
+    # certificates' addresses (here, this app on a loopback port), hard-fail without it.
+    vc_kwargs = {"trust_roots": [to_asn1_cert(root)], "allow_fetching": True,
+                 "revocation_mode": "hard-fail"}
+    for embedded in PdfFileReader(io.BytesIO(pdf)).embedded_regular_signatures:
+        status = validate_pdf_signature(embedded, ValidationContext(**vc_kwargs))
+        assert status.bottom_line, status.pretty_print_details()
+
+    cli = _pyhanko_cli()
+    if cli is None:
+        pytest.skip("pyhanko-cli is not installed (pip install pyhanko-cli): the command "
+                    "line check is skipped, the same validation in process passed")
+    (tmp_path / "school-root.pem").write_bytes(served.extensions["handover"].pki.ca_cert_pem())
+    (tmp_path / "form.pdf").write_bytes(pdf)
+    result = subprocess.run([cli, "sign", "validate", "--trust", "school-root.pem", "form.pdf"],
+                            cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+    lines = result.stdout.splitlines()
+    assert [line.split(":")[0] for line in lines] == ["Sig_Sender", "Sig_Receiver"]
+    assert all(":INTACT:TRUSTED,TIMESTAMP_TOKEN<INTACT:TRUSTED>," in line for line in lines)
