@@ -1,10 +1,11 @@
 """Signatures that stay provable (issue 11 item 5), through the application: the CRL and root
 at the address written into new certificates, an independent pyHanko validation with its
-default settings, the daily CRL and the TSA renewal commands."""
+default settings, the daily CRL and the TSA renewal commands, and the yearly `pdf refresh`."""
 
 from __future__ import annotations
 
 import io
+import json
 import os
 import shutil
 import subprocess
@@ -17,8 +18,12 @@ from cryptography import x509
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
+from sqlalchemy import select
 from werkzeug.serving import make_server
 
+from records.handovers import Handover
+from signing import certs
+from signing.ltv import document_timestamps
 from signing.timestamps import to_asn1_cert
 from tests.conftest import _add_staff, make_app
 
@@ -131,3 +136,58 @@ def test_a_default_pyhanko_validation_says_valid(served, tmp_path):
     lines = result.stdout.splitlines()
     assert [line.split(":")[0] for line in lines] == ["Sig_Sender", "Sig_Receiver"]
     assert all(":INTACT:TRUSTED,TIMESTAMP_TOKEN<INTACT:TRUSTED>," in line for line in lines)
+
+
+# -- the yearly refresh --------------------------------------------------------------------
+
+def _final_object(app, number: str) -> str:
+    with app.extensions["handover"].session_factory() as db:
+        handover = db.scalar(select(Handover).where(Handover.number == number))
+        return handover.current.final_object_id
+
+
+def test_pdf_refresh_renews_archive_timestamps_before_they_expire(
+        app, runner, sample_handovers, monkeypatch, tmp_path):
+    done = sample_handovers["done"]
+    svc = app.extensions["handover"]
+    first_id = _final_object(app, done)
+    first = svc.vault.get(first_id, actor="test", reason="测试")
+    expires = document_timestamps(first)[-1].tsa_expires
+
+    nothing = runner.invoke(args=["pdf", "refresh"])  # default: what expires within 2 years
+    assert nothing.exit_code == 0 and "0 份" in nothing.output, nothing.output
+    later = f"{expires.year + 2}-01-01"
+    listed = runner.invoke(args=["pdf", "refresh", "--before", later, "--dry-run"])
+    assert listed.exit_code == 0, listed.output
+    assert f"{done} 第1版 交接单" in listed.output and "需要追加存档时间戳：1 份" in listed.output
+    assert _final_object(app, done) == first_id
+
+    # The TSA in use expires before that date too: its timestamp would be due at once.
+    refused = runner.invoke(args=["pdf", "refresh", "--before", later])
+    assert refused.exit_code == 1 and "renew-tsa" in refused.output
+    monkeypatch.setattr(certs, "TSA_YEARS", 20)  # renewed later than the first: it outlives it
+    renewed = runner.invoke(args=["pki", "renew-tsa"])
+    assert renewed.exit_code == 0 and "重启" in renewed.output, renewed.output
+    svc.__dict__.pop("form_desk")  # what the restart does
+
+    done_run = runner.invoke(args=["pdf", "refresh", "--before", later])
+    assert done_run.exit_code == 0 and "已追加存档时间戳：1 份" in done_run.output, \
+        done_run.output
+    new_id = _final_object(app, done)
+    assert new_id != first_id and svc.vault.exists(first_id)  # nothing is overwritten
+    refreshed = svc.vault.get(new_id, actor="test", reason="测试")
+    assert refreshed.startswith(first)
+    assert [s.tsa_serial for s in document_timestamps(refreshed)][-1] == \
+        svc.pki.tsa_cert.serial_number
+    out = tmp_path / "refreshed.pdf"
+    assert runner.invoke(args=["pdf", "export", done, str(out), "--as", "aca",
+                               "--reason", "核验"]).exit_code == 0
+    verified = runner.invoke(args=["pdf", "verify", str(out), "--json"])
+    assert verified.exit_code == 0, verified.output
+    assert [t["ok"] for t in json.loads(verified.output)["timestamps"]] == [True, True]
+    entries = list(svc.ledger.entries(action="handover.archive_timestamp"))
+    assert [e.context["previous"] for e in entries] == [first_id]
+    assert entries[0].context["object"] == new_id and entries[0].actor == "cli"
+
+    again = runner.invoke(args=["pdf", "refresh", "--before", later])
+    assert "0 份" in again.output
