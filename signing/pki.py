@@ -52,6 +52,7 @@ CRL_LIFETIME = timedelta(days=7)
 #: pyHanko's does by default) then fails; the application passes its public address.
 DEFAULT_CRL_URL = "http://pki.school.invalid/school-root.crl"
 _TSA_FILE = re.compile(r"^tsa(?:-(\d+))?\.pem$")
+_TSA_ANY = re.compile(r"^tsa-(\d+)\.")
 _PEM = serialization.Encoding.PEM
 _PKCS8 = serialization.PrivateFormat.PKCS8
 _NO_ENC = serialization.NoEncryption()
@@ -158,7 +159,11 @@ class SchoolPKI:
         publication URLs); it is current from now on. The earlier ones stay in the folder:
         timestamps they issued are checked against them."""
         with _locked(self.folder):
-            number = self._tsa_files()[-1][0] + 1
+            # Past every number in use, also one whose key was written but not its
+            # certificate (an interrupted renewal): write_new never overwrites.
+            names = (path.name for path in self.folder.iterdir())
+            used = [int(m.group(1)) for m in map(_TSA_ANY.match, names) if m]
+            number = max([self._tsa_files()[-1][0], *used]) + 1
             key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
             write_new(self.folder / f"tsa-{number}.key.sealed",
                       seal(_key_der(key), key=self._seal_key))

@@ -163,3 +163,10 @@ def test_issue_crl_always_issues_a_new_one(pki):
     first = pki.crl()
     assert pki.crl() == first  # still fresh: the same one
     assert _crl_number(pki.issue_crl()) == _crl_number(first) + 1
+
+
+def test_an_interrupted_renewal_does_not_block_the_next(pki):
+    (pki.folder / "tsa-2.key.sealed").write_bytes(b"left by a crash")
+    assert pki.renew_tsa() == SchoolPKI(pki.folder, KEY).tsa_cert
+    assert (pki.folder / "tsa-3.pem").exists()
+    assert (pki.folder / "tsa-2.key.sealed").read_bytes() == b"left by a crash"
