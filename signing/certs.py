@@ -12,6 +12,8 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 __all__ = ["build_ca", "build_crl", "build_staff", "build_tsa", "name"]
 
 SKEW = timedelta(minutes=5)
+#: Certificate lifetimes in years (docs/signatures.md, "Lifetimes and renewal").
+ROOT_YEARS, TSA_YEARS, STAFF_YEARS = 20, 10, 3
 
 
 def name(common_name: str, school: str, unit: str | None = None) -> x509.Name:
@@ -53,32 +55,43 @@ def _crl_point(url: str) -> x509.CRLDistributionPoints:
         crl_issuer=None)])
 
 
+def _published(builder: x509.CertificateBuilder, crl_url: str,
+               ca_url: str | None) -> x509.CertificateBuilder:
+    """Where a validator fetches the CRL and (authority information access, caIssuers) the
+    issuing root; both are written into the certificate for good."""
+    builder = builder.add_extension(_crl_point(crl_url), False)
+    if ca_url:
+        builder = builder.add_extension(x509.AuthorityInformationAccess([
+            x509.AccessDescription(x509.oid.AuthorityInformationAccessOID.CA_ISSUERS,
+                                   x509.UniformResourceIdentifier(ca_url))]), False)
+    return builder
+
+
 def build_ca(school: str, key: ec.EllipticCurvePrivateKey) -> x509.Certificate:
     """The self-signed school root: CA, path length 0, signs certificates and CRLs."""
-    builder = (_builder(name(f"{school} 根证书", school), None, key.public_key(), 20)
+    builder = (_builder(name(f"{school} 根证书", school), None, key.public_key(), ROOT_YEARS)
                .add_extension(x509.BasicConstraints(ca=True, path_length=0), True)
                .add_extension(_usage(ca=True), True))
     return builder.sign(key, hashes.SHA256())
 
 
 def build_tsa(school: str, ca: x509.Certificate, ca_key, public_key,
-              crl_url: str) -> x509.Certificate:
+              crl_url: str, ca_url: str | None = None) -> x509.Certificate:
     """The school's timestamping certificate (EKU timeStamping, critical, RFC 3161 2.3)."""
-    builder = (_builder(name(f"{school} 时间戳服务", school), ca, public_key, 10)
+    builder = (_builder(name(f"{school} 时间戳服务", school), ca, public_key, TSA_YEARS)
                .add_extension(x509.BasicConstraints(ca=False, path_length=None), True)
                .add_extension(_usage(sign=True), True)
-               .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), True)
-               .add_extension(_crl_point(crl_url), False))
-    return builder.sign(ca_key, hashes.SHA256())
+               .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), True))
+    return _published(builder, crl_url, ca_url).sign(ca_key, hashes.SHA256())
 
 
 def build_staff(subject: x509.Name, ca: x509.Certificate, ca_key, public_key,
-                email: str | None, crl_url: str) -> x509.Certificate:
+                email: str | None, crl_url: str, ca_url: str | None = None) -> x509.Certificate:
     """A staff signing certificate: digital signature and non-repudiation."""
-    builder = (_builder(subject, ca, public_key, 3)
+    builder = (_builder(subject, ca, public_key, STAFF_YEARS)
                .add_extension(x509.BasicConstraints(ca=False, path_length=None), True)
-               .add_extension(_usage(sign=True), True)
-               .add_extension(_crl_point(crl_url), False))
+               .add_extension(_usage(sign=True), True))
+    builder = _published(builder, crl_url, ca_url)
     if email:
         builder = builder.add_extension(
             x509.SubjectAlternativeName([x509.RFC822Name(email)]), False)

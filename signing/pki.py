@@ -5,10 +5,17 @@ Files in ``folder`` (never overwritten once written):
 - ``ca.pem``, ``ca.key.sealed``: the ECDSA P-256 root and its key, sealed with the
   "pki" key the caller hands in;
 - ``tsa.pem``, ``tsa.key.sealed``: the RSA-2048 timestamping certificate (pyHanko's
-  in-process timestamper is RSA-only) and its sealed key;
+  in-process timestamper is RSA-only) and its sealed key; each renewal
+  (:meth:`SchoolPKI.renew_tsa`) adds ``tsa-2.pem``, ``tsa-3.pem``, ... beside it, and the
+  highest number timestamps from then on (the earlier ones stay: old tokens name them);
 - ``issued.json``: serial -> subject of every staff certificate issued;
 - ``revoked.json``, ``crl.der``: revocations and the current CRL, re-issued on every
   revocation and before it gets stale.
+
+Certificates name where the CRL (and, when given, the root certificate) is published:
+``crl_url`` and ``ca_url``, handed in by the caller. They are written into each certificate
+when it is issued and cannot change afterwards: certificates issued under an older URL keep
+it.
 
 Staff keys never touch the folder: :meth:`SchoolPKI.issue_staff` returns them sealed
 under the staff member's own password (policy G3: every step has a named person, and
@@ -19,6 +26,7 @@ from __future__ import annotations
 
 import fcntl
 import json
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -39,10 +47,12 @@ from .sealing import SealedOpenError, open_sealed, seal
 __all__ = ["SchoolPKI", "StaffCredential", "subject_of"]
 
 CRL_LIFETIME = timedelta(days=7)
-#: Where certificates say the CRL is published. ``.invalid`` never resolves (RFC 2606), so
-#: a reader that tries to fetch fails at once and uses the CRL embedded in the PDF; give
-#: the real URL when the school publishes its CRL.
+#: Where certificates say the CRL is published when the caller names no address.
+#: ``.invalid`` never resolves (RFC 2606): a validator that fetches revocation data (as
+#: pyHanko's does by default) then fails; the application passes its public address.
 DEFAULT_CRL_URL = "http://pki.school.invalid/school-root.crl"
+_TSA_FILE = re.compile(r"^tsa(?:-(\d+))?\.pem$")
+_TSA_ANY = re.compile(r"^tsa-(\d+)\.")
 _PEM = serialization.Encoding.PEM
 _PKCS8 = serialization.PrivateFormat.PKCS8
 _NO_ENC = serialization.NoEncryption()
@@ -78,20 +88,24 @@ def _key_der(key) -> bytes:
 class SchoolPKI:
     """Opens an existing PKI folder; :meth:`create` makes one."""
 
-    def __init__(self, folder: Path, seal_key: bytes, *, crl_url: str = DEFAULT_CRL_URL):
+    def __init__(self, folder: Path, seal_key: bytes, *, crl_url: str = DEFAULT_CRL_URL,
+                 ca_url: str | None = None):
+        """``crl_url``, ``ca_url``: where new certificates say the CRL (DER) and the root
+        certificate (DER) are published."""
         self.folder = Path(folder)
         self.crl_url = crl_url
+        self.ca_url = ca_url
         if len(seal_key) != 32:
             raise PKIError(str(self.folder), "seal key must be 32 bytes")
         self._seal_key = bytes(seal_key)
         self.ca_cert = self._load_cert("ca.pem")
-        self.tsa_cert = self._load_cert("tsa.pem")
+        self._load_tsa()
         _ = self.ca_key  # unseal now: a wrong seal key fails here, not at a revocation
         self.school_name = subject_of(self.ca_cert, x509.NameOID.ORGANIZATION_NAME)
 
     @classmethod
     def create(cls, folder: Path, seal_key: bytes, school_name: str, *,
-               crl_url: str = DEFAULT_CRL_URL) -> SchoolPKI:
+               crl_url: str = DEFAULT_CRL_URL, ca_url: str | None = None) -> SchoolPKI:
         """Create the root and TSA certificates where missing; never overwrite a key."""
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
@@ -105,9 +119,9 @@ class SchoolPKI:
                 ca_key = _open_key_file(folder / "ca.key.sealed", seal_key, folder)
                 key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
                 write_new(folder / "tsa.key.sealed", seal(_key_der(key), key=seal_key))
-                tsa = certs.build_tsa(school_name, ca, ca_key, key.public_key(), crl_url)
+                tsa = certs.build_tsa(school_name, ca, ca_key, key.public_key(), crl_url, ca_url)
                 write_new(folder / "tsa.pem", tsa.public_bytes(_PEM))
-        return cls(folder, seal_key, crl_url=crl_url)
+        return cls(folder, seal_key, crl_url=crl_url, ca_url=ca_url)
 
     @cached_property
     def ca_key(self) -> ec.EllipticCurvePrivateKey:
@@ -116,8 +130,48 @@ class SchoolPKI:
 
     @cached_property
     def tsa_key(self) -> rsa.RSAPrivateKey:
-        """The TSA's private key, unsealed on first use (parsing RSA costs tens of ms)."""
-        return self._open_key("tsa.key.sealed")
+        """The current TSA's private key, unsealed on first use (parsing RSA costs tens of
+        ms)."""
+        return self._open_key(self._tsa_stem + ".key.sealed")
+
+    # -- the timestamping certificate and its renewals ---------------------------------
+    def _tsa_files(self) -> list[tuple[int, str]]:
+        found = []
+        for path in self.folder.iterdir():
+            match = _TSA_FILE.match(path.name)
+            if match:
+                found.append((int(match.group(1) or 1), path.name[:-len(".pem")]))
+        return sorted(found)
+
+    def _load_tsa(self) -> None:
+        files = self._tsa_files()
+        if not files:
+            raise PKIError(str(self.folder), "tsa.pem: FileNotFoundError")
+        self.tsa_certs = tuple(self._load_cert(stem + ".pem") for _, stem in files)
+        """Every timestamping certificate the school has had, oldest first."""
+        self.tsa_cert = self.tsa_certs[-1]
+        """The current one: new timestamps are issued under it."""
+        self._tsa_stem = files[-1][1]
+        self.__dict__.pop("tsa_key", None)
+
+    def renew_tsa(self) -> x509.Certificate:
+        """Issue a new timestamping certificate (new key, a full lifetime, the current
+        publication URLs); it is current from now on. The earlier ones stay in the folder:
+        timestamps they issued are checked against them."""
+        with _locked(self.folder):
+            # Past every number in use, also one whose key was written but not its
+            # certificate (an interrupted renewal): write_new never overwrites.
+            names = (path.name for path in self.folder.iterdir())
+            used = [int(m.group(1)) for m in map(_TSA_ANY.match, names) if m]
+            number = max([self._tsa_files()[-1][0], *used]) + 1
+            key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+            write_new(self.folder / f"tsa-{number}.key.sealed",
+                      seal(_key_der(key), key=self._seal_key))
+            cert = certs.build_tsa(self.school_name, self.ca_cert, self.ca_key,
+                                   key.public_key(), self.crl_url, self.ca_url)
+            write_new(self.folder / f"tsa-{number}.pem", cert.public_bytes(_PEM))
+        self._load_tsa()
+        return self.tsa_cert
 
     # -- reading -----------------------------------------------------------------
     def _load_cert(self, filename: str) -> x509.Certificate:
@@ -137,6 +191,10 @@ class SchoolPKI:
         """The school root certificate, for readers' trust stores and for validation."""
         return self.ca_cert.public_bytes(_PEM)
 
+    def ca_cert_der(self) -> bytes:
+        """The school root certificate in DER, as validators fetch it (caIssuers)."""
+        return self.ca_cert.public_bytes(serialization.Encoding.DER)
+
     # -- staff ---------------------------------------------------------------------
     def issue_staff(self, name: str, department: str, password: str, *,
                     email: str | None = None) -> StaffCredential:
@@ -144,7 +202,7 @@ class SchoolPKI:
         key = ec.generate_private_key(ec.SECP256R1())
         subject = certs.name(name, self.school_name, department)
         cert = certs.build_staff(subject, self.ca_cert, self.ca_key, key.public_key(), email,
-                                 self.crl_url)
+                                 self.crl_url, self.ca_url)
         with _locked(self.folder):
             issued = self._json("issued.json")
             issued[str(cert.serial_number)] = {"cn": name, "ou": department}
@@ -204,6 +262,10 @@ class SchoolPKI:
             current = x509.load_der_x509_crl(path.read_bytes())
             if current.next_update_utc - datetime.now(UTC) > CRL_LIFETIME / 2:
                 return path.read_bytes()
+        return self.issue_crl()
+
+    def issue_crl(self) -> bytes:
+        """Issue a new CRL now (a full lifetime from now) and return it (DER)."""
         with _locked(self.folder):
             return self._issue_crl(self._json("revoked.json"))
 

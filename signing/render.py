@@ -1,7 +1,9 @@
 """HTML to PDF with WeasyPrint, with a fetcher that reads nothing but the static folder.
 
 Forms are rendered on A4 with Noto Sans CJK SC (through fontconfig); each embedded font
-holds only the glyphs drawn (:mod:`signing.fontsubset`). Elements whose
+holds only the glyphs drawn (:mod:`signing.fontsubset`). By default the files claim PDF/A-3b
+(XMP ``pdfaid``, sRGB output intent, a file identifier) and carry WeasyPrint's structure tags
+(what that claim rests on and what is not verified: ``docs/signatures.md``). Elements whose
 ``id`` starts with ``sigbox-`` mark where the visible signature stamps go; their
 rectangles come back in PDF points so that :mod:`signing.sign` can put the
 signature fields exactly there.
@@ -9,6 +11,8 @@ signature fields exactly there.
 
 from __future__ import annotations
 
+import importlib.resources
+import io
 import logging
 import mimetypes
 import threading
@@ -21,6 +25,7 @@ from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
 
 from weasyprint import CSS, HTML
+from weasyprint.css import ColorProfile
 from weasyprint.urls import URLFetcher, URLFetcherResponse, path2url
 
 from .errors import FetchRefused, HarfBuzzMissing, RenderError
@@ -36,6 +41,14 @@ __all__ = [
 ]
 
 SIGBOX_PREFIX = "sigbox-"
+#: The archival profile of every form: PDF/A-3 (ISO 19005-3), level B, which allows the
+#: signatures' validation data and later incremental revisions.
+ARCHIVE_VARIANT = "pdf/a-3b"
+#: The output intent of PDF/A files: the sRGB profile WeasyPrint ships, handed in under a name
+#: of our own. (WeasyPrint's own "srgb" opens the profile file and never closes it, a
+#: ResourceWarning on every render.)
+_SRGB = "--archive-srgb"
+_SRGB_ICC = (importlib.resources.files("weasyprint.pdf") / "sRGB2014.icc").read_bytes()
 #: One CSS pixel is 0.75 PDF point (96 px per inch, 72 pt per inch).
 PX_TO_PT = 0.75
 _DEFAULT_CSS = """
@@ -168,9 +181,15 @@ def _weasyprint_warnings(target: logging.Logger) -> Iterator[_ForwardHandler]:
 class Renderer:
     """Turns HTML into A4 PDFs; resources come only from ``static_root`` or ``data:`` URLs."""
 
-    def __init__(self, static_root: Path, *, logger: logging.Logger | None = None):
+    def __init__(self, static_root: Path, *, logger: logging.Logger | None = None,
+                 pdf_variant: str | None = ARCHIVE_VARIANT, pdf_tags: bool = True):
+        """``pdf_variant``: a WeasyPrint PDF variant (``None`` for plain PDF);
+        ``pdf_tags``: write the structure tree (tagged PDF) for screen readers."""
         self.static_root = Path(static_root).resolve()
         self.logger = logger or logging.getLogger("signing.render")
+        self.pdf_options = {"pdf_variant": pdf_variant, "pdf_tags": pdf_tags}
+        if pdf_variant:
+            self.pdf_options["output_intent"] = _SRGB
         self._default_css = CSS(string=_DEFAULT_CSS)
         # WeasyPrint's records reach the application only through ``self.logger`` (and
         # through it the root logger), not twice.
@@ -183,9 +202,11 @@ class Renderer:
         with _weasyprint_warnings(self.logger) as captured:
             try:
                 document = HTML(string=html, base_url=base, url_fetcher=fetcher).render(
-                    stylesheets=[self._default_css])
+                    stylesheets=[self._default_css], color_profiles=self._color_profiles(),
+                    **self.pdf_options)
                 self._drop_attachments(document, fetcher)
-                pdf = document.write_pdf(finisher=partial(compact_fonts, logger=self.logger))
+                pdf = document.write_pdf(finisher=partial(_finish, logger=self.logger),
+                                         **self.pdf_options)
             except FetchRefused:
                 raise
             except Exception as exc:
@@ -198,6 +219,13 @@ class Renderer:
             refused=tuple(fetcher.refused),
         )
 
+    def _color_profiles(self) -> dict[str, ColorProfile] | None:
+        """A fresh profile per render (WeasyPrint writes the PDF object number into it)."""
+        if "output_intent" not in self.pdf_options:
+            return None
+        return {_SRGB: ColorProfile(io.BytesIO(_SRGB_ICC), "sRGB2014.icc",
+                                    "relative-colorimetric", (["r"], ["g"], ["b"]))}
+
     @staticmethod
     def _drop_attachments(document, fetcher: StaticOnlyFetcher) -> None:
         """Remove every ``rel="attachment"`` before the PDF is written: none is ever embedded."""
@@ -209,6 +237,16 @@ class Renderer:
                 if link[0] == "attachment":
                     _record_refusal(fetcher, link[1])
             page.links = [link for link in page.links if link[0] != "attachment"]
+
+
+def _finish(document, pdf, logger: logging.Logger) -> None:
+    """WeasyPrint's finisher: fonts cut to the glyphs drawn, and no ``/Producer`` in the
+    document information dictionary. pyHanko writes its own name there and into the XMP
+    metadata at each signature, but would *append* it to WeasyPrint's in the dictionary:
+    the two would then disagree, which PDF/A forbids (ISO 19005-3, 6.6.2.3.1). The XMP
+    metadata still names WeasyPrint until the first signature."""
+    compact_fonts(document, pdf, logger=logger)
+    pdf.info.pop("Producer", None)
 
 
 def _record_refusal(fetcher: StaticOnlyFetcher, url: str) -> None:

@@ -5,7 +5,8 @@ every step has a named person. The sender certifies the document (DocMDP: form f
 and signatures only); the receiver adds an approval signature as an incremental update,
 so the sender's signature still covers exactly what the sender signed. Each signature
 carries an RFC 3161 timestamp (PAdES B-T) and the certificates and school CRL needed to
-validate it offline (B-LT).
+validate it offline (B-LT); the countersigned file then gets a document timestamp over
+that validation data (B-LTA, :mod:`signing.ltv`).
 """
 
 from __future__ import annotations
@@ -17,21 +18,21 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from asn1crypto import crl as asn1_crl
 from cryptography.hazmat.primitives.asymmetric.ec import ECDSA, EllipticCurvePrivateKey
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.pdf_utils.text import TextBoxStyle
 from pyhanko.sign import fields, signers
+from pyhanko.sign.signers.constants import ESIC_EXTENSION_1
 from pyhanko.sign.signers.pdf_signer import DSSContentSettings, SigDSSPlacementPreference
 from pyhanko.sign.timestamps.api import TimeStamper
 from pyhanko.stamp import TextStampStyle
-from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 from pyhanko_certvalidator.util import get_pyca_cryptography_hash
 
 from .errors import AlreadySigned, NotYetSigned, SignatureFieldMissing
 from .fonts import StampFont
+from .ltv import add_archive_timestamp, validation_context
 from .pki import SchoolPKI, StaffCredential
 from .render import SignatureBox
 from .timestamps import SchoolTimeStamper, to_asn1_cert
@@ -123,14 +124,18 @@ def _check_field(reader: PdfFileReader, field_name: str, *,
         raise NotYetSigned(needs_signed)
 
 
-def validation_context(pki: SchoolPKI) -> ValidationContext:
-    """Trust the school root, know the TSA certificate and the current CRL, never fetch."""
-    return ValidationContext(
-        trust_roots=[to_asn1_cert(pki.ca_cert)],
-        other_certs=[to_asn1_cert(pki.tsa_cert)],
-        crls=[asn1_crl.CertificateList.load(pki.crl())],
-        allow_fetching=False,
-    )
+class _Pdf17Signer(signers.PdfSigner):
+    """A PAdES signer that leaves the file at PDF 1.7.
+
+    pyHanko declares ISO 32002 (ECDSA in PDF) for a P-256 key, and with it PDF 2.0 in the
+    catalog (``/Version /2.0``); the forms are PDF/A-3, which is PDF 1.7. PAdES (ETSI EN
+    319 142-1) and PDF 1.7 readers accept ECDSA with the ESIC extension alone.
+    """
+
+    def register_extensions(self, pdf_out, *, md_algorithm: str) -> None:
+        pdf_out.ensure_output_version(version=(1, 7))
+        if pdf_out.output_version < (2, 0):  # a file already at 2.0 stays there
+            pdf_out.register_extension(ESIC_EXTENSION_1)
 
 
 def _reservation(cert, pki: SchoolPKI) -> int:
@@ -173,7 +178,7 @@ def _sign(pdf: bytes, credential: StaffCredential, password: str, *, field_name:
     style = TextStampStyle(stamp_text=STAMP_TEMPLATE, border_width=1,
                            text_box_style=TextBoxStyle(font=stamp.font.factory(
                                STAMP_TEMPLATE % printed)))
-    pdf_signer = signers.PdfSigner(meta, signer=signer, timestamper=tsa, stamp_style=style)
+    pdf_signer = _Pdf17Signer(meta, signer=signer, timestamper=tsa, stamp_style=style)
     reserved = _reservation(cert, pki) if isinstance(tsa, SchoolTimeStamper) else None
     out = pdf_signer.sign_pdf(writer, existing_fields_only=True, bytes_reserved=reserved,
                               appearance_text_params=printed)
@@ -188,7 +193,10 @@ def sign_sender(pdf: bytes, credential: StaffCredential, password: str, *,
 
 
 def countersign(pdf: bytes, credential: StaffCredential, password: str, *,
-                stamp: StampText, pki: SchoolPKI, tsa: TimeStamper) -> bytes:
-    """Add the receiver's approval signature as an incremental update."""
-    return _sign(pdf, credential, password, field_name=RECEIVER_FIELD, certify=False,
-                 stamp=stamp, pki=pki, tsa=tsa, reason="接收", needs_signed=SENDER_FIELD)
+                stamp: StampText, pki: SchoolPKI, tsa: TimeStamper,
+                archive: bool = True) -> bytes:
+    """Add the receiver's approval signature as an incremental update, then (``archive``)
+    the validation data and a document timestamp over it (PAdES B-LTA)."""
+    signed = _sign(pdf, credential, password, field_name=RECEIVER_FIELD, certify=False,
+                   stamp=stamp, pki=pki, tsa=tsa, reason="接收", needs_signed=SENDER_FIELD)
+    return add_archive_timestamp(signed, pki=pki, tsa=tsa) if archive else signed

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["verdict"]
+__all__ = ["timestamp_verdict", "verdict"]
 
 ROLE = {"Sig_Sender": "移交方签名", "Sig_Receiver": "接收方签名"}
 
@@ -24,3 +24,16 @@ def verdict(*, ok: bool, field: str, signer: str, intact: bool, valid: bool, tru
     if not timestamp_ok:
         return f"{who}存疑：缺少有效的时间戳，签名时间无法证明。"
     return f"{who}无效。"
+
+
+def timestamp_verdict(*, ok: bool, intact: bool, trusted: bool, later_changes: bool) -> str:
+    """One sentence on a document (archive) timestamp."""
+    if ok:
+        return "存档时间戳有效：证明文件及其验证材料在该时间已存在且此后未被改动。"
+    if not intact:
+        return "存档时间戳无效：加盖时间戳后文件内容被改动过，或时间戳数据已损坏。"
+    if later_changes:
+        return "存档时间戳无效：加盖时间戳后文件被做了验证材料以外的修改。"
+    if not trusted:
+        return "存档时间戳不可信：时间戳证书不受信任、已过期或已被吊销（应在到期前续加时间戳）。"
+    return "存档时间戳无效。"

@@ -5,6 +5,10 @@ the PAdES long-term model): a staff certificate revoked *after* it signed does n
 the handover it signed, one revoked *before* does. Revocation data comes from the CRLs
 handed in (the school's current CRL) and from the file's own DSS (embedded at signing),
 so a file validates offline.
+
+Document timestamps (PAdES B-LTA, :mod:`signing.ltv`) are reported too: each is checked at
+the time the next one proves, the newest one now. A file whose newest document timestamp
+no longer checks out (its TSA certificate expired before it was renewed) is not ``ok``.
 """
 
 from __future__ import annotations
@@ -17,14 +21,14 @@ from asn1crypto import crl as asn1_crl
 from asn1crypto import x509 as asn1_x509
 from pyhanko.pdf_utils.misc import PdfReadError
 from pyhanko.pdf_utils.reader import PdfFileReader
-from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko.sign.validation import validate_pdf_signature, validate_pdf_timestamp
 from pyhanko.sign.validation.dss import DocumentSecurityStore, NoDSSFoundError
 from pyhanko_certvalidator import ValidationContext
 
 from . import verdicts
 from .errors import VerificationError
 
-__all__ = ["SignatureReport", "VerificationReport", "verify_pdf"]
+__all__ = ["SignatureReport", "TimestampReport", "VerificationReport", "verify_pdf"]
 
 
 @dataclass(frozen=True)
@@ -68,10 +72,36 @@ class SignatureReport:
 
     def to_dict(self) -> dict:
         """JSON-ready: datetimes as ISO 8601 strings."""
-        data = asdict(self)
-        for key in ("signing_time", "timestamp_time"):
-            data[key] = data[key].isoformat() if data[key] else None
-        return data
+        return _json_ready(asdict(self))
+
+
+@dataclass(frozen=True)
+class TimestampReport:
+    """The result for one document timestamp (the archive timestamps of PAdES B-LTA)."""
+
+    field: str
+    """Its field name (``Archive_TS_001``, ...)."""
+    time: datetime | None
+    """The time it proves."""
+    tsa: str
+    """The timestamping certificate's common name."""
+    checked_at: datetime
+    """When it was checked for: the time of the next document timestamp, or now."""
+    intact: bool
+    """The timestamped bytes are unchanged."""
+    valid: bool
+    """The token's signature checks out."""
+    trusted: bool
+    """The TSA certificate chains to a trusted root and was valid and not revoked at
+    ``checked_at``."""
+    ok: bool
+    """Intact, valid and trusted, and nothing but validation data was added after it."""
+    verdict: str
+    """The verdict in plain Chinese."""
+
+    def to_dict(self) -> dict:
+        """JSON-ready: datetimes as ISO 8601 strings."""
+        return _json_ready(asdict(self))
 
 
 @dataclass(frozen=True)
@@ -80,16 +110,19 @@ class VerificationReport:
 
     signatures: tuple[SignatureReport, ...]
     """One report per signature, in file order."""
+    timestamps: tuple[TimestampReport, ...] = ()
+    """One report per document timestamp, oldest first (none in files made before B-LTA)."""
 
     @property
     def ok(self) -> bool:
-        """At least one signature, and every signature is ok."""
-        return bool(self.signatures) and all(s.ok for s in self.signatures)
+        """At least one signature, every signature ok, every document timestamp ok."""
+        return (bool(self.signatures) and all(s.ok for s in self.signatures)
+                and all(t.ok for t in self.timestamps))
 
     @property
     def failed(self) -> tuple[str, ...]:
-        """Names of the fields whose signature is not ok."""
-        return tuple(s.field for s in self.signatures if not s.ok)
+        """Names of the fields whose signature or document timestamp is not ok."""
+        return tuple(s.field for s in (*self.signatures, *self.timestamps) if not s.ok)
 
     def by_field(self, name: str) -> SignatureReport:
         """The report of one field; ``KeyError`` if that field holds no signature."""
@@ -100,7 +133,12 @@ class VerificationReport:
 
     def to_dict(self) -> dict:
         """JSON-ready form of the report."""
-        return {"ok": self.ok, "signatures": [s.to_dict() for s in self.signatures]}
+        return {"ok": self.ok, "signatures": [s.to_dict() for s in self.signatures],
+                "timestamps": [t.to_dict() for t in self.timestamps]}
+
+
+def _json_ready(data: dict) -> dict:
+    return {k: v.isoformat() if isinstance(v, datetime) else v for k, v in data.items()}
 
 
 def _timestamp_time(embedded) -> datetime | None:
@@ -109,8 +147,7 @@ def _timestamp_time(embedded) -> datetime | None:
         return None
     for attr in attrs:
         if attr["type"].native == "signature_time_stamp_token":
-            signed_data = attr["values"][0]["content"]
-            return signed_data["encap_content_info"]["content"].parsed["gen_time"].native
+            return _token_time(attr["values"][0]["content"])
     return None
 
 
@@ -141,13 +178,40 @@ def verify_pdf(pdf: bytes, *, trust_roots, crls=()) -> VerificationReport:
     try:
         reader = PdfFileReader(io.BytesIO(pdf), strict=False)
         embedded = list(reader.embedded_regular_signatures)
+        stamps = list(reader.embedded_timestamp_signatures)
     except (PdfReadError, ValueError, KeyError) as exc:
         raise VerificationError(type(exc).__name__) from exc
     try:
         dss = DocumentSecurityStore.read_dss(reader)
     except NoDSSFoundError:
         dss = None
-    return VerificationReport(tuple(_report(sig, roots, current, dss) for sig in embedded))
+    times = [_token_time(t.signed_data) for t in stamps]
+    now = datetime.now(UTC)
+    return VerificationReport(
+        tuple(_report(sig, roots, current, dss) for sig in embedded),
+        tuple(_stamp_report(stamp, roots, current, dss, (times[i + 1:] + [now])[0] or now)
+              for i, stamp in enumerate(stamps)))
+
+
+def _token_time(signed_data) -> datetime | None:
+    return signed_data["encap_content_info"]["content"].parsed["gen_time"].native
+
+
+def _stamp_report(embedded, roots, current, dss, moment: datetime) -> TimestampReport:
+    kwargs = {"trust_roots": roots, "crls": current, "allow_fetching": False,
+              "moment": moment, "retroactive_revinfo": True}
+    vc = dss.as_validation_context(kwargs) if dss else ValidationContext(**kwargs)
+    status = validate_pdf_timestamp(embedded, validation_context=vc)
+    level = status.modification_level.name if status.modification_level else "NONE"
+    ok = bool(status.intact and status.valid and status.trusted
+              and level in ("NONE", "LTA_UPDATES"))
+    tsa = _subject(embedded.signer_cert, "common_name")
+    return TimestampReport(
+        field=embedded.field_name, time=status.timestamp, tsa=tsa, checked_at=moment,
+        intact=bool(status.intact), valid=bool(status.valid), trusted=bool(status.trusted),
+        ok=ok, verdict=verdicts.timestamp_verdict(
+            ok=ok, intact=bool(status.intact and status.valid),
+            trusted=bool(status.trusted), later_changes=level not in ("NONE", "LTA_UPDATES")))
 
 
 def _report(embedded, roots, current, dss) -> SignatureReport:

@@ -25,7 +25,7 @@ from webapp.db import get_db
 
 __all__ = ["COMMANDS"]
 
-pdf_group = AppGroup("pdf", help="Signed PDF forms: export and verify.")
+pdf_group = AppGroup("pdf", help="Signed PDF forms: export, verify and keep provable.")
 pki_group = AppGroup("pki", help="The school's certificate authority.")
 
 
@@ -135,6 +135,75 @@ def pki_ca_cert(out):
     """Export the school root certificate (PEM), to install in PDF readers."""
     out.write_bytes(services().pki.ca_cert_pem())
     click.echo(f"学校根证书已导出到 {out}。安装方法见 docs/signatures.md。")
+
+
+@pdf_group.command("refresh")
+@click.option("--before", type=click.DateTime(formats=["%Y-%m-%d"]),
+              help="Refresh forms whose newest archive timestamp's certificate expires before "
+                   "this date (default: two years from today).")
+@click.option("--dry-run", is_flag=True, help="Only list what would be refreshed.")
+@with_appcontext
+@domain_errors
+def pdf_refresh(before, dry_run):
+    """Add a new archive timestamp (PAdES B-LTA) to every stored countersigned form whose
+    newest one expires before --before, or that has none; run yearly from cron. Each form
+    becomes a new vault object (the old one is a byte prefix of it), recorded in the ledger."""
+    from records.ltv import ArchiveTimestamps
+
+    svc = services()
+    until = (before.replace(tzinfo=SCHOOL_TZ) if before
+             else utcnow().astimezone(SCHOOL_TZ) + REFRESH_AHEAD)
+    stamps = ArchiveTimestamps(get_db(), vault=svc.vault, audit=svc.ledger, pki=svc.pki,
+                               tsa=svc.form_desk.timestamper)
+    count = 0
+    for item in stamps.refresh_due(until, actor="cli", dry_run=dry_run):
+        if not dry_run:
+            get_db().commit()  # one form at a time: a later failure keeps the earlier ones
+        count += 1
+        last = (f"上次存档时间戳 {item.last_timestamp:%Y-%m-%d}，证书 {item.last_expires:%Y-%m-%d} "
+                "到期" if item.last_timestamp else "尚无存档时间戳")
+        doc = "沟通记录" if item.document == "meeting" else "交接单"
+        click.echo(f"{item.number} 第{item.version}版 {doc}：{last}"
+                   + ("" if dry_run else f" → 已追加（{item.object_id}）"))
+    verb = "需要追加" if dry_run else "已追加"
+    click.echo(f"{verb}存档时间戳：{count} 份（截止 {until:%Y-%m-%d}）。", err=True)
+
+
+#: How far ahead `pdf refresh` looks by default: a timestamp whose certificate expires within
+#: two years is renewed (run yearly, that leaves a missed year to spare).
+REFRESH_AHEAD = timedelta(days=2 * 365)
+
+
+@pki_group.command("crl")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write the CRL (DER) to this file.")
+@with_appcontext
+def pki_crl(out):
+    """Issue a fresh CRL now (run daily from cron; it is valid for a week): validators fetch
+    it from /pki/crl.der, the address in the certificates."""
+    from cryptography import x509
+
+    data = services().pki.issue_crl()
+    crl = x509.load_der_x509_crl(data)
+    number = crl.extensions.get_extension_for_class(x509.CRLNumber).value.crl_number
+    if out:
+        out.write_bytes(data)
+    click.echo(f"已签发第 {number} 号证书吊销列表，吊销 {len(crl)} 张证书，有效至 "
+               f"{crl.next_update_utc.astimezone(SCHOOL_TZ):%Y-%m-%d %H:%M}。")
+
+
+@pki_group.command("renew-tsa")
+@with_appcontext
+def pki_renew_tsa():
+    """Issue a new timestamping certificate (ten years) under the school root, with the
+    current publication addresses; restart the application to timestamp with it."""
+    svc = services()
+    old = svc.pki.tsa_cert
+    new = svc.pki.renew_tsa()
+    click.echo(f"新的时间戳证书（序列号 {new.serial_number:x}）有效至 "
+               f"{new.not_valid_after_utc:%Y-%m-%d}；原证书有效至 "
+               f"{old.not_valid_after_utc:%Y-%m-%d}，仍用于核验它签发的时间戳。"
+               "请重启应用以使用新证书。")
 
 
 @click.command("remind")

@@ -125,7 +125,8 @@ class Services:
             made.append("pki")
         from signing import SchoolPKI
 
-        SchoolPKI.create(self.pki_path, self._pki_seal_key(), self.settings["SCHOOL_NAME"])
+        SchoolPKI.create(self.pki_path, self._pki_seal_key(), self.settings["SCHOOL_NAME"],
+                         **self.pki_urls)
         return made
 
     def awaiting_restore(self) -> bool:
@@ -191,13 +192,21 @@ class Services:
     def _pki_seal_key(self) -> bytes:
         return self.keyring.get("pki", 1)  # the school CA key is sealed under pki key v1
 
+    @property
+    def pki_urls(self) -> dict[str, str]:
+        """Where certificates issued from now on say the CRL and the root certificate are
+        published: this application's /pki/crl.der and /pki/ca.der under BASE_URL
+        (webapp/verify.py). Certificates issued earlier keep the address they were given."""
+        base = self.settings["BASE_URL"].rstrip("/")
+        return {"crl_url": f"{base}/pki/crl.der", "ca_url": f"{base}/pki/ca.der"}
+
     @cached_property
     def pki(self) -> SchoolPKI:
         from signing import SchoolPKI
 
         if not (self.pki_path / "ca.pem").exists():
             raise NotInitialised(self.instance, "pki")
-        return SchoolPKI(self.pki_path, self._pki_seal_key())
+        return SchoolPKI(self.pki_path, self._pki_seal_key(), **self.pki_urls)
 
     @cached_property
     def form_desk(self) -> FormDesk:

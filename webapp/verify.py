@@ -3,7 +3,8 @@ signature, who signed, when, and whether the file is intact and trusted. Also th
 of the QR code printed on every form, which tells anyone whether a printed form's number and
 content hash are those of a version the school holds, with its kind, status, departments and
 signing times (never a name or a field value, policy C1), and the school root certificate and
-CRL for PDF readers. Nothing uploaded here is stored."""
+CRL for PDF readers and for validators that follow the addresses in the certificates. Nothing
+uploaded here is stored."""
 
 from __future__ import annotations
 
@@ -186,3 +187,17 @@ def ca_pem():
 def crl():
     return Response(services().pki.crl(), mimetype="application/pkix-crl",
                     headers={"Content-Disposition": "attachment; filename=school.crl"})
+
+
+# Where certificates point validators (their CRL distribution point and caIssuers, built from
+# BASE_URL in services.pki_urls): DER, as RFC 5280 4.2.1.13 and 4.2.2.1 want for HTTP.
+@bp.route("/pki/crl.der")
+def crl_der():
+    return Response(services().pki.crl(), mimetype="application/pkix-crl",
+                    headers={"Cache-Control": "public, max-age=3600"})
+
+
+@bp.route("/pki/ca.der")
+def ca_der():
+    return Response(services().pki.ca_cert_der(), mimetype="application/pkix-cert",
+                    headers={"Cache-Control": "public, max-age=86400"})

@@ -97,3 +97,76 @@ def test_revoke_refuses_unknown_serials_and_reasons(pki):
     with pytest.raises(ValueError):
         pki.revoke(cred.serial, "离职")
     assert pki.revoked() == {}
+
+
+def _published(cert: x509.Certificate) -> tuple[str, str | None]:
+    """(CRL distribution point, caIssuers URL or None) written into a certificate."""
+    crl = cert.extensions.get_extension_for_class(x509.CRLDistributionPoints).value
+    try:
+        aia = cert.extensions.get_extension_for_class(x509.AuthorityInformationAccess).value
+    except x509.ExtensionNotFound:
+        return crl[0].full_name[0].value, None
+    issuers = [d.access_location.value for d in aia
+               if d.access_method == x509.oid.AuthorityInformationAccessOID.CA_ISSUERS]
+    return crl[0].full_name[0].value, issuers[0]
+
+
+def test_new_certificates_name_the_publication_urls_old_ones_keep_theirs(tmp_path):
+    urls = {"crl_url": "https://school.example/pki/crl.der",
+            "ca_url": "https://school.example/pki/ca.der"}
+    made = SchoolPKI.create(tmp_path / "pki", KEY, "未来星培训学校", **urls)
+    assert _published(made.tsa_cert) == (urls["crl_url"], urls["ca_url"])
+    before = made.issue_staff("张三", "招生部", "pw").certificate
+    assert _published(before) == (urls["crl_url"], urls["ca_url"])
+    # The school moves: new certificates get the new address, issued ones are signed as is.
+    moved = SchoolPKI(made.folder, KEY, crl_url="https://new.example/pki/crl.der",
+                      ca_url="https://new.example/pki/ca.der")
+    after = moved.issue_staff("李四", "教务部", "pw").certificate
+    assert _published(after) == ("https://new.example/pki/crl.der",
+                                 "https://new.example/pki/ca.der")
+    assert _published(moved.tsa_cert) == (urls["crl_url"], urls["ca_url"])
+    assert _published(before) == (urls["crl_url"], urls["ca_url"])
+    assert x509.load_der_x509_certificate(moved.ca_cert_der()) == moved.ca_cert
+
+
+def test_certificate_lifetimes(pki):
+    def years(cert):
+        return (cert.not_valid_after_utc - cert.not_valid_before_utc).days // 365
+
+    staff = pki.issue_staff("张三", "招生部", "pw").certificate
+    assert (years(pki.ca_cert), years(pki.tsa_cert), years(staff)) == (20, 10, 3)
+
+
+def test_tsa_renewal_adds_a_certificate_and_keeps_the_old_one(pki):
+    first, files = pki.tsa_cert, {p.name: p.read_bytes() for p in pki.folder.iterdir()
+                                  if p.name.startswith("tsa")}
+    renewed = SchoolPKI(pki.folder, KEY, crl_url="https://school.example/pki/crl.der")
+    new = renewed.renew_tsa()
+    assert new != first and renewed.tsa_cert == new
+    assert renewed.tsa_certs == (first, new)
+    assert new.public_key().public_numbers() != first.public_key().public_numbers()
+    assert renewed.tsa_key.public_key().public_numbers() == new.public_key().public_numbers()
+    assert _published(new)[0] == "https://school.example/pki/crl.der"
+    new.verify_directly_issued_by(pki.ca_cert)
+    for name, data in files.items():  # never overwritten
+        assert (pki.folder / name).read_bytes() == data
+    reopened = SchoolPKI(pki.folder, KEY)
+    assert reopened.tsa_cert == new and reopened.tsa_certs == (first, new)
+
+
+def _crl_number(data: bytes) -> int:
+    crl = x509.load_der_x509_crl(data)
+    return crl.extensions.get_extension_for_class(x509.CRLNumber).value.crl_number
+
+
+def test_issue_crl_always_issues_a_new_one(pki):
+    first = pki.crl()
+    assert pki.crl() == first  # still fresh: the same one
+    assert _crl_number(pki.issue_crl()) == _crl_number(first) + 1
+
+
+def test_an_interrupted_renewal_does_not_block_the_next(pki):
+    (pki.folder / "tsa-2.key.sealed").write_bytes(b"left by a crash")
+    assert pki.renew_tsa() == SchoolPKI(pki.folder, KEY).tsa_cert
+    assert (pki.folder / "tsa-3.pem").exists()
+    assert (pki.folder / "tsa-2.key.sealed").read_bytes() == b"left by a crash"

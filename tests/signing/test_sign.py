@@ -25,9 +25,12 @@ def test_both_signatures_validate_with_pyhanko(countersigned, verify):
         assert not sig.revoked and not sig.revoked_later
         assert "有效" in sig.verdict
     assert sender.certified and not receiver.certified
-    # Validation data sits in each signature's own revision: the last one covers the file.
-    assert receiver.coverage == "ENTIRE_FILE"
+    # Validation data sits in each signature's own revision; after the receiver's come only
+    # the archive timestamp and its validation data (PAdES B-LTA, test_ltv.py).
+    assert receiver.coverage == "ENTIRE_REVISION"
+    assert receiver.modification_level == "LTA_UPDATES"
     assert sender.modification_level == "FORM_FILLING"
+    assert [t.field for t in report.timestamps] == ["Archive_TS_001"]
     assert sender.timestamp_time <= receiver.timestamp_time
     assert report.to_dict()["signatures"][0]["signer"] == "张三"
 
@@ -46,7 +49,7 @@ def test_stamps_land_in_the_signature_boxes(countersigned, rendered):
     rects = {}
     for ref in page["/Annots"]:
         annot = ref.get_object()
-        if annot.get("/FT") == "/Sig":
+        if annot.get("/FT") == "/Sig" and annot["/T"] in (SENDER_FIELD, RECEIVER_FIELD):
             rects[annot["/T"]] = [round(float(v), 1) for v in annot["/Rect"]]
             assert "/AP" in annot
     for key, field in (("sender", SENDER_FIELD), ("receiver", RECEIVER_FIELD)):
@@ -87,12 +90,16 @@ def pdfsig(pdf: bytes, tmp_path, nss_db) -> list[dict]:
 
 def test_pdfsig_validates_both_signatures(countersigned, tmp_path, nss_db):
     sigs = pdfsig(countersigned, tmp_path, nss_db)
-    assert len(sigs) == 2
-    for sig in sigs:
+    assert len(sigs) == 3
+    for sig in sigs[:2]:
         assert sig["Signature Validation"] == "Signature is Valid."
         assert sig["Certificate Validation"] == "Certificate is Trusted."
     assert sigs[0]["Signature Field Name"] == SENDER_FIELD
     assert "张三" in sigs[0]["Signer Certificate Common Name"]
+    # The archive timestamp: pdfsig lists it, covering the whole file, but cannot check it
+    # ("Unable to validate this type of signature"); pyHanko does (test_ltv.py).
+    assert sigs[2]["Signature Field Name"] == "Archive_TS_001"
+    assert sigs[2]["Signature Validation"].startswith("Signature has not yet been verified")
 
 
 def test_pdfsig_without_the_school_root_does_not_trust(countersigned, tmp_path):
@@ -100,8 +107,8 @@ def test_pdfsig_without_the_school_root_does_not_trust(countersigned, tmp_path):
     db.mkdir()
     subprocess.run(["certutil", "-N", "-d", f"sql:{db}", "--empty-password"], check=True)
     sigs = pdfsig(countersigned, tmp_path, db)
-    assert len(sigs) == 2
-    assert all(s["Certificate Validation"] != "Certificate is Trusted." for s in sigs)
+    assert len(sigs) == 3
+    assert all(s.get("Certificate Validation") != "Certificate is Trusted." for s in sigs)
 
 
 def test_qpdf_check_passes(countersigned, tmp_path):

@@ -37,8 +37,10 @@ def test_a_byte_changed_in_the_sender_revision_fails_both(countersigned, verify)
 def test_a_byte_changed_in_the_receiver_revision_names_the_receiver(countersigned, verify):
     report = verify(_flip_reason(countersigned, 1))
     assert not report.ok
-    assert report.failed == (RECEIVER_FIELD,)
+    # The archive timestamp covers the receiver's revision too.
+    assert report.failed == (RECEIVER_FIELD, "Archive_TS_001")
     assert not report.by_field(RECEIVER_FIELD).intact
+    assert not report.timestamps[0].intact and "改动" in report.timestamps[0].verdict
     assert report.by_field(SENDER_FIELD).ok
 
 
@@ -57,5 +59,8 @@ def test_appended_page_content_update_fails_docmdp(countersigned, verify):
         # The bytes each signature covers are intact: only DocMDP catches this.
         assert sig.intact and sig.valid
         assert not sig.docmdp_ok and not sig.ok
-    assert set(report.failed) == {SENDER_FIELD, RECEIVER_FIELD}
+    # The archive timestamp's bytes are intact too, but more than validation data followed.
+    stamp = report.timestamps[0]
+    assert stamp.intact and not stamp.ok and "验证材料以外" in stamp.verdict
+    assert set(report.failed) == {SENDER_FIELD, RECEIVER_FIELD, "Archive_TS_001"}
     assert "不允许的修改" in report.by_field(SENDER_FIELD).verdict

@@ -11,7 +11,7 @@ from signing.verify import verify_pdf
 def test_unsigned_pdf_is_not_ok(prepared, pki):
     report = verify_pdf(prepared, trust_roots=[pki.ca_cert_pem()], crls=[pki.crl()])
     assert report.signatures == () and not report.ok
-    assert report.to_dict() == {"ok": False, "signatures": []}
+    assert report.to_dict() == {"ok": False, "signatures": [], "timestamps": []}
 
 
 def test_not_a_pdf_raises_a_verification_error(pki):
