@@ -34,6 +34,7 @@ from records.students import Student
 from signing import SigningError
 from vault import VaultError
 from webapp import services
+from webapp.cli_scale import SCALE_HELP, add_scale_demo
 from webapp.db import get_db
 from webapp.services import NotInitialised
 
@@ -102,9 +103,10 @@ def init_command():
 
 
 @click.command("demo")
+@click.option("--scale", type=click.IntRange(1), metavar="N", help=SCALE_HELP)
 @with_appcontext
 @domain_errors
-def demo_command():
+def demo_command(scale):
     """Add the demo staff (idempotent) and print their logins."""
     svc = services()
     accounts = svc.accounts(get_db())
@@ -161,6 +163,8 @@ def demo_command():
     for login, *_ in DEMO_STAFF:
         click.echo(f"  {login:<6} {known.get(login, '（密码已更改，见管理员）')}")
     click.echo(f"演示学生：{students.count()} 名；演示班级由教学部 tea 任教。")
+    if scale:
+        add_scale_demo(svc, scale)
 
 
 def _read_lines(path):
