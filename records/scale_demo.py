@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from records.archive_rules import DEFAULT_TERMS, LoanTerms
@@ -84,6 +84,8 @@ class Example:
 
 @dataclass(frozen=True)
 class ScaleReport:
+    """What one run made (the counts printed by `handover demo --scale`)."""
+
     handovers: int
     by_kind: dict[str, int]
     by_status: dict[str, int]
@@ -112,6 +114,7 @@ class ScaleDemo:
         self.session, self.cipher, self.t, self.audit = session, cipher, timeliness, audit
         self.hasher, self.credentials, self.terms = hasher, credentials, terms
         self.rng, self.batch = random.Random(seed), batch
+        self.documents: dict[int, list] = {}  # the material lists of the F8s, for the archive
         self.progress = progress or (lambda stage, done, total: None)
         self.clock = clock
 
@@ -158,16 +161,19 @@ class ScaleDemo:
         return report
 
     def _count(self, model) -> int:
-        return len(self.session.scalars(select(model.id)).all())
+        return self.session.scalar(select(func.count()).select_from(model))
 
     # -- what is shared: one real signature per kind ----------------------------------------
 
     def _examples(self) -> dict[str, Example]:
+        first = (select(func.min(HandoverVersion.id))
+                 .join(Handover, HandoverVersion.handover_id == Handover.id)
+                 .where(HandoverVersion.final_object_id.is_not(None))
+                 .group_by(Handover.kind))
         rows = self.session.execute(
             select(Handover.kind, HandoverVersion)
             .join(HandoverVersion, HandoverVersion.handover_id == Handover.id)
-            .where(HandoverVersion.final_object_id.is_not(None))
-            .order_by(HandoverVersion.id)).all()
+            .where(HandoverVersion.id.in_(first))).all()
         found: dict[str, Example] = {}
         for kind, v in rows:
             found.setdefault(kind, Example(
@@ -313,7 +319,6 @@ class ScaleDemo:
         for plan, number in zip(plans, numbers, strict=True):
             plan.number = number
         self.session.commit()
-        self.documents: dict[int, list] = {}
         for start in range(0, len(plans), self.batch):
             chunk = plans[start:start + self.batch]
             self._write(chunk, examples)

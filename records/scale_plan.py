@@ -362,7 +362,10 @@ class Planner:
             plan = self._new("F2", self._anyone("ENR"), day, student=pupil, klass=pupil.classes[0],
                              money=self._money())
             plan.fate = "normal" if plan.fate in ("withdrawn_draft", "abandoned") else plan.fate
-            self._schedule(plan, pupil.registered + HOUR * self.rng.uniform(0.2, 30))
+            # most are handed over within hours of registering (T1b: the same working day)
+            lag = self.rng.uniform(0.1, 2) if self.rng.random() < 0.85 else \
+                self.rng.uniform(3, 48)
+            self._schedule(plan, pupil.registered + HOUR * lag)
 
     def _class_start(self, want: dict[str, int]) -> None:
         """F3, F5 before a class starts; F4 (policy T2) once its students' registrations are
