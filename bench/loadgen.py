@@ -53,6 +53,9 @@ class Client:
                 self.conn.close()
                 if attempt == 2:
                     raise
+            except BaseException:  # a timeout: the next step starts on a fresh connection
+                self.conn.close()
+                raise
         for raw in response.headers.get_all("Set-Cookie") or []:
             name, _, rest = raw.partition("=")
             self.cookies[name.strip()] = rest.split(";", 1)[0]

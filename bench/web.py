@@ -3,7 +3,7 @@ workers, as docs/operations.md serves it) on 127.0.0.1, against a bare Flask "he
 the same way and measured in the same run, on SQLite and on PostgreSQL.
 
     .venv/bin/python bench/web.py --n 100000                 # the full size (long)
-    .venv/bin/python bench/web.py --n 20000                  # about 30 minutes on 2 cores
+    .venv/bin/python bench/web.py --n 10000                  # about 45 minutes on 2 cores
     .venv/bin/python bench/web.py --n 2000 --seconds 3 --db sqlite --out -   # a quick look
 
 For each database: `handover init`, `handover demo --scale N` and `handover reindex` (timed),
@@ -85,13 +85,14 @@ def handover(env: dict, *args: str, timeout: float = 3600) -> tuple[str, float]:
 class Served:
     """gunicorn with 2 sync workers on 127.0.0.1 (ended by its own process id)."""
 
-    def __init__(self, app: str, env: dict, chdir: Path):
-        self.port = free_port()
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "--workers", "2", "--bind",
-             f"127.0.0.1:{self.port}", "--chdir", str(chdir), "--timeout", "120",
-             "--log-level", "warning", app], env=env, cwd=chdir,
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    def __init__(self, app: str, env: dict, chdir: Path, log: Path):
+        self.port, self.log = free_port(), log
+        with open(log, "ab") as errors:  # a file, never a pipe nobody reads (it would block)
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "gunicorn", "--workers", "2", "--bind",
+                 f"127.0.0.1:{self.port}", "--chdir", str(chdir), "--timeout", "120",
+                 "--log-level", "warning", app], env=env, cwd=chdir,
+                stdout=subprocess.DEVNULL, stderr=errors)
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
             try:
@@ -99,7 +100,7 @@ class Served:
                 return
             except (OSError, loadgen.Failed):
                 if self.proc.poll() is not None:
-                    raise SystemExit(f"gunicorn {app} ended: {self.proc.stderr.read()}") from None
+                    raise SystemExit(f"gunicorn {app} ended: {log.read_text()[-2000:]}") from None
                 time.sleep(0.5)
         self.stop()
         raise SystemExit(f"gunicorn {app} did not answer within 120 s")
@@ -198,7 +199,7 @@ def run_database(name: str, url: str | None, args, hello_port: int, work: Path) 
     made = re.search(r"已生成 \d+ 份交接单.*", out)
     _, reindex_s = handover(env, "reindex")
     facts = {**facts_of(env), "passwords": passwords}
-    server = Served("webapp:create_app()", env, ROOT)
+    server = Served("webapp:create_app()", env, ROOT, work / f"gunicorn-{name}.log")
     rows = []
     try:
         hello = {c: loadgen.measure([loadgen.Client(hello_port) for _ in range(c)],
@@ -228,7 +229,11 @@ def run_database(name: str, url: str | None, args, hello_port: int, work: Path) 
             rows.append((title, cells))
     finally:
         server.stop()
-    return {"name": name, "demo_s": demo_s, "reindex_s": reindex_s,
+    log = server.log.read_text(encoding="utf-8", errors="replace")
+    problems = {"tracebacks": log.count("Traceback"),
+                "SQLite 'database is locked'": log.count("database is locked"),
+                "worker timeouts (120 s)": log.count("WORKER TIMEOUT")}
+    return {"problems": problems, "name": name, "demo_s": demo_s, "reindex_s": reindex_s,
             "stages": stages.group(1) if stages else "", "made": made.group(0) if made else "",
             "hello": hello, "rows": rows, "size": _size(instance) if url is None else None}
 
@@ -295,14 +300,16 @@ def report(args, sections: list[dict], began: datetime, load_before: float) -> s
                 f"`handover demo --scale {args.n}` took {s['demo_s']:.0f} s including the "
                 f"demo itself (14 handovers signed and countersigned); {s['made']}",
                 f"Stages: {s['stages']}. `handover reindex` took {s['reindex_s']:.0f} s."
-                + (f" Database file: {s['size']}." if s["size"] else ""), ""]
+                + (f" Database file: {s['size']}." if s["size"] else ""),
+                "Server log: " + ", ".join(f"{k} {v}" for k, v in s["problems"].items()) + ".",
+                ""]
         out += table(s) + [""]
     return "\n".join(out) + "\n"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--n", type=int, default=20000, help="synthetic handovers")
+    parser.add_argument("--n", type=int, default=10000, help="synthetic handovers")
     parser.add_argument("--seconds", type=float, default=4, help="per measurement")
     parser.add_argument("--max-requests", type=int, default=300, help="per client and cell")
     parser.add_argument("--db", choices=("sqlite", "postgresql", "both"), default="both")
@@ -313,7 +320,7 @@ def main() -> None:
     began, load_before = datetime.now(UTC), os.getloadavg()[0]
     work = Path(tempfile.mkdtemp(prefix="bench-web-"))
     (work / "hello.py").write_text(HELLO, encoding="utf-8")
-    hello = Served("hello:app", env_for(work / "unused", None), work)
+    hello = Served("hello:app", env_for(work / "unused", None), work, work / "hello.log")
     schema = None
     sections = []
     try:
