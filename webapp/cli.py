@@ -35,6 +35,7 @@ from records.students import Student
 from records.text_rules import escape_for_terminal
 from vault import VaultError
 from webapp import services
+from webapp.cli_scale import SCALE_HELP, add_scale_demo
 from webapp.db import get_db
 from webapp.services import NotInitialised
 from webapp.settings import SETTINGS
@@ -132,9 +133,10 @@ FIRST_INIT_NEEDS = {"SCHOOL_NAME": "学校名称，写入证书和表单",
 
 
 @click.command("demo")
+@click.option("--scale", type=click.IntRange(1), metavar="N", help=SCALE_HELP)
 @with_appcontext
 @domain_errors
-def demo_command():
+def demo_command(scale):
     """Add the demo staff (idempotent) and print their logins."""
     svc = services()
     accounts = svc.accounts(get_db())
@@ -191,6 +193,8 @@ def demo_command():
     for login, *_ in DEMO_STAFF:
         click.echo(f"  {login:<6} {known.get(login, '（密码已更改，见管理员）')}")
     click.echo(f"演示学生：{students.count()} 名；演示班级由教学部 tea 任教。")
+    if scale:
+        add_scale_demo(svc, scale)
 
 
 def _read_lines(path):
