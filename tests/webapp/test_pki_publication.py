@@ -168,7 +168,8 @@ def test_pdf_refresh_renews_archive_timestamps_before_they_expire(
     monkeypatch.setattr(certs, "TSA_YEARS", 20)  # renewed later than the first: it outlives it
     renewed = runner.invoke(args=["pki", "renew-tsa"])
     assert renewed.exit_code == 0 and "重启" in renewed.output, renewed.output
-    svc.__dict__.pop("form_desk")  # what the restart does
+    for cached in ("form_desk", "signing_tools", "pki"):  # what the restart does
+        svc.__dict__.pop(cached, None)
 
     done_run = runner.invoke(args=["pdf", "refresh", "--before", later])
     assert done_run.exit_code == 0 and "已追加存档时间戳：1 份" in done_run.output, \
