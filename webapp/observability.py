@@ -68,7 +68,8 @@ def configure_logging(level: str, *, force: bool = False) -> None:
     own handlers unless `force`."""
     ours = logging.getLogger("handover")
     ours.setLevel(level.upper())
-    for noisy in ("pyhanko", "pyhanko_certvalidator", "fontTools", "weasyprint"):
+    # (WeasyPrint's warnings are the renderer's to collect and report: signing/render.py.)
+    for noisy in ("pyhanko", "pyhanko_certvalidator"):
         logging.getLogger(noisy).setLevel(logging.ERROR)
     if any(getattr(h, "handover_handler", False) for h in ours.handlers):
         return

@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
 from records.db import alembic_config, migrate
@@ -88,6 +87,8 @@ def _check_keys(manifest: Manifest, keyring: Keyring) -> None:
 
 
 def _check_schema(engine: Engine, manifest: Manifest) -> None:
+    from alembic.script import ScriptDirectory  # Alembic only when restoring
+
     head = ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
     if manifest.schema_revision != head:
         raise Conflict(f"备份的数据库结构版本 {manifest.schema_revision} 与本程序的 {head} "
