@@ -24,8 +24,13 @@ from sqlalchemy.orm import Session
 from records.errors import Conflict
 from records.handovers import HandoverVersion
 from records.unit_of_work import discard_on_rollback, record_change
-from signing import SchoolPKI, SchoolTimeStamper
-from signing.ltv import add_archive_timestamp, archive_timestamp_due, document_timestamps
+from signing import (
+    SchoolPKI,
+    SchoolTimeStamper,
+    add_archive_timestamp,
+    archive_timestamp_due,
+    document_timestamps,
+)
 from vault import Ledger, Vault
 
 __all__ = ["ArchiveTimestamps", "Refreshed"]

@@ -20,16 +20,23 @@ from .errors import (
     WrongPassword,
 )
 from .fonts import StampFont
+from .ltv import (
+    DocumentTimestamp,
+    add_archive_timestamp,
+    archive_timestamp_due,
+    document_timestamps,
+)
 from .pki import SchoolPKI, StaffCredential
 from .render import RenderedPdf, Renderer, SignatureBox, check_harfbuzz_subsetting
 from .sign import RECEIVER_FIELD, SENDER_FIELD, StampText, countersign, prepare, sign_sender
 from .timestamps import HTTPTimeStamper, SchoolTimeStamper, make_timestamper
-from .verify import SignatureReport, VerificationReport, verify_pdf
+from .verify import SignatureReport, TimestampReport, VerificationReport, verify_pdf
 from .watermark import watermark
 
 __all__ = [
     "RECEIVER_FIELD",
     "SENDER_FIELD",
+    "DocumentTimestamp",
     "HTTPTimeStamper",
     "SchoolPKI",
     "SchoolTimeStamper",
@@ -37,8 +44,12 @@ __all__ = [
     "StaffCredential",
     "StampFont",
     "StampText",
+    "TimestampReport",
     "VerificationReport",
+    "add_archive_timestamp",
+    "archive_timestamp_due",
     "countersign",
+    "document_timestamps",
     "make_timestamper",
     "prepare",
     "sign_sender",

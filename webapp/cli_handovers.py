@@ -119,6 +119,8 @@ def pdf_verify(file, as_json):
                        f"时间戳 {s.timestamp_time}")
             click.echo(f"    完整 {_yes(s.intact)}  可信 {_yes(s.trusted)}  "
                        f"修改检查 {s.modification_level}  → {s.verdict}")
+        for t in report.timestamps:
+            click.echo(f"[{t.field}] 存档时间戳 {t.time}（{t.tsa}） → {t.verdict}")
         click.echo("结论：全部签名有效。" if report.ok else "结论：签名验证未通过。")
     if not report.ok:
         raise SystemExit(1)

@@ -186,6 +186,8 @@ def test_pdf_refresh_renews_archive_timestamps_before_they_expire(
     verified = runner.invoke(args=["pdf", "verify", str(out), "--json"])
     assert verified.exit_code == 0, verified.output
     assert [t["ok"] for t in json.loads(verified.output)["timestamps"]] == [True, True]
+    text = runner.invoke(args=["pdf", "verify", str(out)]).output
+    assert text.count("存档时间戳有效") == 2 and "全部签名有效" in text
     entries = list(svc.ledger.entries(action="handover.archive_timestamp"))
     assert [e.context["previous"] for e in entries] == [first_id]
     assert entries[0].context["object"] == new_id and entries[0].actor == "cli"
