@@ -49,7 +49,11 @@ def vault_check(repair, older_than):
     vault = services().vault
     with _progress("校验加密文件", len(vault.object_ids())) as update:
         report = vault.check(progress=update, actor="cli")
-    unreferenced = set(vault.object_ids()) - referenced_object_ids(get_db())
+    # A form's earlier bytes, kept when `pdf refresh` added an archive timestamp, are part of
+    # the record although no row points at them any more: never discarded.
+    refreshed = {(e.context or {}).get("previous") for e in
+                 services().ledger.entries(action="handover.archive_timestamp")}
+    unreferenced = set(vault.object_ids()) - referenced_object_ids(get_db()) - refreshed
     click.echo(f"已校验 {report.checked} 个加密文件，损坏 {len(report.bad)} 个，"
                f"未完成写入的残留 {len(report.orphans)} 个，未被任何记录引用 "
                f"{len(unreferenced)} 个。")

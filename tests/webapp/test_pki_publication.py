@@ -11,6 +11,7 @@ import shutil
 import subprocess
 import sys
 import threading
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -191,6 +192,12 @@ def test_pdf_refresh_renews_archive_timestamps_before_they_expire(
     entries = list(svc.ledger.entries(action="handover.archive_timestamp"))
     assert [e.context["previous"] for e in entries] == [first_id]
     assert entries[0].context["object"] == new_id and entries[0].actor == "cli"
+    # the earlier bytes stay in the vault: repair never takes a refreshed form's previous object
+    import time_machine
+
+    with time_machine.travel(datetime.now(UTC) + timedelta(hours=2)):
+        assert runner.invoke(args=["vault", "check", "--repair"]).exit_code == 0
+    assert svc.vault.exists(first_id)
 
     again = runner.invoke(args=["pdf", "refresh", "--before", later])
     assert "0 份" in again.output
