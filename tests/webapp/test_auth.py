@@ -150,15 +150,24 @@ def test_a_local_next_is_kept(app, add_staff):
 
 
 def test_an_unknown_name_costs_the_same_hash_as_a_known_one(app, add_staff):
-    """Timing: the dummy hash for unknown names is made once per process, not per request."""
+    """Timing: the dummy hash for unknown names is made once per process, not per request.
+    Measured with the production hash cost (the tests' low cost would let a database query
+    decide the figure)."""
     import time
 
-    login, _ = add_staff()
+    from argon2 import PasswordHasher
+
+    login, password = add_staff()
     svc = app.extensions["handover"]
+    real = PasswordHasher()
+    with svc.session_factory() as db:
+        svc.accounts(db).get(login).password_hash = real.hash(password)
+        db.commit()
 
     def attempt(name):
         with svc.session_factory() as db:
             accounts = svc.accounts(db)
+            accounts.hasher = real
             accounts.policy = accounts.policy.__class__(max_failures=10_000,
                                                         base_delay_seconds=0)
             start = time.perf_counter()
@@ -167,6 +176,8 @@ def test_an_unknown_name_costs_the_same_hash_as_a_known_one(app, add_staff):
             return time.perf_counter() - start
 
     attempt("warm-up-unknown")
-    known = sorted(attempt(login) for _ in range(50))[25]
-    unknown = sorted(attempt(f"nobody{i}") for i in range(50))[25]
-    assert abs(known - unknown) / known < 0.10, (known, unknown)
+    known, unknown = [], []
+    for i in range(50):  # interleaved pairs; the fastest of each: the work, not the noise
+        known.append(attempt(login))
+        unknown.append(attempt(f"nobody{i}"))
+    assert abs(min(known) - min(unknown)) / min(known) < 0.10, (min(known), min(unknown))
