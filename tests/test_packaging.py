@@ -5,9 +5,11 @@ environment (no checkout on the path) it initialises an instance and serves a pa
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import tomllib
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -29,10 +31,23 @@ def test_every_python_folder_is_a_listed_package():
 
 @pytest.mark.slow
 def test_the_wheel_installs_in_a_clean_venv_and_serves_a_page(tmp_path):
+    # built from a copy of the tracked files: a checkout's stale *.egg-info would otherwise
+    # supply files that a clean clone's build leaves out
+    tracked = subprocess.run(["git", "ls-files"], cwd=ROOT, check=True, capture_output=True,
+                             text=True).stdout.splitlines()
+    source = tmp_path / "source"
+    for name in tracked:
+        if (ROOT / name).is_file():
+            (source / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / name, source / name)
     wheels = tmp_path / "wheels"
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(wheels),
-                    str(ROOT)], check=True, capture_output=True)
+                    str(source)], check=True, capture_output=True)
     [wheel] = wheels.glob("handover_archive-*.whl")
+    in_wheel = set(zipfile.ZipFile(wheel).namelist())
+    wanted = {name.replace("templates/", "handover_templates/", 1) for name in tracked
+              if name.split("/")[0] in (*CODE, "templates")}
+    assert wanted - in_wheel == set(), "add these to [tool.setuptools.package-data]"
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
     py = venv / "bin" / "python"
