@@ -340,10 +340,19 @@ class Services:
             session,
             idle=timedelta(minutes=self.settings["SESSION_IDLE_MINUTES"]),
             absolute=timedelta(hours=self.settings["SESSION_ABSOLUTE_HOURS"]),
+            touch_engine=self.touch_engine,
         )
+
+    @cached_property
+    def touch_engine(self) -> Engine:
+        """For bookkeeping writes that may be skipped (a session's last activity): on SQLite
+        it waits a quarter of a second for a busy file, not SQLITE_BUSY_SECONDS."""
+        return make_engine(self.database_url, busy_seconds=0.25)
 
     def close(self) -> None:
         if "search_index" in self.__dict__:
             self.search_index.close()
+        if "touch_engine" in self.__dict__:
+            self.touch_engine.dispose()
         if self._engine is not None:
             self._engine.dispose()
