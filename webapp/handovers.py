@@ -5,7 +5,7 @@ actions the viewer may take now (policy F1-F13, M, T, C1)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import (
@@ -300,7 +300,13 @@ def _provisional(moment: datetime | None) -> bool:
 
 @bp.app_template_filter("local")
 def _local(moment: datetime | None) -> str:
-    return moment.astimezone(SCHOOL_TZ).strftime("%Y-%m-%d %H:%M") if moment else ""
+    """A moment as the school's clock reads it. A naive one is UTC (the search index keeps
+    times without their zone): astimezone would take it for the server's own local time."""
+    if not moment:
+        return ""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(SCHOOL_TZ).strftime("%Y-%m-%d %H:%M")
 
 
 def _changeable(me: Staff, h: Handover) -> bool:
