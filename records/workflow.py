@@ -56,7 +56,8 @@ __all__ = ["MAX_REASON", "Upload", "Workflow"]
 
 MAX_REASON = 500
 DONE_ZH = {"submitted": "提交", "countersigned": "签收", "returned": "退回", "withdrawn": "撤回",
-           "corrected": "修改", "edited": "修改"}
+           "corrected": "修改", "edited": "修改", "reassigned": "改派接收人",
+           "transferred": "转交"}
 
 
 def exactly_once(step):

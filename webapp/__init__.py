@@ -21,6 +21,7 @@ from werkzeug.routing import IntegerConverter
 from records.archive_rules import sees_overdue
 from records.calendar_supplement import CalendarFileError
 from records.forms import templates_root
+from records.reassignment import managed_departments
 from records.visibility import sees_all_metadata
 from webapp.services import Services
 from webapp.settings import SettingsError, check_deadline_settings, load_settings
@@ -41,9 +42,11 @@ NAV = [
     ("supervision.index", "监督"),
     ("archive.index", "档案"),
     ("approvals.index", "审批"),
+    ("staff.index", "人员交接"),
 ]
 # Entries shown only to some: endpoint -> who may see it (the page itself checks again).
-NAV_ONLY_FOR = {"supervision.index": sees_all_metadata, "archive.index": sees_overdue}
+NAV_ONLY_FOR = {"supervision.index": sees_all_metadata, "archive.index": sees_overdue,
+               "staff.index": managed_departments}
 
 
 class BoundedInt(IntegerConverter):
@@ -78,6 +81,7 @@ def _add_pages(app: Flask) -> None:
         oversight,
         search,
         security,
+        staff_work,
         students,
         supervision,
         verify,
@@ -88,7 +92,8 @@ def _add_pages(app: Flask) -> None:
     errors.init_app(app)
     for blueprint in (auth.bp, home.bp, handovers.bp, students.bp, verify.bp, search.bp,
                       classes.bp, supervision.bp, approvals.bp,
-                      archive.bp, oversight.bp, obligations.bp, observability.bp):
+                      archive.bp, oversight.bp, obligations.bp, observability.bp,
+                      staff_work.bp):
         app.register_blueprint(blueprint)
     # The pages import the PDF stack; the search engine (Whoosh, jieba) is imported on first
     # use elsewhere, but a web server imports it at start, so the first search does not wait.

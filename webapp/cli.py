@@ -267,16 +267,6 @@ def user_list():
         click.echo(f"{s.login:<12} {state}  {s.describe_zh()}{extra}")
 
 
-@user_group.command("disable")
-@click.argument("login")
-@domain_errors
-def user_disable(login):
-    """Disable an account; its open sessions end at their next request."""
-    services().accounts(get_db()).disable(login, actor="cli")
-    get_db().commit()
-    click.echo(f"已停用用户 {login}")
-
-
 @user_group.command("reset-password")
 @click.argument("login")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
@@ -294,6 +284,7 @@ def init_app(app: Flask) -> None:
     from webapp.cli_handovers import COMMANDS as HANDOVER_COMMANDS
     from webapp.cli_obligations import COMMANDS as OBLIGATION_COMMANDS
     from webapp.cli_search import COMMANDS as SEARCH_COMMANDS
+    from webapp.cli_staff import COMMANDS as USER_COMMANDS
     from webapp.cli_students import COMMANDS as STUDENT_COMMANDS
     from webapp.cli_vault import COMMANDS as VAULT_COMMANDS
 
@@ -301,6 +292,8 @@ def init_app(app: Flask) -> None:
                     *STUDENT_COMMANDS, *HANDOVER_COMMANDS, *SEARCH_COMMANDS, *CLASS_COMMANDS,
                     *ARCHIVE_COMMANDS, *OBLIGATION_COMMANDS):
         app.cli.add_command(command)
+    for command in USER_COMMANDS:  # staff who come, move and go (webapp.cli_staff)
+        user_group.add_command(command)
 
 
 def _create_app():

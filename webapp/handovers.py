@@ -75,6 +75,7 @@ STAGES = (
 EVENT_LABELS = {
     "created": "创建草稿", "submitted": "签名提交", "countersigned": "签收",
     "returned": "退回", "corrected": "修改后重新提交", "withdrawn": "撤回", "edited": "修改草稿",
+    "reassigned": "改派接收人", "transferred": "转交移交人",
 }
 EMPTY_TABLE_ROWS = 3
 PER_PAGE = listing.PER_PAGE
