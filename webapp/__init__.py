@@ -24,7 +24,12 @@ from records.forms import templates_root
 from records.reassignment import managed_departments
 from records.visibility import sees_all_metadata
 from webapp.services import Services
-from webapp.settings import SettingsError, check_deadline_settings, load_settings
+from webapp.settings import (
+    SettingsError,
+    check_deadline_settings,
+    load_settings,
+    prepayment_caps,
+)
 
 __all__ = ["create_app", "services"]
 
@@ -125,6 +130,7 @@ def create_app(test_config: dict[str, Any] | None = None, *, pages: bool = True)
         raise SettingsError(str(exc)) from None
     services.archive_terms  # noqa: B018  (a wrong ARCHIVE_RETENTION stops the start too)
     check_deadline_settings(settings)
+    prepayment_caps(settings)  # refuses to start on a cap switched off without its basis
     app.config.update(
         TESTING=bool(test_config.get("TESTING", False)),
         MAX_CONTENT_LENGTH=settings["MAX_UPLOAD_MB"] * 1024 * 1024,

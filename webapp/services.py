@@ -36,12 +36,16 @@ from records.db import make_engine, make_session_factory, migrate
 from records.deadlines import WorkingCalendar
 from records.finding import Finder, indexable_documents
 from records.forms import TEMPLATES_DIR as FORM_TEMPLATES
+from records.money.amounts import yuan_zh
+from records.money.feed import LedgerFeed
+from records.money.form_rules import MoneyRules
+from records.money.payments import PaymentLedger
 from records.paperwork import FormDesk, SigningTools
 from records.students import Students
 from records.web_sessions import SessionStore
 from records.workflow import Workflow
 from vault import FieldCipher, FileBlobStore, Keyring, Ledger, Vault, attach_field_cipher
-from webapp.settings import DEADLINE_KEYS, SettingsError
+from webapp.settings import DEADLINE_KEYS, SettingsError, prepayment_caps
 
 if TYPE_CHECKING:
     from search import SearchIndex
@@ -267,13 +271,23 @@ class Services:
         return obligations
 
     def workflow(self, session: Session) -> Workflow:
+        payments = self.payments(session)
+        archive = self.archive_register(session)
+        feed = LedgerFeed(payments, on_refund=lambda handover, student, fen: archive
+                          .record_refund(handover, student, f"退费金额 {yuan_zh(fen)}"))
         return Workflow(session, vault=self.vault, audit=self.ledger, desk=self.form_desk,
                         credentials=self.credentials(session), calendar=self.calendar,
                         deadline_settings=self.deadline_settings,
+                        form_rules=MoneyRules(session, ledger=payments,
+                                              caps=prepayment_caps(self.settings)),
                         on_change=[
                             # the index is opened when a handover changes, not for every use
                             lambda handover: self.finder(session).handover_changed(handover),
-                            self.archive_register(session).handover_changed])
+                            archive.handover_changed, feed.handover_changed])
+
+    def payments(self, session: Session) -> PaymentLedger:
+        """The payment ledger (policy R-FIN)."""
+        return PaymentLedger(session, audit=self.ledger, vault=self.vault)
 
     def credentials(self, session: Session) -> Credentials:
         return Credentials(session, lambda: self.pki)  # the CA is opened when first used

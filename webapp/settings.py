@@ -13,8 +13,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from records.money.caps import (
+    ACADEMIC_BASIS,
+    NON_ACADEMIC_BASIS,
+    Cap,
+    CourseType,
+    PrepaymentCaps,
+)
+
 __all__ = ["DEADLINE_KEYS", "ENV_PREFIX", "SETTINGS", "Setting", "SettingsError",
-           "check_deadline_settings", "load_settings"]
+           "check_deadline_settings", "load_settings", "prepayment_caps"]
 
 ENV_PREFIX = "HANDOVER_"
 
@@ -72,6 +80,20 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("ARCHIVE_RENEWAL_DAYS", int, 5, "Most days one renewal of a loan adds."),
     Setting("ARCHIVE_RETENTION", str, "30y",
             "Retention of a new learning archive: permanent, 30y or 10y."),
+    # Prepayment caps at registration (policy F2, DOMAIN-RULES); 0 switches a cap off, which
+    # needs PREPAY_OFF_BASIS.
+    Setting("PREPAY_ACADEMIC_MONTHS", int, 3, "Academic courses: most months one charge covers."),
+    Setting("PREPAY_ACADEMIC_HOURS", int, 60, "Academic courses: most class hours per charge."),
+    Setting("PREPAY_ACADEMIC_YUAN", int, 0, "Academic courses: most yuan per charge (0: none)."),
+    Setting("PREPAY_NON_ACADEMIC_MONTHS", int, 3, "Non-academic: most months per charge."),
+    Setting("PREPAY_NON_ACADEMIC_HOURS", int, 60, "Non-academic: most class hours per charge."),
+    Setting("PREPAY_NON_ACADEMIC_YUAN", int, 5000, "Non-academic: most yuan per charge."),
+    Setting("PREPAY_ACADEMIC_BASIS", str, ACADEMIC_BASIS,
+            "Legal basis of the academic caps, named in every refusal."),
+    Setting("PREPAY_NON_ACADEMIC_BASIS", str, NON_ACADEMIC_BASIS,
+            "Legal basis of the non-academic caps, named in every refusal."),
+    Setting("PREPAY_OFF_BASIS", str, "",
+            "Why a cap with a legal default is switched off (0); required when one is."),
 )
 
 # School settings of records.deadlines, by the names the catalogue's rules use.
@@ -101,6 +123,24 @@ def check_deadline_settings(settings: Mapping[str, Any]) -> None:
         low, high = DEADLINE_RANGES.get(name, (0, 365))
         if value is not None and not low <= value <= high:
             raise SettingsError(f"{name} must be between {low} and {high}, got {value}")
+
+
+def prepayment_caps(settings: Mapping[str, Any]) -> PrepaymentCaps:
+    """The school's caps (policy F2). A cap the law sets, switched off (0), must say why: the
+    start is refused without PREPAY_OFF_BASIS."""
+    caps = []
+    for course, prefix in ((CourseType.ACADEMIC, "PREPAY_ACADEMIC"),
+                           (CourseType.NON_ACADEMIC, "PREPAY_NON_ACADEMIC")):
+        for unit in ("months", "hours", "yuan"):
+            name = f"{prefix}_{unit.upper()}"
+            limit = settings[name]
+            if limit < 0:
+                raise SettingsError(f"{name} must be 0 (off) or more, got {limit}")
+            if limit == 0 and _BY_NAME[name].default and not settings["PREPAY_OFF_BASIS"]:
+                raise SettingsError(f"{name} is 0 (off): give its legal basis in PREPAY_OFF_BASIS")
+            caps.append(Cap(course, unit, limit, settings[f"{prefix}_BASIS"]))
+    return PrepaymentCaps(tuple(caps))
+
 
 _BY_NAME = {s.name: s for s in SETTINGS}
 
