@@ -7,6 +7,7 @@ from records import (  # noqa: F401
     counters,
     credentials,
     handovers,
+    notify,
     obligation_model,
     oversight,
     staff,

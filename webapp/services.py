@@ -36,6 +36,7 @@ from records.db import make_engine, make_session_factory, migrate
 from records.deadlines import WorkingCalendar
 from records.finding import Finder, indexable_documents
 from records.forms import TEMPLATES_DIR as FORM_TEMPLATES
+from records.notify import handover_changed
 from records.paperwork import FormDesk, SigningTools
 from records.students import Students
 from records.web_sessions import SessionStore
@@ -273,7 +274,9 @@ class Services:
                         on_change=[
                             # the index is opened when a handover changes, not for every use
                             lambda handover: self.finder(session).handover_changed(handover),
-                            self.archive_register(session).handover_changed])
+                            self.archive_register(session).handover_changed,
+                            # who is told, in the same transaction (the worker sends)
+                            lambda handover: handover_changed(session, handover)])
 
     def credentials(self, session: Session) -> Credentials:
         return Credentials(session, lambda: self.pki)  # the CA is opened when first used
