@@ -23,7 +23,12 @@ from records.calendar_supplement import CalendarFileError
 from records.forms import templates_root
 from records.visibility import sees_all_metadata
 from webapp.services import Services
-from webapp.settings import SettingsError, check_deadline_settings, load_settings
+from webapp.settings import (
+    SettingsError,
+    check_deadline_settings,
+    check_notify_settings,
+    load_settings,
+)
 
 __all__ = ["create_app", "services"]
 
@@ -41,6 +46,7 @@ NAV = [
     ("supervision.index", "监督"),
     ("archive.index", "档案"),
     ("approvals.index", "审批"),
+    ("notifications.index", "通知"),
 ]
 # Entries shown only to some: endpoint -> who may see it (the page itself checks again).
 NAV_ONLY_FOR = {"supervision.index": sees_all_metadata, "archive.index": sees_overdue}
@@ -73,6 +79,7 @@ def _add_pages(app: Flask) -> None:
         errors,
         handovers,
         home,
+        notifications,
         obligations,
         observability,
         oversight,
@@ -86,9 +93,11 @@ def _add_pages(app: Flask) -> None:
     security.init_app(app)
     auth.init_app(app)
     errors.init_app(app)
+    notifications.init_app(app)
     for blueprint in (auth.bp, home.bp, handovers.bp, students.bp, verify.bp, search.bp,
                       classes.bp, supervision.bp, approvals.bp,
-                      archive.bp, oversight.bp, obligations.bp, observability.bp):
+                      archive.bp, oversight.bp, obligations.bp, observability.bp,
+                      notifications.bp):
         app.register_blueprint(blueprint)
     # The pages import the PDF stack; the search engine (Whoosh, jieba) is imported on first
     # use elsewhere, but a web server imports it at start, so the first search does not wait.
@@ -120,6 +129,7 @@ def create_app(test_config: dict[str, Any] | None = None, *, pages: bool = True)
         raise SettingsError(str(exc)) from None
     services.archive_terms  # noqa: B018  (a wrong ARCHIVE_RETENTION stops the start too)
     check_deadline_settings(settings)
+    check_notify_settings(settings)
     app.config.update(
         TESTING=bool(test_config.get("TESTING", False)),
         MAX_CONTENT_LENGTH=settings["MAX_UPLOAD_MB"] * 1024 * 1024,

@@ -6,14 +6,16 @@ from __future__ import annotations
 
 from datetime import datetime, time
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from records.catalogue import get_kind
+from records.clock import utcnow
 from records.deadlines import SCHOOL_TZ
 from records.departments import Department
 from records.handovers import Handover, Status
 from records.notify.messages import compose
+from records.notify.model import Channel, Notification
 from records.notify.outbox import enqueue
 from records.staff import Staff, StaffDepartment
 from records.visibility import may_countersign
@@ -38,8 +40,11 @@ def may_receive(session: Session, handover: Handover) -> list[Staff]:
 
 
 def handover_changed(session: Session, handover: Handover) -> None:
-    """Submitted: the receiver is told; returned: the sender is told."""
+    """Submitted: the receiver is told; returned: the sender is told. Received (or taken
+    back): the notices that asked for it are read, by whoever of the department acted."""
     what = get_kind(handover.kind).name_zh
+    if handover.status != Status.SUBMITTED:
+        settled(session, "handover.receive", "handover", handover.number)
     if handover.status == Status.SUBMITTED:
         enqueue(session, may_receive(session, handover), "handover.receive", "handover",
                 handover.number, compose("handover.receive", "handover", handover.number,
@@ -49,6 +54,14 @@ def handover_changed(session: Session, handover: Handover) -> None:
         enqueue(session, [handover.sender], "handover.returned", "handover", handover.number,
                 compose("handover.returned", "handover", handover.number, handover.due_at,
                         what), deadline=handover.due_at)
+
+
+def settled(session: Session, kind: str, ref_type: str, ref: str) -> None:
+    """In-app notices of `kind` about `ref` that nobody needs to act on any more: read."""
+    session.execute(update(Notification).where(
+        Notification.kind == kind, Notification.ref_type == ref_type, Notification.ref == ref,
+        Notification.channel == Channel.INAPP, Notification.read_at.is_(None))
+        .values(read_at=utcnow()).execution_options(synchronize_session=False))
 
 
 def approval_changed(session: Session, approval, action: str, actor: Staff) -> None:
@@ -62,6 +75,7 @@ def approval_changed(session: Session, approval, action: str, actor: Staff) -> N
         kind, deadline = "approval.requested", None
     elif action in ("approval.grant", "approval.refuse", "approval.revoke") \
             and actor.id != approval.requester_id:
+        settled(session, "approval.requested", "approval", ref)
         people = [approval.requester]
         kind = {"approval.grant": "approval.granted", "approval.refuse": "approval.refused",
                 "approval.revoke": "approval.revoked"}[action]
