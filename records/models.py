@@ -8,6 +8,7 @@ from records import (  # noqa: F401
     credentials,
     handovers,
     money,
+    notify,
     obligation_model,
     oversight,
     staff,

@@ -283,6 +283,7 @@ def init_app(app: Flask) -> None:
     from webapp.cli_classes import COMMANDS as CLASS_COMMANDS
     from webapp.cli_handovers import COMMANDS as HANDOVER_COMMANDS
     from webapp.cli_money import COMMANDS as MONEY_COMMANDS
+    from webapp.cli_notify import COMMANDS as NOTIFY_COMMANDS
     from webapp.cli_obligations import COMMANDS as OBLIGATION_COMMANDS
     from webapp.cli_search import COMMANDS as SEARCH_COMMANDS
     from webapp.cli_staff import COMMANDS as USER_COMMANDS
@@ -291,7 +292,8 @@ def init_app(app: Flask) -> None:
 
     for command in (init_command, demo_command, serve_command, user_group, *VAULT_COMMANDS,
                     *STUDENT_COMMANDS, *HANDOVER_COMMANDS, *SEARCH_COMMANDS, *CLASS_COMMANDS,
-                    *ARCHIVE_COMMANDS, *OBLIGATION_COMMANDS, *MONEY_COMMANDS):
+                    *ARCHIVE_COMMANDS, *OBLIGATION_COMMANDS, *MONEY_COMMANDS,
+                    *NOTIFY_COMMANDS):
         app.cli.add_command(command)
     for command in USER_COMMANDS:  # staff who come, move and go (webapp.cli_staff)
         user_group.add_command(command)

@@ -40,6 +40,7 @@ from records.money.amounts import yuan_zh
 from records.money.feed import LedgerFeed
 from records.money.form_rules import MoneyRules
 from records.money.payments import PaymentLedger
+from records.notify import handover_changed
 from records.paperwork import FormDesk, SigningTools
 from records.students import Students
 from records.web_sessions import SessionStore
@@ -283,7 +284,9 @@ class Services:
                         on_change=[
                             # the index is opened when a handover changes, not for every use
                             lambda handover: self.finder(session).handover_changed(handover),
-                            archive.handover_changed, feed.handover_changed])
+                            archive.handover_changed, feed.handover_changed,
+                            # who is told, in the same transaction (the worker sends)
+                            lambda handover: handover_changed(session, handover)])
 
     def payments(self, session: Session) -> PaymentLedger:
         """The payment ledger (policy R-FIN)."""
@@ -348,6 +351,33 @@ class Services:
                      credentials=self.credentials(session),
                      accounts=self.accounts(session), calendar=self.calendar,
                      terms=self.archive_terms)
+
+    @property
+    def notify_channels(self) -> dict[str, object]:
+        """The configured ways out besides the in-app list (e-mail, group robot)."""
+        from records.notify.channels import EmailChannel, WebhookChannel
+
+        s, channels = self.settings, {}
+        if s["SMTP_HOST"]:
+            channels["email"] = EmailChannel(
+                host=s["SMTP_HOST"], port=s["SMTP_PORT"], security=s["SMTP_SECURITY"],
+                sender=s["SMTP_FROM"], user=s["SMTP_USER"], password=s["SMTP_PASSWORD"],
+                sender_name=s["SCHOOL_NAME"])
+        if s["WEBHOOK_URL"]:
+            channels["webhook"] = WebhookChannel(s["WEBHOOK_URL"], kind=s["WEBHOOK_KIND"],
+                                                 secret=s["WEBHOOK_SECRET"])
+        return channels
+
+    def notify_worker(self, clock=utcnow):
+        """The sender of notifications (`handover worker`)."""
+        from records.notify.worker import Worker
+
+        s = self.settings
+        return Worker(self.session_factory, channels=self.notify_channels,
+                      base_url=s["BASE_URL"], max_attempts=s["NOTIFY_MAX_ATTEMPTS"],
+                      retry_base=timedelta(seconds=s["NOTIFY_RETRY_SECONDS"]),
+                      digest_hour=s["NOTIFY_DIGEST_HOUR"],
+                      soon=timedelta(hours=s["NOTIFY_SOON_HOURS"]), clock=clock)
 
     def web_sessions(self, session: Session) -> SessionStore:
         return SessionStore(
