@@ -32,8 +32,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from enum import IntEnum, StrEnum
 
-from sqlalchemy import ColumnElement, Select, and_, exists, false, or_, select
-from sqlalchemy.orm import Session, lazyload, selectinload
+from sqlalchemy import ColumnElement, Select, and_, false, or_, select
+from sqlalchemy.orm import Session, aliased, lazyload, selectinload
 
 from records.catalogue import KINDS
 from records.departments import Department
@@ -268,9 +268,10 @@ def _teaches_all_sql(staff: Staff) -> ColumnElement[bool]:
     """`_teaches_all` as a WHERE clause on Handover."""
     if not staff.taught_student_ids:
         return false()
-    mine = HandoverStudent.handover_id == Handover.id
-    return and_(exists().where(mine), ~exists().where(
-        mine, HandoverStudent.student_id.not_in(sorted(staff.taught_student_ids))))
+    named = aliased(HandoverStudent)  # apart from any HandoverStudent of the outer query
+    mine = select(named.id).where(named.handover_id == Handover.id).correlate(Handover)
+    return and_(mine.exists(), ~mine.where(
+        named.student_id.not_in(sorted(staff.taught_student_ids))).exists())
 
 
 def _content_as_member(staff: Staff) -> ColumnElement[bool]:
