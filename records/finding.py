@@ -24,7 +24,6 @@ from records.visibility import (
     REGISTRY_DEPARTMENTS,
     Access,
     access_to,
-    class_colleague_ids,
     content_as_member_ids,
     granted_handover_ids,
     member_departments,
@@ -147,8 +146,7 @@ def visibility_for(session: Session, staff: Staff) -> Visibility:
         doc_ids=({f"s{i}" for i in _own_students(session, staff)}
                  | {f"h{i}" for i in content_as_member_ids(session, staff)}
                  | _granted_doc_ids(session, staff)),
-        metadata_only_all=sees_all_metadata(staff), metadata_only_departments=open_,
-        metadata_only_doc_ids={f"h{i}" for i in class_colleague_ids(session, staff)})
+        metadata_only_all=sees_all_metadata(staff), metadata_only_owners=open_)
 
 
 def _own_students(session: Session, staff: Staff) -> set[int]:

@@ -24,7 +24,9 @@ from sqlalchemy.orm import Session
 from records.staff import Staff
 from records.students import Student
 from records.visibility import REGISTRY_DEPARTMENTS, visible_students
+from records.work_categories import work_categories
 from search import SearchError, SearchIndex, Visibility
+from vault import PrivateCategory
 
 __all__ = ["CANDIDATES", "LIMIT", "MIN_NAME", "Pick", "lookup", "picks",
            "too_short"]
@@ -62,6 +64,8 @@ def lookup(session: Session, staff: Staff, text: str, *, index: SearchIndex | No
     that `staff` may pick, 学号 order for 学号 matches, best match first for names; and
     whether there are more than `limit`."""
     text = unicodedata.normalize("NFKC", text or "").strip()[:MAX_QUERY]
+    if PrivateCategory.NAME not in work_categories(staff):  # a pick shows a name (policy C2)
+        return [], False
     scope = visible_students(staff)
     name = "".join(_CJK.findall(text))
     if name:

@@ -11,9 +11,9 @@ printed in docs/auditing.md):
   they sign); and in the teaching department, which works by class, the teachers of every
   student it names (records.teaching). Drafts: the sender only.
 - METADATA (number, kind, status, departments, deadlines; no content): the other members of
-  the sending and receiving departments (for teachers: only about students they teach), the
-  supervision group (policy S1) and administrators, who run the system and read no student
-  content anywhere.
+  the receiving department (not, in the teaching department, those who do not teach its
+  students), the supervision group (policy S1) and administrators, who run the system and read
+  no student content anywhere.
 - NONE: everyone else, who must not learn even that the handover exists.
 
 - Approvals under policy C3 (records.approvals: named students, categories, purpose, a time
@@ -44,7 +44,7 @@ from records.work_categories import work_categories
 from vault import PrivateCategory
 
 __all__ = ["ACCESS", "CLASS_BOUND_DEPARTMENTS", "REGISTRY_DEPARTMENTS", "Access", "Relation",
-           "access_to", "class_colleague_ids", "content_as_member_ids", "countersignable",
+           "access_to", "content_as_member_ids", "countersignable",
            "granted_categories", "granted_handover_ids", "granting_approval", "may_countersign",
            "member_departments", "reading_approval", "relations_to",
            "sees_all_metadata", "sees_whole_registry", "shown_categories", "visible_among",
@@ -65,8 +65,7 @@ class Relation(StrEnum):
     HANDLER = "handler"  # head or deputy of the receiving department
     SIGNER = "signer"  # a member who may countersign it now (addressed to the department)
     TEACHER = "teacher"  # teaches every student of a handover the teaching department receives
-    CLASS_COLLEAGUE = "class_colleague"  # the same, for one the teaching department sends
-    MEMBER = "member"  # another member of the sending or receiving department
+    MEMBER = "member"  # another member of the receiving department
     SUPERVISION = "supervision"  # policy S1
     ADMIN = "admin"  # runs the system, reads no student content
 
@@ -79,9 +78,8 @@ _RELATION_LABELS = {
     Relation.SENDER: "移交人", Relation.RECEIVER: "指定接收人或签收人",
     Relation.HANDLER: "接收部门负责人、副负责人",
     Relation.SIGNER: "可签收的接收部门成员（待接收时）",
-    Relation.TEACHER: "所涉学生的任课教师（教学部接收）",
-    Relation.CLASS_COLLEAGUE: "所涉学生的任课教师（教学部移交）",
-    Relation.MEMBER: "移交或接收部门的其他成员", Relation.SUPERVISION: "监督小组",
+    Relation.TEACHER: "所涉全部学生的任课教师（教学部接收）",
+    Relation.MEMBER: "接收部门的其他成员", Relation.SUPERVISION: "监督小组",
     Relation.ADMIN: "系统管理员",
 }
 
@@ -92,7 +90,6 @@ ACCESS: dict[Relation, Access] = {
     Relation.HANDLER: Access.CONTENT,
     Relation.SIGNER: Access.CONTENT,
     Relation.TEACHER: Access.CONTENT,
-    Relation.CLASS_COLLEAGUE: Access.METADATA,
     Relation.MEMBER: Access.METADATA,
     Relation.SUPERVISION: Access.METADATA,
     Relation.ADMIN: Access.METADATA,
@@ -144,9 +141,7 @@ def relations_to(staff: Staff, handover: Handover) -> set[Relation]:
         out.add(Relation.SIGNER)
     if handover.receiver_dept in bound and _teaches_all(staff, handover):
         out.add(Relation.TEACHER)
-    if handover.sender_dept in bound and _teaches_all(staff, handover):
-        out.add(Relation.CLASS_COLLEAGUE)
-    if handover.sender_dept in open_ or handover.receiver_dept in open_:
+    if handover.receiver_dept in open_:
         out.add(Relation.MEMBER)
     if staff.belongs_to(Department.SUP):
         out.add(Relation.SUPERVISION)
@@ -294,16 +289,14 @@ def _own_content(staff: Staff) -> ColumnElement[bool]:
 
 
 def _own_metadata(staff: Staff) -> ColumnElement[bool]:
-    """The relations worth METADATA only (MEMBER, CLASS_COLLEAGUE, SUPERVISION, ADMIN) as a
-    WHERE clause on Handover."""
+    """The relations worth METADATA only (MEMBER, SUPERVISION, ADMIN) as a WHERE clause on
+    Handover."""
     if not staff.active:
         return false()
     if sees_all_metadata(staff):
         return Handover.status != Status.DRAFT
-    _, open_, bound = member_departments(staff)
-    return (Handover.status != Status.DRAFT) & or_(
-        Handover.sender_dept.in_(sorted(open_)), Handover.receiver_dept.in_(sorted(open_)),
-        Handover.sender_dept.in_(sorted(bound)) & _teaches_all_sql(staff))
+    _, open_, _ = member_departments(staff)
+    return (Handover.status != Status.DRAFT) & Handover.receiver_dept.in_(sorted(open_))
 
 
 def granted_handover_ids(session: Session, staff: Staff) -> set[int]:
@@ -337,16 +330,6 @@ def content_as_member_ids(session: Session, staff: Staff) -> set[int]:
         return set()
     return set(session.scalars(select(Handover.id).where(
         Handover.status != Status.DRAFT, _content_as_member(staff))))
-
-
-def class_colleague_ids(session: Session, staff: Staff) -> set[int]:
-    """Ids of the handovers `staff` sees as CLASS_COLLEAGUE (metadata), for search."""
-    _, _, bound = member_departments(staff)
-    if not staff.active or staff.is_admin or not bound:
-        return set()
-    return set(session.scalars(select(Handover.id).where(
-        Handover.status != Status.DRAFT, Handover.sender_dept.in_(sorted(bound)),
-        _teaches_all_sql(staff))))
 
 
 def countersignable(staff: Staff) -> ColumnElement[bool]:

@@ -20,6 +20,7 @@ from records.class_registry import seed_demo_classes
 from records.clock import utcnow
 from records.deadlines import SCHOOL_TZ
 from records.demo import (
+    DEMO_DEPUTIES,
     DEMO_STAFF,
     DEMO_STUDENTS,
     seed_demo_approval,
@@ -153,6 +154,8 @@ def demo_command(scale):
         password = random_password()
         accounts.add(login, name, password, depts, head_of=heads, is_admin=login == "admin",
                      actor="demo")
+        if login in DEMO_DEPUTIES:
+            accounts.set_role(login, DEMO_DEPUTIES[login], Role.DEPUTY, actor="demo")
         known[login] = password
         new_lines.append(f"{login} {password}")
     students = svc.students(get_db())

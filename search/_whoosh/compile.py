@@ -186,7 +186,7 @@ def visibility_queries(vis: Visibility) -> tuple[wq.Query, wq.Query]:
         meta = TRUE
     else:
         meta = disj(_terms("all_depts", vis.metadata_only_departments)
-                    + _terms("doc_id", vis.metadata_only_doc_ids))
+                    + _terms("owner_depts", vis.metadata_only_owners))
     return full, meta
 
 
