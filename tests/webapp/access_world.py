@@ -98,18 +98,23 @@ def build(folder: Path, make_app, template: Path) -> World:
         db.commit()
         world = World(app, pw, ids, classes)
         wf = svc.workflow(db)
-        plan = (  # name, kind, sender, about, class, countersigned by (None: waiting)
-            ("f2_done", "F2", "enr", ids[:1], "A班", "acahead"),
-            ("f2_wait", "F2", "enr", ids[2:], "B班", None),
-            ("f4_done", "F4", "aca", ids[:2], "A班", "teadep"),
-            ("f4_wait", "F4", "aca", ids[2:], "B班", None),
-            ("f8_done", "F8", "aca", ids[:1], "A班", "arcdep"),
+        # name, kind, sender, about, class, named receiver, countersigned by (None: waiting).
+        # F4 names its class, not linked students (its roster is a table): ACA names the
+        # class's teacher as its receiver. F6b links the students it is about.
+        plan = (
+            ("f2_done", "F2", "enr", ids[:1], "A班", None, "acahead"),
+            ("f2_wait", "F2", "enr", ids[2:], "B班", None, None),
+            ("f4_done", "F4", "aca", ids[:2], "A班", "tea", "tea"),
+            ("f6b_done", "F6b", "aca", ids[:2], "A班", None, "teadep"),
+            ("f6b_wait", "F6b", "aca", ids[2:], "B班", None, None),
+            ("f8_done", "F8", "aca", ids[:1], "A班", None, "arcdep"),
         )
-        for name, kind, sender, about, class_name, signer in plan:
+        for name, kind, sender, about, class_name, receiver, signer in plan:
             actor = accounts.get(sender)
             uploads = [Upload(a.code, "a.pdf", SCAN_PDF) for a in get_kind(kind).attachments
                        if a.required]
-            h = wf.create(actor, kind, _values(kind, about, class_name), uploads=uploads)
+            h = wf.create(actor, kind, _values(kind, about, class_name), uploads=uploads,
+                          receiver_id=accounts.get(receiver).id if receiver else None)
             wf.submit(actor, h, pw[sender])
             if signer:
                 wf.countersign(accounts.get(signer), h, pw[signer])
