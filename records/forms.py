@@ -255,6 +255,8 @@ _SAMPLE_TEXT = {
     "performance": "积极发言，思路清晰", "homework": "按时完成，正确率高", "basis": "基础中等",
     "goal": "期末成绩提高到 90 分以上", "notes": "已核对",
 }
+# within the default prepayment caps (policy F2: at most 3 months per charge)
+_SAMPLE_NUMBERS = {"prepaid_months": 3}
 _SAMPLE_PEOPLE = (("S2026017", "刘子涵"), ("S2026021", "赵一鸣"), ("S2026034", "孙悦"))
 _SAMPLE_PARAGRAPH = (
     "家长关心班级人数和授课进度，询问是否可以试听一次。招生老师说明每班不超过 20 人，"
@@ -278,7 +280,7 @@ def _sample(spec: FieldSpec, row: int) -> Any:
         case FieldType.LONGTEXT:
             return f"{spec.label_zh}：{_SAMPLE_PARAGRAPH}"
         case FieldType.INT:
-            return min(spec.max_value or 1000, 12 + row)
+            return _SAMPLE_NUMBERS.get(spec.name, min(spec.max_value or 1000, 12 + row))
         case FieldType.MONEY:
             return Decimal("4680.50") - row * 100
         case FieldType.DATE:

@@ -9,7 +9,9 @@ printed in docs/auditing.md):
   work, its head and deputies (records.staff.Role); while it waits, addressed to the
   department and not to a person, the members who may countersign it (they must see what
   they sign); and in the teaching department, which works by class, the teachers of every
-  student it names (records.teaching). Drafts: the sender only.
+  student it names (records.teaching); in a refund case (policy F10-F13, the steps answer one
+  another through `parent_id`), whoever sends or receives one of its steps reads all of them
+  (finance calculates from the teacher's F11). Drafts: the sender only.
 - METADATA (number, kind, status, departments, deadlines; no content): the other members of
   the receiving department (not, in the teaching department, those who do not teach its
   students), the supervision group (policy S1) and administrators, who run the system and read
@@ -33,11 +35,12 @@ from collections.abc import Iterable
 from enum import IntEnum, StrEnum
 
 from sqlalchemy import ColumnElement, Select, and_, false, or_, select
-from sqlalchemy.orm import Session, aliased, lazyload, selectinload
+from sqlalchemy.orm import Session, aliased, lazyload, object_session, selectinload
 
 from records.catalogue import KINDS
 from records.departments import Department
 from records.handovers import Handover, HandoverStudent, Status
+from records.money.refund_case import CASE_KINDS
 from records.staff import Staff
 from records.students import Student
 from records.work_categories import work_categories
@@ -65,6 +68,7 @@ class Relation(StrEnum):
     HANDLER = "handler"  # head or deputy of the receiving department
     SIGNER = "signer"  # a member who may countersign it now (addressed to the department)
     TEACHER = "teacher"  # teaches every student of a handover the teaching department receives
+    CASE_PARTY = "case_party"  # sends or receives a step of the same refund case
     MEMBER = "member"  # another member of the receiving department
     SUPERVISION = "supervision"  # policy S1
     ADMIN = "admin"  # runs the system, reads no student content
@@ -79,6 +83,7 @@ _RELATION_LABELS = {
     Relation.HANDLER: "接收部门负责人、副负责人",
     Relation.SIGNER: "可签收的接收部门成员（待接收时）",
     Relation.TEACHER: "所涉全部学生的任课教师（教学部接收）",
+    Relation.CASE_PARTY: "同一退费案件中任一环节的移交人或接收人",
     Relation.MEMBER: "接收部门的其他成员", Relation.SUPERVISION: "监督小组",
     Relation.ADMIN: "系统管理员",
 }
@@ -90,6 +95,7 @@ ACCESS: dict[Relation, Access] = {
     Relation.HANDLER: Access.CONTENT,
     Relation.SIGNER: Access.CONTENT,
     Relation.TEACHER: Access.CONTENT,
+    Relation.CASE_PARTY: Access.CONTENT,
     Relation.MEMBER: Access.METADATA,
     Relation.SUPERVISION: Access.METADATA,
     Relation.ADMIN: Access.METADATA,
@@ -141,6 +147,8 @@ def relations_to(staff: Staff, handover: Handover) -> set[Relation]:
         out.add(Relation.SIGNER)
     if handover.receiver_dept in bound and _teaches_all(staff, handover):
         out.add(Relation.TEACHER)
+    if handover.kind in CASE_KINDS and _in_my_cases(staff, handover):
+        out.add(Relation.CASE_PARTY)
     if handover.receiver_dept in open_:
         out.add(Relation.MEMBER)
     if staff.belongs_to(Department.SUP):
@@ -269,6 +277,32 @@ def _teaches_all_sql(staff: Staff) -> ColumnElement[bool]:
         named.student_id.not_in(sorted(staff.taught_student_ids))).exists())
 
 
+def _case_steps(staff: Staff) -> Select:
+    """Ids of every step of the refund cases in which `staff` sends or receives a step: up the
+    `parent_id` chain from their own steps to the case's F10, then down to all of its steps
+    (policy F10-F13). Recursive queries, so nothing is loaded to answer it."""
+    up = select(Handover.id.label("id"), Handover.parent_id.label("parent")).where(
+        Handover.kind.in_(CASE_KINDS),
+        or_(Handover.sender_id == staff.id, Handover.receiver_id == staff.id)
+    ).cte("case_up", recursive=True)
+    parent = aliased(Handover)
+    up = up.union(select(parent.id, parent.parent_id).join(up, parent.id == up.c.parent)
+                  .where(parent.kind.in_(CASE_KINDS)))
+    down = select(up.c.id.label("id")).cte("case_down", recursive=True)
+    child = aliased(Handover)
+    down = down.union(select(child.id).join(down, child.parent_id == down.c.id)
+                      .where(child.kind.in_(CASE_KINDS)))
+    return select(down.c.id)
+
+
+def _in_my_cases(staff: Staff, handover: Handover) -> bool:
+    session = object_session(handover)
+    if session is None:
+        return False
+    steps = _case_steps(staff).subquery()
+    return session.scalar(select(steps.c.id).where(steps.c.id == handover.id)) is not None
+
+
 def _content_as_member(staff: Staff) -> ColumnElement[bool]:
     """Relations SIGNER and TEACHER as a WHERE clause on Handover (non-drafts)."""
     _, open_, bound = member_departments(staff)
@@ -285,7 +319,8 @@ def _own_content(staff: Staff) -> ColumnElement[bool]:
     return or_(Handover.sender_id == staff.id,
                (Handover.status != Status.DRAFT)
                & or_(Handover.receiver_id == staff.id, Handover.receiver_dept.in_(sorted(handled)),
-                     _content_as_member(staff)))
+                     _content_as_member(staff),
+                     Handover.kind.in_(CASE_KINDS) & Handover.id.in_(_case_steps(staff))))
 
 
 def _own_metadata(staff: Staff) -> ColumnElement[bool]:

@@ -2,21 +2,19 @@
 verification (F11), finance's calculation (F12) and the refund itself (F13) follow it, each
 the next step of the one before (Handover.parent_id). The case's enrolment is the one its F10
 names; its money is the payment ledger's.
-
-`case_handover_ids` answers which handovers of refund cases a staff member takes part in: each
-party in the chain may read the earlier forms of its own case, and no other (records.visibility
-is to ask it)."""
+Whoever sends or receives a step of a case reads all of its steps (records.visibility, relation
+CASE_PARTY)."""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from records.errors import FieldProblem, ValidationFailed
-from records.handovers import Handover, Status
+from records.handovers import Handover
 from records.money.account import Account
 from records.money.amounts import yuan
 from records.money.payments import PaymentLedger
@@ -29,9 +27,8 @@ from records.money.refund_rules import (
     compute,
     unit_price_fen,
 )
-from records.staff import Staff
 
-__all__ = ["CASE_KINDS", "case_handover_ids", "case_members", "case_root", "enrolment_of",
+__all__ = ["CASE_KINDS", "case_members", "case_root", "enrolment_of",
            "f12_computation", "values_of"]
 
 CASE_KINDS = ("F10", "F11", "F12", "F13")
@@ -62,26 +59,6 @@ def case_members(session: Session, root: Handover) -> list[Handover]:
         members += found
         frontier = [h.id for h in found]
     return members
-
-
-def case_handover_ids(session: Session, staff: Staff) -> set[int]:
-    """Ids of the non-draft handovers of every refund case in which `staff` takes part (as
-    sender, named receiver or countersigner of one of its steps). records.visibility should
-    give CONTENT of these: finance reads the F11 of its own case, and no other."""
-    if not staff.active:
-        return set()
-    own = session.scalars(select(Handover).where(
-        Handover.kind.in_(CASE_KINDS), Handover.status != Status.DRAFT,
-        or_(Handover.sender_id == staff.id, Handover.receiver_id == staff.id)))
-    ids: set[int] = set()
-    roots: dict[int, Handover] = {}
-    for handover in own:
-        root = case_root(session, handover)
-        if root is not None:
-            roots[root.id] = root
-    for root in roots.values():
-        ids |= {h.id for h in case_members(session, root) if h.status != Status.DRAFT}
-    return ids
 
 
 def enrolment_of(ledger: PaymentLedger, student_id: int, class_name: str) -> Account:
