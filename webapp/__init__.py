@@ -21,6 +21,7 @@ from werkzeug.routing import IntegerConverter
 from records.archive_rules import sees_overdue
 from records.calendar_supplement import CalendarFileError
 from records.forms import templates_root
+from records.money.payments import may_read_ledger
 from records.reassignment import managed_departments
 from records.visibility import sees_all_metadata
 from webapp.services import Services
@@ -28,6 +29,7 @@ from webapp.settings import (
     SettingsError,
     check_deadline_settings,
     load_settings,
+    payout_limits,
     prepayment_caps,
 )
 
@@ -48,10 +50,11 @@ NAV = [
     ("archive.index", "档案"),
     ("approvals.index", "审批"),
     ("staff.index", "人员交接"),
+    ("money.index", "财务"),
 ]
 # Entries shown only to some: endpoint -> who may see it (the page itself checks again).
 NAV_ONLY_FOR = {"supervision.index": sees_all_metadata, "archive.index": sees_overdue,
-               "staff.index": managed_departments}
+               "staff.index": managed_departments, "money.index": may_read_ledger}
 
 
 class BoundedInt(IntegerConverter):
@@ -81,6 +84,7 @@ def _add_pages(app: Flask) -> None:
         errors,
         handovers,
         home,
+        money,
         obligations,
         observability,
         oversight,
@@ -98,7 +102,7 @@ def _add_pages(app: Flask) -> None:
     for blueprint in (auth.bp, home.bp, handovers.bp, students.bp, verify.bp, search.bp,
                       classes.bp, supervision.bp, approvals.bp,
                       archive.bp, oversight.bp, obligations.bp, observability.bp,
-                      staff_work.bp):
+                      staff_work.bp, money.bp):
         app.register_blueprint(blueprint)
     # The pages import the PDF stack; the search engine (Whoosh, jieba) is imported on first
     # use elsewhere, but a web server imports it at start, so the first search does not wait.
@@ -131,6 +135,7 @@ def create_app(test_config: dict[str, Any] | None = None, *, pages: bool = True)
     services.archive_terms  # noqa: B018  (a wrong ARCHIVE_RETENTION stops the start too)
     check_deadline_settings(settings)
     prepayment_caps(settings)  # refuses to start on a cap switched off without its basis
+    payout_limits(settings)  # and on a refund payout limit out of range
     app.config.update(
         TESTING=bool(test_config.get("TESTING", False)),
         MAX_CONTENT_LENGTH=settings["MAX_UPLOAD_MB"] * 1024 * 1024,

@@ -20,9 +20,10 @@ from records.money.caps import (
     CourseType,
     PrepaymentCaps,
 )
+from records.money.payouts import PayoutLimits
 
 __all__ = ["DEADLINE_KEYS", "ENV_PREFIX", "SETTINGS", "Setting", "SettingsError",
-           "check_deadline_settings", "load_settings", "prepayment_caps"]
+           "check_deadline_settings", "load_settings", "payout_limits", "prepayment_caps"]
 
 ENV_PREFIX = "HANDOVER_"
 
@@ -94,6 +95,11 @@ SETTINGS: tuple[Setting, ...] = (
             "Legal basis of the non-academic caps, named in every refusal."),
     Setting("PREPAY_OFF_BASIS", str, "",
             "Why a cap with a legal default is switched off (0); required when one is."),
+    # Refund payout limits (DOMAIN-RULES "Refunds"): finance's overdue list counts them.
+    Setting("REFUND_PAYOUT_BEFORE_START_DAYS", int, 5,
+            "Working days to pay back a withdrawal before classes start."),
+    Setting("REFUND_PAYOUT_AFTER_START_DAYS", int, 15,
+            "Working days to pay back a withdrawal after classes start."),
 )
 
 # School settings of records.deadlines, by the names the catalogue's rules use.
@@ -140,6 +146,17 @@ def prepayment_caps(settings: Mapping[str, Any]) -> PrepaymentCaps:
                 raise SettingsError(f"{name} is 0 (off): give its legal basis in PREPAY_OFF_BASIS")
             caps.append(Cap(course, unit, limit, settings[f"{prefix}_BASIS"]))
     return PrepaymentCaps(tuple(caps))
+
+
+def payout_limits(settings: Mapping[str, Any]) -> PayoutLimits:
+    """The refund payout limits; a limit outside 1-365 working days stops the start."""
+    limits = {}
+    for name in ("REFUND_PAYOUT_BEFORE_START_DAYS", "REFUND_PAYOUT_AFTER_START_DAYS"):
+        if not 1 <= settings[name] <= 365:
+            raise SettingsError(f"{name} must be between 1 and 365, got {settings[name]}")
+        limits[name] = settings[name]
+    return PayoutLimits(limits["REFUND_PAYOUT_BEFORE_START_DAYS"],
+                        limits["REFUND_PAYOUT_AFTER_START_DAYS"])
 
 
 _BY_NAME = {s.name: s for s in SETTINGS}
