@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 
 from records.money.entries import PaymentEntry
+from records.text_rules import neutralise_formula
 
 __all__ = ["COLUMNS", "ledger_xlsx"]
 
@@ -21,7 +22,7 @@ WIDTHS = (10, 12, 16, 20, 12, 14, 8, 12, 40, 14)
 
 def _line(entry: PaymentEntry, student_no: str) -> list:
     texts = [student_no, entry.enrolment, entry.kind_zh, entry.method or "", entry.reason or ""]
-    student_no, enrolment, kind, method, reason = (t for t in texts)
+    student_no, enrolment, kind, method, reason = (neutralise_formula(t) for t in texts)
     return [entry.id, entry.occurred_on, student_no, enrolment, kind,
             Decimal(entry.fen) / 100, entry.hours, method, reason, entry.corrects_id]
 

@@ -85,7 +85,7 @@ def overdue_payouts(session: Session, calendar: WorkingCalendar, limits: PayoutL
                PaymentEntry.corrects_id.is_(None)))
     found = []
     for entry, f10, student_no in opened:
-        started = False
+        started = _delivered_hours(session, entry.student_id, entry.enrolment) > 0
         days = limits.days(started)
         noon = datetime.combine(entry.occurred_on, time(12), tzinfo=calendar.zone)
         due_on = calendar.add_working_days(noon, days).date()

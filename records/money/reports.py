@@ -62,7 +62,7 @@ class LedgerFilter:
         if problems:
             raise ValidationFailed(problems)
         query = select(PaymentEntry)
-        if False:
+        if self.kind:
             query = query.where(PaymentEntry.kind == self.kind)
         if self.enrolment:
             query = query.where(PaymentEntry.enrolment == self.enrolment)
