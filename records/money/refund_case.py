@@ -15,10 +15,12 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from records.departments import Department
 from records.errors import FieldProblem, ValidationFailed
 from records.handovers import Handover, Status
 from records.money.account import Account
 from records.money.amounts import yuan
+from records.money.entries import EntryKind, PaymentEntry
 from records.money.payments import PaymentLedger
 from records.money.refund_rules import (
     CURRENT_VERSION,
@@ -31,8 +33,8 @@ from records.money.refund_rules import (
 )
 from records.staff import Staff
 
-__all__ = ["CASE_KINDS", "case_handover_ids", "case_members", "case_root", "enrolment_of",
-           "f12_computation", "values_of"]
+__all__ = ["CASE_KINDS", "applicants_among", "case_handover_ids", "case_members", "case_root",
+           "enrolment_of", "f12_computation", "values_of"]
 
 CASE_KINDS = ("F10", "F11", "F12", "F13")
 NO_PAYMENTS = "该学生在缴费台账中没有缴费记录，不能受理退费；请先由财务部门核对并登记缴费。"
@@ -82,6 +84,19 @@ def case_handover_ids(session: Session, staff: Staff) -> set[int]:
     for root in roots.values():
         ids |= {h.id for h in case_members(session, root) if h.status != Status.DRAFT}
     return ids
+
+
+def applicants_among(session: Session, staff: Staff, kind: str,
+                     student_ids: set[int]) -> set[int]:
+    """Those of `student_ids` finance may name on a refund application (F10): the students
+    with payments in the ledger finance keeps (policy R-FIN, F10: the parent applies at
+    finance, whose own work the ledger is). Nobody else, and no other form."""
+    if kind != "F10" or not student_ids or not (
+            staff.active and staff.belongs_to(Department.FIN)):
+        return set()
+    return set(session.scalars(select(PaymentEntry.student_id).where(
+        PaymentEntry.student_id.in_(student_ids),
+        PaymentEntry.kind == EntryKind.PAYMENT.value).distinct()))
 
 
 def enrolment_of(ledger: PaymentLedger, student_id: int, class_name: str) -> Account:

@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from records.money.entries import PaymentEntry
 from records.money.payments import EntryInput
 from records.money.payouts import PayoutLimits, overdue_payouts
+from records.money.refund_case import applicants_among
 from records.students import Student
 from tests.records.test_money import f10, f11, money, register  # noqa: F401  (fixture)
 from tests.webapp.test_student_pages import csrf_of, ledger, sign_in
@@ -198,3 +199,12 @@ def test_payout_limits_are_settings_in_range(tmp_path):
     settings["REFUND_PAYOUT_BEFORE_START_DAYS"] = 0
     with pytest.raises(SettingsError, match="REFUND_PAYOUT_BEFORE_START_DAYS"):
         payout_limits(settings)
+
+
+def test_finance_names_on_a_refund_application_only_students_who_paid(world):
+    w = world
+    register(w)
+    fin, ids = w.staff("fin"), {w.student_id, w.other_id}
+    assert applicants_among(w.session, fin, "F10", ids) == {w.student_id}
+    assert applicants_among(w.session, fin, "F12", ids) == set()
+    assert applicants_among(w.session, w.staff("tea"), "F10", ids) == set()
