@@ -28,9 +28,11 @@ from records.text_rules import bad_characters
 from records.unit_of_work import discard_on_rollback, record_change
 from vault import Ledger, Vault
 
-__all__ = ["READ_DENIED", "EntryInput", "PaymentLedger", "may_read_ledger", "require_reader"]
+__all__ = ["OVER_PAID", "READ_DENIED", "EntryInput", "PaymentLedger", "may_read_ledger",
+           "require_reader"]
 
 READ_DENIED = "只有财务部门和管理层可以查看缴费台账。"
+OVER_PAID = "不能超过缴费台账中该课程的已缴金额（已扣除已退金额）。"
 REASON_MAX, ENROLMENT_MAX = 500, 100
 # Kinds finance enters by hand; a refund case is opened and closed by its handovers only.
 BY_HAND = (EntryKind.CHARGE, EntryKind.PAYMENT, EntryKind.DELIVERED, EntryKind.REFUND)
@@ -126,6 +128,9 @@ class PaymentLedger:
         fen = fen_or_problem(data.amount or "0", "amount", "金额", signed=bool(corrected))
         if isinstance(fen, FieldProblem):
             problems.append(fen)
+        elif data.kind == EntryKind.REFUND.value and not problems and \
+                fen > self.account(data.student_id, enrolment).held:
+            problems.append(FieldProblem("amount", f"「金额」{OVER_PAID}"))  # issue 13
         hours = str(data.hours).strip().lstrip("-" if corrected else "")
         if not hours.isdecimal() or int(hours) > 10_000:
             problems.append(FieldProblem("hours", "「课时」应为 0 至 10000 的整数。"))

@@ -86,12 +86,14 @@ def test_the_ledger_filters_and_the_student_account(app, world, passwords):
     assert ledger(app, "ledger.view")[-1].subject == f"student:{w.student_id}"
 
 
-@pytest.mark.parametrize("field, value, message", [
-    ("amount", "12.345", "最多两位小数"), ("amount", "-5", "不能为负数"),
-    ("amount", "很多", "应为金额"), ("hours", "-1", "整数"), ("occurred_on", "明天", "YYYY-MM-DD"),
-    ("student_no", "XS-0000-00000", "学号")])
+@pytest.mark.parametrize("field, value, shown, message", [
+    ("amount", "12.345", "amount", "最多两位小数"), ("amount", "-5", "amount", "不能为负数"),
+    ("amount", "很多", "amount", "应为金额"), ("hours", "-1", "hours", "整数"),
+    ("occurred_on", "明天", "occurred_on", "YYYY-MM-DD"),
+    ("student_no", "XS-0000-00000", "student_no", "学号"),
+    ("kind", "refund", "amount", "不能超过缴费台账")])  # a refund of 100 where nothing was paid
 def test_a_bad_entry_shows_the_fields_error_and_stores_nothing(app, world, passwords, field,
-                                                               value, message):
+                                                               value, shown, message):
     w = world
     fin = client_for(app, passwords, "fin")
     data = {"student_no": student_no(w), "enrolment": "初二数学", "kind": "payment",
@@ -99,7 +101,7 @@ def test_a_bad_entry_shows_the_fields_error_and_stores_nothing(app, world, passw
             field: value}
     r = post(fin, "/money/entries/new", data, token_from="/money/entries/new")
     html = r.get_data(as_text=True)
-    assert r.status_code == 400 and message in html and f'id="{field}-error"' in html
+    assert r.status_code == 400 and message in html and f'id="{shown}-error"' in html
     assert entry_count(app) == 0
 
 
