@@ -185,7 +185,7 @@ def test_overdue_payouts_count_working_days_from_the_application(app, world, pas
     assert overdue_payouts(w.session, calendar, limits, row.due_on) == []
     assert row.working_days_over == calendar.ordinal(date(2026, 10, 16)) - calendar.ordinal(
         row.due_on)
-    f11(w, case)  # 12 hours delivered: classes had started, 15 working days
+    teaching = f11(w, case)  # 12 hours delivered: classes had started, 15 working days
     [row] = overdue_payouts(w.session, calendar, limits, date(2026, 12, 1))
     assert row.started and row.limit_days == 15
     assert overdue_payouts(w.session, calendar, limits, row.due_on) == []
@@ -193,6 +193,18 @@ def test_overdue_payouts_count_working_days_from_the_application(app, world, pas
     html = fin.get("/money/overdue").get_data(as_text=True)
     assert case.number in html and "开课后 15 个工作日" in html
     assert ledger(app, "ledger.overdue")[-1].context["cases"] == [case.number]
+    # paid out (F13 countersigned): the case leaves the list
+    calc = w.hand("fin", "aca", "F12", {"student": w.student_id, "received_date": "2026-10-12",
+                                        "non_refundable": "0"}, parent=teaching.number,
+                  uploads=("paper_scan",))
+    amount = w.workflow.values_of(w.staff("fin"), calc)["refund_amount"]
+    w.hand("fin", "aca", "F13", {
+        "student": w.student_id, "agreed_date": "2026-10-13", "refund_amount": amount,
+        "paid_date": "2026-10-14", "payment_channel": "原路退回", "voucher_number": "V-1",
+        "payment_status_after": "已部分退费"}, parent=calc.number,
+        uploads=("payment_voucher", "paper_scan"))
+    assert overdue_payouts(w.session, calendar, limits, date(2026, 12, 1)) == []
+    assert 'id="overdue-empty"' in fin.get("/money/overdue").get_data(as_text=True)
 
 
 def test_payout_limits_are_settings_in_range(tmp_path):
