@@ -205,6 +205,10 @@ def test_overdue_payouts_count_working_days_from_the_application(app, world, pas
         uploads=("payment_voucher", "paper_scan"))
     assert overdue_payouts(w.session, calendar, limits, date(2026, 12, 1)) == []
     assert 'id="overdue-empty"' in fin.get("/money/overdue").get_data(as_text=True)
+    # a second case on the same enrolment: only it is open, the paid one stays off the list
+    again = f10(w, w.student_id, application_date="2026-11-02", amount_paid="100.00")
+    [row] = overdue_payouts(w.session, calendar, limits, date(2026, 12, 31))
+    assert row.case_number == again.number
 
 
 def test_payout_limits_are_settings_in_range(tmp_path):
