@@ -93,37 +93,59 @@ def _demo_values(kind, values: dict, sid: int, made: dict[str, str], today, sess
 def seed_demo_handovers(workflow, accounts, passwords: dict[str, str], student_ids: list[int],
                         attachment_pdf: bytes) -> list[str]:
     """A completed example of every handover kind between the demo staff, so a newcomer sees
-    a living system, dated around today: most met on time, the registration late (policy T).
+    a living system, dated around today: most met on time, the registration late (policy T);
+    then a second refund case, before classes start (policy F10-F13).
     Returns the numbers made. The caller skips this when handovers exist."""
-    from records.catalogue import FieldType
     from records.deadlines import SCHOOL_TZ
-    from records.forms import sample_values
-    from records.workflow import Upload
 
     today = workflow.clock().astimezone(SCHOOL_TZ).date()
     workflow.obligations.refresh()  # the demo classes' reports and archives are owed
     made: dict[str, str] = {}
     # The first demo student is in the class that has ended: the forms about one student
     # concern them, so that their archive and grades meet what the class's end made owed.
-    sid = student_ids[0]
     for kind in KINDS.values():
-        sender = accounts.get(_DEMO_SENDER[kind.sender.value])
-        receiver = accounts.get(_DEMO_SENDER[kind.receiver.value])
-        values = sample_values(kind)
-        for spec in kind.fields:
-            if spec.type is FieldType.STUDENT:
-                values[spec.name] = sid
-            elif spec.type is FieldType.STUDENTS:
-                values[spec.name] = student_ids[:2]
-        values = _demo_values(kind, values, sid, made, today, workflow.session)
-        uploads = [Upload(a.code, f"{a.label_zh}.pdf", attachment_pdf)
-                   for a in kind.attachments if a.required]
-        handover = workflow.create(sender, kind.code, values, uploads=uploads,
-                                   parent_number=made.get(_DEMO_PARENT.get(kind.code, "")))
-        workflow.submit(sender, handover, passwords[sender.login])
-        workflow.countersign(receiver, handover, passwords[receiver.login])
-        made[kind.code] = handover.number
-    return list(made.values())
+        _hand_over(workflow, accounts, passwords, kind, student_ids, student_ids[0], made,
+                   today, attachment_pdf)
+    # policy F10-F13: the second student registers and withdraws before classes start, so
+    # the demo also shows a full refund beside the one after the start above.
+    before: dict[str, str] = {}
+    for code in ("F2", "F10", "F11", "F12", "F13"):
+        _hand_over(workflow, accounts, passwords, KINDS[code], student_ids, student_ids[1],
+                   before, today, attachment_pdf, NOT_STARTED.get(code, {}))
+    return list(made.values()) + list(before.values())
+
+
+# The refund before the start: no lesson delivered, no item handed out (policy F11, F12).
+NOT_STARTED = {"F11": {"lessons_completed": 0, "lessons_remaining": 12},
+               "F12": {"non_refundable": "0.00"}}
+
+
+def _hand_over(workflow, accounts, passwords: dict[str, str], kind, student_ids: list[int],
+               sid: int, made: dict[str, str], today, attachment_pdf: bytes,
+               overrides: dict | None = None) -> None:
+    """One demo handover of `kind` about `sid`, signed and countersigned; its number joins
+    `made` (the chain's earlier steps are its parents)."""
+    from records.catalogue import FieldType
+    from records.forms import sample_values
+    from records.workflow import Upload
+
+    sender = accounts.get(_DEMO_SENDER[kind.sender.value])
+    receiver = accounts.get(_DEMO_SENDER[kind.receiver.value])
+    values = sample_values(kind)
+    for spec in kind.fields:
+        if spec.type is FieldType.STUDENT:
+            values[spec.name] = sid
+        elif spec.type is FieldType.STUDENTS:
+            values[spec.name] = student_ids[:2]
+    values = _demo_values(kind, values, sid, made, today, workflow.session)
+    values.update(overrides or {})
+    uploads = [Upload(a.code, f"{a.label_zh}.pdf", attachment_pdf)
+               for a in kind.attachments if a.required]
+    handover = workflow.create(sender, kind.code, values, uploads=uploads,
+                               parent_number=made.get(_DEMO_PARENT.get(kind.code, "")))
+    workflow.submit(sender, handover, passwords[sender.login])
+    workflow.countersign(receiver, handover, passwords[receiver.login])
+    made[kind.code] = handover.number
 
 
 def seed_demo_oversight(obligations, notices, accounts) -> str | None:

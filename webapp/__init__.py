@@ -21,6 +21,7 @@ from werkzeug.routing import IntegerConverter
 from records.archive_rules import sees_overdue
 from records.calendar_supplement import CalendarFileError
 from records.forms import templates_root
+from records.money.payments import may_read_ledger
 from records.reassignment import managed_departments
 from records.visibility import sees_all_metadata
 from webapp.services import Services
@@ -29,6 +30,7 @@ from webapp.settings import (
     check_deadline_settings,
     check_notify_settings,
     load_settings,
+    payout_limits,
     prepayment_caps,
 )
 
@@ -50,10 +52,11 @@ NAV = [
     ("approvals.index", "审批"),
     ("staff.index", "人员交接"),
     ("notifications.index", "通知"),
+    ("money.index", "财务"),
 ]
 # Entries shown only to some: endpoint -> who may see it (the page itself checks again).
 NAV_ONLY_FOR = {"supervision.index": sees_all_metadata, "archive.index": sees_overdue,
-               "staff.index": managed_departments}
+               "staff.index": managed_departments, "money.index": may_read_ledger}
 
 
 class BoundedInt(IntegerConverter):
@@ -83,6 +86,7 @@ def _add_pages(app: Flask) -> None:
         errors,
         handovers,
         home,
+        money,
         notifications,
         obligations,
         observability,
@@ -102,7 +106,7 @@ def _add_pages(app: Flask) -> None:
     for blueprint in (auth.bp, home.bp, handovers.bp, students.bp, verify.bp, search.bp,
                       classes.bp, supervision.bp, approvals.bp,
                       archive.bp, oversight.bp, obligations.bp, observability.bp,
-                      staff_work.bp, notifications.bp):
+                      staff_work.bp, notifications.bp, money.bp):
         app.register_blueprint(blueprint)
     # The pages import the PDF stack; the search engine (Whoosh, jieba) is imported on first
     # use elsewhere, but a web server imports it at start, so the first search does not wait.
@@ -136,6 +140,7 @@ def create_app(test_config: dict[str, Any] | None = None, *, pages: bool = True)
     check_deadline_settings(settings)
     prepayment_caps(settings)  # refuses to start on a cap switched off without its basis
     check_notify_settings(settings)
+    payout_limits(settings)  # and on a refund payout limit out of range
     app.config.update(
         TESTING=bool(test_config.get("TESTING", False)),
         MAX_CONTENT_LENGTH=settings["MAX_UPLOAD_MB"] * 1024 * 1024,

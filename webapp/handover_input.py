@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from records.catalogue import METHOD_DOCUMENTS, FieldSpec, FieldType, HandoverKind, MethodDocument
 from records.errors import ValidationFailed
+from records.money.refund_case import applicants_among
 from records.staff import Staff
 from records.students import Student
 from records.visibility import visible_among
@@ -33,9 +34,10 @@ class FormInput:
 
     A student arrives as a 学号 (typed, or picked while typing) or as a registry id (what the
     picker posted before). Only students `picker`'s own work shows may be chosen (policy C1;
-    None: none): a forged id is refused (403); an unknown 学号 and one of a student they may
-    not see stay as typed, and the workflow asks for a student of the registry, the same
-    answer for both, so that the form tells nothing about students beyond their reach."""
+    None: none; on finance's refund application also those who paid, policy R-FIN): a forged
+    id is refused (403); an unknown 学号 and one of a student they may not see stay as typed,
+    and the workflow asks for a student of the registry, the same answer for both, so that
+    the form tells nothing about students beyond their reach."""
 
     def __init__(self, kind: HandoverKind | MethodDocument, picker: Staff | None,
                  prefix: str = "f"):
@@ -75,6 +77,8 @@ class FormInput:
             Student.student_no.in_(set(numbers.values())))).all()) if numbers else {}
         wanted = set(ids.values()) | set(found.values())
         allowed = visible_among(get_db(), self.picker, wanted) if self.picker else set()
+        if self.picker:  # policy R-FIN: a refund application names a student who paid
+            allowed |= applicants_among(get_db(), self.picker, self.kind.code, wanted - allowed)
         if any(sid not in allowed for sid in ids.values()):
             abort(403, description="您无权为该学生办理交接。")
         chosen = {**{raw: found[n] for raw, n in numbers.items() if found.get(n) in allowed},

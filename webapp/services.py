@@ -41,6 +41,8 @@ from records.money.amounts import yuan_zh
 from records.money.feed import LedgerFeed
 from records.money.form_rules import MoneyRules
 from records.money.payments import PaymentLedger
+from records.money.payouts import PayoutLimits
+from records.money.reports import LedgerReports
 from records.notify import handover_changed
 from records.paperwork import FormDesk, SigningTools
 from records.staff import Staff
@@ -49,7 +51,7 @@ from records.teaching import attach_teaching
 from records.web_sessions import SessionStore
 from records.workflow import Workflow
 from vault import FieldCipher, FileBlobStore, Keyring, Ledger, Vault, attach_field_cipher
-from webapp.settings import DEADLINE_KEYS, SettingsError, prepayment_caps
+from webapp.settings import DEADLINE_KEYS, SettingsError, payout_limits, prepayment_caps
 
 if TYPE_CHECKING:
     from search import SearchIndex
@@ -294,6 +296,15 @@ class Services:
     def payments(self, session: Session) -> PaymentLedger:
         """The payment ledger (policy R-FIN)."""
         return PaymentLedger(session, audit=self.ledger, vault=self.vault)
+
+    def ledger_reports(self, session: Session) -> LedgerReports:
+        """The school's ledger as lists: pages, monthly totals, exports."""
+        return LedgerReports(session, audit=self.ledger)
+
+    @property
+    def payout_limits(self) -> PayoutLimits:
+        """Working days to pay a refund back (DOMAIN-RULES "Refunds")."""
+        return payout_limits(self.settings)
 
     def credentials(self, session: Session) -> Credentials:
         return Credentials(session, lambda: self.pki)  # the CA is opened when first used

@@ -20,10 +20,11 @@ from records.money.caps import (
     CourseType,
     PrepaymentCaps,
 )
+from records.money.payouts import PayoutLimits
 
 __all__ = ["DEADLINE_KEYS", "ENV_PREFIX", "SETTINGS", "Setting", "SettingsError",
            "check_deadline_settings", "check_notify_settings", "load_settings",
-           "prepayment_caps"]
+           "payout_limits", "prepayment_caps"]
 
 ENV_PREFIX = "HANDOVER_"
 
@@ -114,6 +115,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("NOTIFY_DIGEST_HOUR", int, 8, "School-time hour from which the daily digest goes."),
     Setting("NOTIFY_SOON_HOURS", int, 24, "The digest lists what falls due within this."),
     Setting("WORKER_INTERVAL_SECONDS", int, 60, "Pause between passes of `handover worker`."),
+    # Refund payout limits (DOMAIN-RULES "Refunds"): finance's overdue list counts them.
+    Setting("REFUND_PAYOUT_BEFORE_START_DAYS", int, 5,
+            "Working days to pay back a withdrawal before classes start."),
+    Setting("REFUND_PAYOUT_AFTER_START_DAYS", int, 15,
+            "Working days to pay back a withdrawal after classes start."),
 )
 
 # School settings of records.deadlines, by the names the catalogue's rules use.
@@ -184,6 +190,17 @@ def check_notify_settings(settings: Mapping[str, Any]) -> None:
                             ("WORKER_INTERVAL_SECONDS", 1, 86400)):
         if not low <= settings[name] <= high:
             raise SettingsError(f"{name} 应在 {low} 到 {high} 之间，而不是 {settings[name]}")
+
+
+def payout_limits(settings: Mapping[str, Any]) -> PayoutLimits:
+    """The refund payout limits; a limit outside 1-365 working days stops the start."""
+    limits = {}
+    for name in ("REFUND_PAYOUT_BEFORE_START_DAYS", "REFUND_PAYOUT_AFTER_START_DAYS"):
+        if not 1 <= settings[name] <= 365:
+            raise SettingsError(f"{name} must be between 1 and 365, got {settings[name]}")
+        limits[name] = settings[name]
+    return PayoutLimits(limits["REFUND_PAYOUT_BEFORE_START_DAYS"],
+                        limits["REFUND_PAYOUT_AFTER_START_DAYS"])
 
 
 _BY_NAME = {s.name: s for s in SETTINGS}

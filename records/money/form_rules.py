@@ -22,7 +22,7 @@ from records.errors import FieldProblem, ValidationFailed
 from records.handovers import Handover
 from records.money.amounts import fen_or_problem, parse_fen, yuan
 from records.money.caps import PrepaymentCaps
-from records.money.payments import PaymentLedger
+from records.money.payments import OVER_PAID, PaymentLedger
 from records.money.refund_case import (
     basis_text,
     case_root,
@@ -35,7 +35,6 @@ from records.money.refund_rules import Cause
 
 __all__ = ["MoneyRules"]
 
-OVER_PAID = "不能超过缴费台账中该课程的已缴金额（已扣除已退金额）。"
 
 
 def _fen(values: Mapping[str, Any], field: str, label: str) -> int | None:

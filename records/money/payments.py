@@ -1,6 +1,6 @@
 """Use cases of the payment ledger (缴费台账, policy R-FIN): finance's own entries (a correction
 is a new entry with its reason, never an edit), a management override of a prepayment cap, a
-student's accounts, the school's ledger paged and filtered in SQL, and monthly totals.
+student's accounts (the school's ledger as lists: records.money.reports).
 
 Who sees it: finance and management (policy C1: need to know). Every read of a student's
 money is a ledger entry (policy C3), with ids only, never an amount (policy C2)."""
@@ -8,11 +8,11 @@ money is a ledger entry (policy C3), with ids only, never an amount (policy C2).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from records.clock import utcnow
@@ -28,9 +28,11 @@ from records.text_rules import bad_characters
 from records.unit_of_work import discard_on_rollback, record_change
 from vault import Ledger, Vault
 
-__all__ = ["READ_DENIED", "EntryInput", "LedgerPage", "PaymentLedger", "may_read_ledger"]
+__all__ = ["OVER_PAID", "READ_DENIED", "EntryInput", "PaymentLedger", "may_read_ledger",
+           "require_reader"]
 
 READ_DENIED = "只有财务部门和管理层可以查看缴费台账。"
+OVER_PAID = "不能超过缴费台账中该课程的已缴金额（已扣除已退金额）。"
 REASON_MAX, ENROLMENT_MAX = 500, 100
 # Kinds finance enters by hand; a refund case is opened and closed by its handovers only.
 BY_HAND = (EntryKind.CHARGE, EntryKind.PAYMENT, EntryKind.DELIVERED, EntryKind.REFUND)
@@ -39,6 +41,13 @@ BY_HAND = (EntryKind.CHARGE, EntryKind.PAYMENT, EntryKind.DELIVERED, EntryKind.R
 def may_read_ledger(staff: Staff) -> bool:
     """policy R-FIN, C1: finance keeps the ledger; management oversees it."""
     return staff.active and (staff.belongs_to(Department.FIN) or staff.belongs_to(Department.MGT))
+
+
+def require_reader(audit: Ledger, actor: Staff, what: str) -> None:
+    """PermissionDenied (recorded) unless `actor` may read the ledger."""
+    if not may_read_ledger(actor):
+        audit.append(actor=actor.login, action=what, outcome="denied")
+        raise PermissionDenied(actor.login, what, READ_DENIED)
 
 
 @dataclass(frozen=True)
@@ -54,14 +63,6 @@ class EntryInput:
     occurred_on: str = ""
     reason: str = ""
     corrects_id: int | None = None
-
-
-@dataclass(frozen=True)
-class LedgerPage:
-    rows: list[PaymentEntry]
-    total: int
-    number: int
-    pages: int
 
 
 class PaymentLedger:
@@ -127,6 +128,9 @@ class PaymentLedger:
         fen = fen_or_problem(data.amount or "0", "amount", "金额", signed=bool(corrected))
         if isinstance(fen, FieldProblem):
             problems.append(fen)
+        elif data.kind == EntryKind.REFUND.value and not problems and \
+                fen > self.account(data.student_id, enrolment).held:
+            problems.append(FieldProblem("amount", f"「金额」{OVER_PAID}"))  # issue 13
         hours = str(data.hours).strip().lstrip("-" if corrected else "")
         if not hours.isdecimal() or int(hours) > 10_000:
             problems.append(FieldProblem("hours", "「课时」应为 0 至 10000 的整数。"))
@@ -203,73 +207,12 @@ class PaymentLedger:
 
     # -- reading (recorded) -----------------------------------------------------------------
 
-    def _require_reader(self, actor: Staff, what: str) -> None:
-        if not may_read_ledger(actor):
-            self.audit.append(actor=actor.login, action=what, outcome="denied")
-            raise PermissionDenied(actor.login, what, READ_DENIED)
-
     def student_view(self, actor: Staff, student_id: int, *, reason: str = "查看学生缴费台账"
                      ) -> tuple[list[Account], list[PaymentEntry]]:
         """A student's accounts and entries, a recorded read of family finances (C2, C3)."""
-        self._require_reader(actor, "ledger.view")
+        require_reader(self.audit, actor, "ledger.view")
         if self.session.get(Student, student_id) is None:
             raise NotFound("学生", str(student_id))
         self.audit.append(actor=actor.login, action="ledger.view",
                           subject=f"student:{student_id}", reason=reason)
         return self.accounts(student_id), self.entries(student_id)
-
-    def page(self, actor: Staff, *, kind: str = "", enrolment: str = "", month: str = "",
-             student_no: str = "", number: int = 1, per_page: int = 50) -> LedgerPage:
-        """The school's ledger, newest first, filtered and paged in SQL; only the page's rows
-        are decrypted, and the read is recorded with its filters (ids only)."""
-        self._require_reader(actor, "ledger.list")
-        query = select(PaymentEntry)
-        if kind:
-            query = query.where(PaymentEntry.kind == kind)
-        if enrolment:
-            query = query.where(PaymentEntry.enrolment == enrolment)
-        if month:
-            start, end = _month_range(month)
-            query = query.where(PaymentEntry.occurred_on >= start, PaymentEntry.occurred_on < end)
-        if student_no:
-            query = query.where(PaymentEntry.student_id.in_(
-                select(Student.id).where(Student.student_no == student_no)))
-        total = self.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-        pages = max(1, -(-total // per_page))
-        number = min(max(number, 1), pages)
-        rows = list(self.session.scalars(query.order_by(
-            PaymentEntry.occurred_on.desc(), PaymentEntry.id.desc())
-            .offset((number - 1) * per_page).limit(per_page)))
-        self.audit.append(actor=actor.login, action="ledger.list", context={
-            "kind": kind, "month": month, "page": number, "ids": sorted({r.student_id
-                                                                         for r in rows})})
-        return LedgerPage(rows, total, number, pages)
-
-    def monthly_totals(self, actor: Staff, year: int) -> dict[str, dict[str, int]]:
-        """Fen per month (YYYY-MM) and entry kind in `year`. Amounts are ciphertext, so the
-        year's rows are decrypted and summed here: a school's year is thousands of rows."""
-        self._require_reader(actor, "ledger.totals")
-        rows = self.session.execute(select(
-            PaymentEntry.occurred_on, PaymentEntry.kind, PaymentEntry.amount).where(
-            PaymentEntry.occurred_on >= date(year, 1, 1),
-            PaymentEntry.occurred_on < date(year + 1, 1, 1)))
-        totals: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-        for day, kind, amount in rows:
-            totals[day.strftime("%Y-%m")][kind] += int(amount)
-        self.audit.append(actor=actor.login, action="ledger.totals", context={"year": year})
-        return {m: dict(k) for m, k in sorted(totals.items())}
-
-    def students_of(self, entries: Iterable[PaymentEntry]) -> dict[int, str]:
-        """Student numbers (not private) of `entries`, for lists and exports."""
-        ids = {e.student_id for e in entries}
-        return dict(self.session.execute(
-            select(Student.id, Student.student_no).where(Student.id.in_(ids)))) if ids else {}
-
-
-def _month_range(month: str) -> tuple[date, date]:
-    try:
-        start = date.fromisoformat(f"{month}-01")
-    except ValueError:
-        raise ValidationFailed([FieldProblem("month", "月份应为 YYYY-MM。")]) from None
-    end = date(start.year + start.month // 12, start.month % 12 + 1, 1)
-    return start, end

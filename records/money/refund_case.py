@@ -13,10 +13,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from records.departments import Department
 from records.errors import FieldProblem, ValidationFailed
 from records.handovers import Handover
 from records.money.account import Account
 from records.money.amounts import yuan
+from records.money.entries import EntryKind, PaymentEntry
 from records.money.payments import PaymentLedger
 from records.money.refund_rules import (
     CURRENT_VERSION,
@@ -27,9 +29,10 @@ from records.money.refund_rules import (
     compute,
     unit_price_fen,
 )
+from records.staff import Staff
 
-__all__ = ["CASE_KINDS", "case_members", "case_root", "enrolment_of",
-           "f12_computation", "values_of"]
+__all__ = ["CASE_KINDS", "applicants_among", "case_members", "case_root",
+           "enrolment_of", "f12_computation", "values_of"]
 
 CASE_KINDS = ("F10", "F11", "F12", "F13")
 NO_PAYMENTS = "该学生在缴费台账中没有缴费记录，不能受理退费；请先由财务部门核对并登记缴费。"
@@ -59,6 +62,19 @@ def case_members(session: Session, root: Handover) -> list[Handover]:
         members += found
         frontier = [h.id for h in found]
     return members
+
+
+def applicants_among(session: Session, staff: Staff, kind: str,
+                     student_ids: set[int]) -> set[int]:
+    """Those of `student_ids` finance may name on a refund application (F10): the students
+    with payments in the ledger finance keeps (policy R-FIN, F10: the parent applies at
+    finance, whose own work the ledger is). Nobody else, and no other form."""
+    if kind != "F10" or not student_ids or not (
+            staff.active and staff.belongs_to(Department.FIN)):
+        return set()
+    return set(session.scalars(select(PaymentEntry.student_id).where(
+        PaymentEntry.student_id.in_(student_ids),
+        PaymentEntry.kind == EntryKind.PAYMENT.value).distinct()))
 
 
 def enrolment_of(ledger: PaymentLedger, student_id: int, class_name: str) -> Account:

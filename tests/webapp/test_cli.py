@@ -25,7 +25,7 @@ def test_demo_is_idempotent_and_prints_logins(runner):
     whole pipeline (render, sign, timestamp, countersign, vault) once per kind."""
     first = runner.invoke(args=["demo"])
     assert first.exit_code == 0, first.output
-    assert "已生成 14 份示例交接单" in first.output
+    assert "已生成 19 份示例交接单" in first.output
     for login in ["enr", "aca", "tea", "fin", "arc", "log", "mgt", "sup", "admin"]:
         assert f"  {login} " in first.output
     assert "查看审批示例 #1" in first.output  # policy C3: a grant narrower than the request
@@ -34,7 +34,7 @@ def test_demo_is_idempotent_and_prints_logins(runner):
     assert "查看审批示例" not in second.output
     assert second.output in first.output  # the same logins, nothing new made
     listed = runner.invoke(args=["list", "--as", "sup"]).stdout.splitlines()
-    assert len(listed) == 14 and all("已完成" in line for line in listed)
+    assert len(listed) == 19 and all("已完成" in line for line in listed)
     users = runner.invoke(args=["user", "list"]).output
     assert users.count("\n") == 9 and "管理员" in users and "负责人" in users
 

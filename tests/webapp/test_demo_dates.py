@@ -18,7 +18,7 @@ def test_the_demo_runs_on_any_date_with_realistic_obligations(runner, moment):
     with time_machine.travel(moment, tick=True):
         first = runner.invoke(args=["demo"])
         assert first.exit_code == 0, first.output
-        assert "已生成 14 份示例交接单" in first.output and "整改通知 ZG-" in first.output
+        assert "已生成 19 份示例交接单" in first.output and "整改通知 ZG-" in first.output
         rows = [json.loads(line) for line in runner.invoke(
             args=["list", "--as", "sup", "--json"]).stdout.splitlines()]
         texts = {r["kind"]: r["due_text"] for r in rows}

@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 PAGES = ["/", "/handovers/", "/handovers/new", "/students/", "/students/new",
-         "/students/import", "/classes/", "/classes/new", "/search/", "/verify/"]
+         "/students/import", "/classes/", "/classes/new", "/search/", "/verify/",
+         "/money/", "/money/totals", "/money/overdue", "/money/entries/new"]
 
 
 @pytest.mark.parametrize("login", ["enr", "aca", "tea", "sup", "admin", "fin"])
