@@ -41,6 +41,7 @@ from records.students import Students
 from records.web_sessions import SessionStore
 from records.workflow import Workflow
 from vault import FieldCipher, FileBlobStore, Keyring, Ledger, Vault, attach_field_cipher
+from webapp.origin import current_origin
 from webapp.settings import DEADLINE_KEYS, SettingsError
 
 if TYPE_CHECKING:
@@ -183,7 +184,7 @@ class Services:
 
     @cached_property
     def ledger(self) -> Ledger:
-        return Ledger(self.ledger_path, self.keyring)
+        return Ledger(self.ledger_path, self.keyring, origin=current_origin)
 
     @property
     def pki_path(self) -> Path:
