@@ -22,6 +22,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from records.accounts import Accounts, LoginPolicy
+from records.address_limit import AddressLimit
 from records.archive import Retention
 from records.archive_loans import Loans
 from records.archive_register import ArchiveRegister
@@ -293,6 +294,8 @@ class Services:
             max_failures=s["LOGIN_MAX_FAILURES"],
             base_delay_seconds=s["LOGIN_BASE_DELAY_SECONDS"],
             lock_minutes=s["LOGIN_LOCK_MINUTES"],
+            per_address=AddressLimit(max_failures=s["LOGIN_ADDRESS_MAX_FAILURES"],
+                                     window_minutes=s["LOGIN_ADDRESS_WINDOW_MINUTES"]),
         )
         return Accounts(session, audit=self.ledger, hasher=self.password_hasher, policy=policy,
                         credentials=self.credentials(session))

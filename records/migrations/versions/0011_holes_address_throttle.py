@@ -1,0 +1,28 @@
+"""per-address sign-in limit (issue 12: many names guessed from one address)
+
+Revision ID: 0011_holes
+Revises: 0010
+Create Date: 2026-12-01 19:40:00.000000
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0011_holes"
+down_revision = "0010"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "address_throttle",
+        sa.Column("address", sa.String(length=64), nullable=False),
+        sa.Column("failures", sa.Integer(), nullable=False),
+        sa.Column("window_ends_at", sa.DateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("address", name=op.f("pk_address_throttle")),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("address_throttle")
