@@ -36,14 +36,14 @@ from records.student_import import (
     plan_import,
     read_table_bytes,
 )
-from records.students import FIELD_CATEGORY, PHONE_RE, Student, StudentInput
+from records.students import FIELD_CATEGORY, Student, StudentInput, mobile_number
 from records.visibility import (
     granted_categories,
     sees_whole_registry,
     visible_among,
     visible_students,
 )
-from vault import PrivateCategory, normalize_phone
+from vault import PrivateCategory
 from webapp import services
 from webapp.db import get_db
 from webapp.paging import page_number
@@ -111,9 +111,9 @@ def index():
     page = page_number()
     phone_error, more, via = None, False, "list"
     if request.method == "POST":  # phone lookup: the number travels in the body only
-        phone = normalize_phone(request.form.get("phone", ""))
+        phone = mobile_number(request.form.get("phone", ""))
         students, via = [], "phone"
-        if not PHONE_RE.match(phone):
+        if phone is None:
             phone_error = "请输入完整的 11 位手机号码。"
         else:
             found = services().students(get_db()).find_by_phone(phone)
