@@ -149,6 +149,13 @@ def _too_many_rows() -> ImportFileRejected:
                               "请删除多余的空行，或分批导入。", MAX_SHEET_ROWS)
 
 
+def _looks_like_xml(name: str, first_chunk: bytes) -> bool:
+    """Whether a part may be read as XML by openpyxl: by its name, or by its first bytes
+    (whatever a hostile file calls it); images and other binary parts are only counted."""
+    start = first_chunk.lstrip()[:1]
+    return name.endswith((".xml", ".rels")) or start in (b"", b"<") or first_chunk[:2] in _BOMS
+
+
 def _check_archive(data: bytes) -> None:
     """Parts, unpacked size (declared, then counted while unpacking), and every XML part
     scanned as it is unpacked (see _PartScan), before openpyxl reads anything."""
@@ -165,14 +172,16 @@ def _check_archive(data: bytes) -> None:
                 raise too_big
             unpacked = 0
             for part in parts:
-                scan = None
+                scan: _PartScan | None = None
                 with archive.open(part) as stream:
+                    first = True
                     while chunk := stream.read(_CHUNK):
                         unpacked += len(chunk)
                         if unpacked > MAX_UNPACKED_BYTES:
                             raise too_big
-                        if scan is None and chunk.lstrip()[:1] == b"<" or chunk[:2] in _BOMS:
+                        if first and _looks_like_xml(part.filename, chunk):
                             scan = _PartScan(budget)
+                        first = False
                         if scan is not None:
                             scan.feed(chunk)
                 if scan is not None:

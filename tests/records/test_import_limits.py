@@ -95,3 +95,16 @@ def test_letters_in_a_phone_number_are_a_row_problem_not_an_error():
 
 def test_a_bom_with_bad_utf8_is_an_encoding_refusal():
     assert refused(b"\xef\xbb\xbf\xff\xfe", ".csv").reason == "encoding"
+
+
+def test_without_defusedxml_an_xlsx_is_refused_not_parsed_plainly(monkeypatch):
+    import openpyxl
+
+    monkeypatch.setattr(openpyxl, "DEFUSEDXML", False)
+    exc = refused(xlsx_attacks.with_parts())
+    assert "defusedxml" in exc.message_zh
+
+
+def test_a_sheet_hidden_under_a_binary_name_is_scanned_too():
+    data = xlsx_attacks.external_entity().replace(b"sheet1.xml", b"sheet1.bin")
+    assert "DTD" in refused(data).message_zh
