@@ -27,7 +27,7 @@ from werkzeug.test import encode_multipart
 from tests.conftest import make_app
 
 ROOT = Path(__file__).resolve().parents[2]
-ROLES = ("enr", "aca", "tea", "sup", "admin", None)  # None: not signed in
+ROLES = ("enr", "tea", "admin", None)  # registry, teacher, administrator; None: signed out
 # A deeper run by hand: FUZZ_EXAMPLES=50 pytest tests/webapp/test_fuzz_routes.py
 EXAMPLES_PER_ROUTE = int(os.environ.get("FUZZ_EXAMPLES", "3"))
 FILE_NAMES = ["a.pdf", "名单.xlsx", "名单.csv", "x", "", "..", "a\x00.pdf"]
