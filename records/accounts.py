@@ -1,5 +1,6 @@
-"""Staff accounts as use cases: add, list, disable, passwords, and sign-in with a growing delay
-and a temporary lock after repeated failures. Every sign-in outcome goes to the access ledger."""
+"""Staff accounts as use cases: add, list, disable and enable, departments, passwords, and
+sign-in with a growing delay and a temporary lock after repeated failures. Every sign-in
+outcome goes to the access ledger."""
 
 from __future__ import annotations
 
@@ -31,6 +32,7 @@ from records.errors import (
 )
 from records.staff import LoginThrottle, Staff, StaffDepartment
 from records.text_rules import bad_characters
+from records.unit_of_work import record_change
 from vault import Ledger
 
 __all__ = ["Accounts", "LoginPolicy", "check_password_rules"]
@@ -154,6 +156,40 @@ class Accounts:
             self.credentials.revoke(record, "cessation_of_operation")
         self.audit.append(actor=actor, action="staff.disable", subject=f"staff:{staff.id}")
         return staff
+
+    def enable(self, login: str, *, actor: str = "system") -> Staff:
+        """Let a disabled account sign in again (compare-and-set on `active`). Its signing
+        certificate was revoked when it was disabled: the next password change issues one."""
+        staff = self.get(login)
+        enabled = self.session.execute(update(Staff).where(
+            Staff.id == staff.id, Staff.active.is_(False)).values(active=True)).rowcount
+        if enabled != 1:
+            raise Conflict(f"用户 {login} 已是启用状态。")
+        self.session.refresh(staff)
+        record_change(self.session, self.audit, actor=actor, action="staff.enable",
+                      subject=f"staff:{staff.id}")
+        return staff
+
+    def set_departments(self, login: str, departments: Iterable[Department], *,
+                        actor: str = "system") -> list[Department]:
+        """Make `departments` the account's departments; a department kept keeps its head
+        role. Returns the departments it left (their open work stays where it is until it
+        is moved: records.reassignment)."""
+        staff = self.get(login)
+        wanted = list(dict.fromkeys(departments))
+        if not wanted and not staff.is_admin:
+            raise ValidationFailed([FieldProblem("departments", "至少选择一个部门。")])
+        left = [d for d in staff.department_codes if d not in wanted]
+        for membership in [m for m in staff.departments if m.department not in wanted]:
+            staff.departments.remove(membership)
+        have = {m.department for m in staff.departments}
+        staff.departments.extend(StaffDepartment(department=d.value, is_head=False)
+                                 for d in wanted if d.value not in have)
+        self.session.flush()
+        record_change(self.session, self.audit, actor=actor, action="staff.set_departments",
+                      subject=f"staff:{staff.id}",
+                      context={"departments": [d.value for d in wanted]})
+        return left
 
     def set_password(self, staff: Staff, password: str, *, actor: str, action: str) -> None:
         problems = check_password_rules(password)

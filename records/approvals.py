@@ -26,6 +26,7 @@ from records.clock import utcnow
 from records.db import Base, UTCDateTime
 from records.departments import Department
 from records.errors import Conflict, FieldProblem, NotFound, PermissionDenied, ValidationFailed
+from records.notify import approval_changed
 from records.staff import Staff
 from records.students import Student
 from records.unit_of_work import record_change
@@ -330,5 +331,6 @@ class Approvals:
         second decision at the same moment fails now, with StaleDataError); its ledger entry
         follows the commit."""
         self.session.flush()
+        approval_changed(self.session, approval, action, actor)  # in this transaction
         record_change(self.session, self.audit, actor=actor.login, action=action,
                       subject=f"approval:{approval.id}", context=context)

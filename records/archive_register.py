@@ -72,6 +72,31 @@ class ArchiveRegister:
                          retention=self.terms.default_retention, security=Security.NORMAL,
                          location=UNSHELVED, handover=handover)
 
+    def record_refund(self, handover: Handover, student_id: int, refund_text: str) -> None:
+        """policy F13: a completed refund enters the student's learning archive: a change
+        row on each of their files, or a file of its own when none is registered yet."""
+        actor = self.session.get(Staff, handover.current.countersigned_by or handover.receiver_id)
+        files = list(self.session.scalars(select(ArchiveFile).join(ArchiveFileStudent).where(
+            ArchiveFileStudent.student_id == student_id)))
+        note = f"退费已办理：{refund_text}（{handover.number}）"
+        if not files:
+            material = {"category": "退费记录", "title": f"退费手续办理交接单 {handover.number}",
+                        "pages": 1, "notes": ""}
+            self._add(actor, title=f"退费记录 · {handover.number}", student_ids=[student_id],
+                      materials=[material], filed_on=self.clock().astimezone(SCHOOL_TZ).date(),
+                      retention=self.terms.default_retention, security=Security.NORMAL,
+                      location=UNSHELVED, handover=handover)
+            return
+        now = self.clock()
+        for file in files:
+            file.changes.append(ArchiveChange(field="refund", old_value="", reason=note,
+                                              new_value=handover.number, actor_id=actor.id,
+                                              at=now))
+            self.audit.append(actor=actor.login, action="archive.refund",
+                              subject=f"archive:{file.number}",
+                              context={"handover": handover.number})
+        self.session.flush()
+
     def register_by_hand(self, actor: Staff, *, title: str, student_ids: Sequence[int],
                          materials: Sequence[dict], filed_on: date, retention: str,
                          security: str, location: str) -> ArchiveFile:

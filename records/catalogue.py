@@ -286,6 +286,12 @@ _KIND_LIST = (
         _f("agreement_number", "入学协议编号", max_length=40),
         _opt("special_needs", "特殊需求或特殊情况", private=HEALTH,
              help_zh="如学习基础薄弱、有特殊学习目标等"),
+        # policy F2 with DOMAIN-RULES: the prepayment caps depend on the course type and period
+        _opt("course_type", "课程类型", CHOICE, choices=("学科类", "非学科类"),
+             help_zh="未填写时按各类课程中最严格的预收费上限核对"),
+        _opt("prepaid_months", "本次预收费覆盖月数", INT, max_value=120),
+        _opt("cap_override", "超出预收费上限的批准说明", LT, private=FINANCES,
+             help_zh="由系统根据管理层在缴费台账中的批准填写"),
     ), attachments=(AttachmentSpec("enrollment_agreement", "入学协议"),
                     AttachmentSpec("payment_receipt", "缴费凭证", required=False)),
         deadline=_days("T1b", 0, "报名手续办理完成当日", DeadlineBasis.SAME_DAY)),
@@ -419,6 +425,15 @@ _KIND_LIST = (
             _opt("notes", "说明", T),
         )),
         _f("basis", "核算依据", LT, help_zh="学校退费政策条款及版本"),
+        # policy F12: computed by the system (records.money); finance changes the amount only
+        # with a reason, printed on the form.
+        _opt("cause", "退费情形", CHOICE, choices=("学生申请退费", "学校取消课程")),
+        _opt("rule_version", "退费规则版本", T, max_length=20, help_zh="由系统填写"),
+        _opt("formula", "核算公式", T, max_length=200, help_zh="由系统填写"),
+        _opt("computed_amount", "系统核算退费金额（元）", MONEY, private=FINANCES,
+             help_zh="由系统填写"),
+        _opt("adjust_reason", "财务调整原因", LT, private=FINANCES,
+             help_zh="退费金额与系统核算结果不同时必须填写"),
     ), requested_by="ACA", next_kinds=("F13",),
         deadline=_days("T5a", 3, "收到教务部门移交的申请信息及核实结果后")),  # policy T5a
     _kind("F13", "退费手续办理交接单", "FIN", "ACA", Method.PAPER, (  # policy F13
@@ -430,6 +445,8 @@ _KIND_LIST = (
         _f("voucher_number", "支付凭证号", max_length=60),
         _f("payment_status_after", "更新后缴费状态", CHOICE, choices=("已全额退费", "已部分退费")),
         _opt("archive_note", "学习档案记录说明"),
+        _opt("difference_reason", "与核算金额不同的原因", LT, private=FINANCES,
+             help_zh="退费金额与财务核算（F12）不同时必须填写"),
     ), attachments=(AttachmentSpec("payment_voucher", "退费支付凭证"),
                     AttachmentSpec("procedure_documents", "退费手续资料", required=False)),
         deadline=_days("T5b", 5, "与家长沟通确定退费金额后")),

@@ -68,6 +68,19 @@ def _demo_values(kind, values: dict, sid: int, made: dict[str, str], today, sess
     if kind.code == "F4":  # the roster names the registered student: it meets T2
         number = session.scalar(select(Student.student_no).where(Student.id == sid))
         values["roster"] = [dict(values["roster"][0], student_number=number)]
+    if kind.code == "F2":  # within the prepayment caps (policy F2)
+        values.update(course_type="学科类", prepaid_months=3, cap_override="")
+    if kind.code == "F11":  # policy F11: total = delivered + remaining, the hours bought
+        values.update(lessons_total=12, lessons_completed=4, lessons_remaining=8)
+    if kind.code == "F12":  # computed by the system from the ledger and the F11 when signed
+        values.update(non_refundable="100.00", refund_amount="", breakdown=[], basis="",
+                      adjust_reason="")
+    if kind.code == "F13" and "F12" in made:  # the amount agreed is the one computed
+        from records.handovers import Handover
+        from records.money.refund_case import values_of
+
+        f12 = session.scalar(select(Handover).where(Handover.number == made["F12"]))
+        values.update(refund_amount=values_of(f12)["refund_amount"], difference_reason="")
     for ref, cited in (("report_ref", "F6"), ("refund_ref", "F10")):
         if ref in values and cited in made:
             values[ref] = made[cited]

@@ -86,7 +86,7 @@ def _texts(kind_code: str, values_json: str) -> dict[str, str]:
 
 
 def handover_document(handover: Handover, now: datetime) -> IndexDocument:
-    due = handover.due_at if handover.due_at else None
+    due = handover.running_due  # policy T: the clock of whoever holds it now
     return IndexDocument(
         doc_id=f"h{handover.id}", doc_type="handover",
         meta={"number": handover.number, "kind": handover.kind, "status": handover.status,
@@ -95,7 +95,7 @@ def handover_document(handover: Handover, now: datetime) -> IndexDocument:
               "sender_dept": handover.sender_dept, "receiver_dept": handover.receiver_dept,
               "student_ids": [str(i) for i in handover.student_ids],
               "date": handover.submitted_at or handover.created_at, "due": due,
-              "overdue": bool(due and handover.status == Status.SUBMITTED and due < now)},
+              "overdue": bool(due and due < now)},
         texts=_handover_text(handover))
 
 

@@ -8,6 +8,8 @@ from records import (  # noqa: F401
     counters,
     credentials,
     handovers,
+    money,
+    notify,
     obligation_model,
     oversight,
     staff,

@@ -123,4 +123,5 @@ class FormDesk:
     def verify(self, pdf: bytes) -> VerificationReport:
         from signing import verify_pdf
 
-        return verify_pdf(pdf, trust_roots=[self.pki.ca_cert], crls=[self.pki.crl()])
+        # every root the school has had: forms signed before a re-issued root stay trusted
+        return verify_pdf(pdf, trust_roots=self.pki.roots, crls=self.pki.crls())

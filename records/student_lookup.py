@@ -9,6 +9,9 @@ name, and only those names decrypted.
   `CANDIDATES` of them, are decrypted to confirm that the name itself matches (the index
   also holds guardians' names and addresses). Without the index, names are not searched.
 
+`lookup_for_request` searches the whole registry, or lists a class, for someone asking for an
+approval (policy C3): 学号, name and class only, never the record.
+
 Every lookup that shows names must be recorded in the ledger by the caller, ids only."""
 
 from __future__ import annotations
@@ -16,17 +19,18 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
+from records.classes import ClassMember, SchoolClass
 from records.staff import Staff
 from records.students import Student
 from records.visibility import REGISTRY_DEPARTMENTS, visible_students
 from search import SearchError, SearchIndex, Visibility
 
-__all__ = ["CANDIDATES", "LIMIT", "MIN_NAME", "Pick", "lookup", "picks",
+__all__ = ["CANDIDATES", "LIMIT", "MIN_NAME", "Pick", "lookup", "lookup_for_request", "picks",
            "too_short"]
 
 LIMIT = 20
@@ -51,9 +55,12 @@ class Pick:
     """学号."""
     name: str
     """Name, decrypted for this pick only."""
+    classes: tuple[str, ...] = ()
+    """Names of the classes the student is in now (when asked for: `lookup_for_request`)."""
 
     def as_dict(self) -> dict:
-        return {"id": self.id, "student_no": self.student_no, "name": self.name}
+        shown = {"id": self.id, "student_no": self.student_no, "name": self.name}
+        return {**shown, "classes": "、".join(self.classes)} if self.classes else shown
 
 
 def lookup(session: Session, staff: Staff, text: str, *, index: SearchIndex | None,
@@ -61,13 +68,42 @@ def lookup(session: Session, staff: Staff, text: str, *, index: SearchIndex | No
     """Students matching `text` (a 学号 or part of one, or two or more characters of a name)
     that `staff` may pick, 学号 order for 学号 matches, best match first for names; and
     whether there are more than `limit`."""
+    return _find(session, visible_students(staff), text, index=index, limit=limit)
+
+
+def lookup_for_request(session: Session, text: str = "", *, class_id: int | None = None,
+                       index: SearchIndex | None, limit: int = LIMIT) -> tuple[list[Pick], bool]:
+    """Students of the whole registry matching `text` as `lookup` matches, or the current
+    members of class `class_id`, each with its classes: what someone asking for an approval
+    (policy C3) needs to name the students the request is about, and nothing more (no
+    record is opened; the caller records the lookup)."""
+    if class_id is not None:
+        ids = list(session.scalars(select(ClassMember.student_id).where(
+            ClassMember.class_id == class_id, ClassMember.left_at.is_(None))
+            .limit(limit + 1)))
+        found, more = picks(session, ids[:limit]), len(ids) > limit
+    else:
+        found, more = _find(session, None, text, index=index, limit=limit)
+    return _with_classes(session, found), more
+
+
+def _with_classes(session: Session, found: list[Pick]) -> list[Pick]:
+    classes: dict[int, list[str]] = {}
+    for sid, name in session.execute(select(ClassMember.student_id, SchoolClass.name).join(
+            SchoolClass).where(ClassMember.student_id.in_([p.id for p in found]),
+                               ClassMember.left_at.is_(None)).order_by(SchoolClass.name)):
+        classes.setdefault(sid, []).append(name)
+    return [replace(p, classes=tuple(classes.get(p.id, ()))) for p in found]
+
+
+def _find(session: Session, scope: Select | None, text: str, *, index: SearchIndex | None,
+          limit: int) -> tuple[list[Pick], bool]:
     text = unicodedata.normalize("NFKC", text or "").strip()[:MAX_QUERY]
-    scope = visible_students(staff)
     name = "".join(_CJK.findall(text))
     if name:
         if len(name) < MIN_NAME or index is None:
             return [], False
-        return _by_name(session, staff, scope, name, index, limit)
+        return _by_name(session, scope, name, index, limit)
     number = text.upper()
     if not number:
         return [], False
@@ -83,7 +119,7 @@ def too_short(text: str) -> bool:
     return 0 < len(_CJK.findall(unicodedata.normalize("NFKC", text or ""))) < MIN_NAME
 
 
-def _by_name(session: Session, staff: Staff, scope: Select | None, name: str,
+def _by_name(session: Session, scope: Select | None, name: str,
              index: SearchIndex, limit: int) -> tuple[list[Pick], bool]:
     if scope is None:  # the registry departments own every student's index entry
         seen = Visibility(departments={d.value for d in REGISTRY_DEPARTMENTS})

@@ -7,12 +7,14 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import ForeignKey, Integer, String, select
+from sqlalchemy import Engine, ForeignKey, Integer, String, select, update
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from records.clock import utcnow
 from records.db import Base, UTCDateTime
 from records.staff import Staff
+from records.unit_of_work import after_commit
 
 __all__ = ["SessionStore", "WebSession"]
 
@@ -32,11 +34,18 @@ class WebSession(Base):
 
 
 class SessionStore:
-    """Starts, resolves and ends sign-in sessions with idle and absolute timeouts."""
+    """Starts, resolves and ends sign-in sessions with idle and absolute timeouts.
 
-    def __init__(self, session, *, idle: timedelta, absolute: timedelta, clock=utcnow):
+    `touch_engine`, when given, records a session's last activity in a short transaction of
+    its own once the request's transaction has committed, and gives up at once if the
+    database is busy: on SQLite a page view would otherwise hold the file's write lock from
+    its first statement to its end, and a busy file would turn a mere read into a 503."""
+
+    def __init__(self, session, *, idle: timedelta, absolute: timedelta, clock=utcnow,
+                 touch_engine: Engine | None = None):
         self.session = session
         self.idle, self.absolute, self.clock = idle, absolute, clock
+        self.touch_engine = touch_engine
 
     def start(self, staff: Staff) -> str:
         """A fresh random token for a new session (never reuse one from before sign-in)."""
@@ -66,8 +75,12 @@ class SessionStore:
         if why:
             row.ended_at, row.end_reason = now, why
             return None, why
-        if now - row.last_seen_at > timedelta(minutes=1):
-            row.last_seen_at = now
+        if now - row.last_seen_at > TOUCH_EVERY:
+            if self.touch_engine is None:
+                row.last_seen_at = now
+            else:
+                session_id, engine = row.id, self.touch_engine
+                after_commit(self.session, lambda: _touch(engine, session_id, now))
         return row.staff, None
 
     def end(self, token: str, reason: str = "logout") -> Staff | None:
@@ -88,6 +101,21 @@ class SessionStore:
             row.ended_at, row.end_reason = now, reason
             ended += 1
         return ended
+
+
+TOUCH_EVERY = timedelta(minutes=1)
+
+
+def _touch(engine: Engine, session_id: int, now: datetime) -> None:
+    """Best effort: a touch lost to a busy database only shortens an idle timeout's margin by
+    a minute, and the next request tries again."""
+    try:
+        with engine.begin() as connection:
+            connection.execute(update(WebSession).where(
+                WebSession.id == session_id, WebSession.last_seen_at < now - TOUCH_EVERY)
+                .values(last_seen_at=now))
+    except OperationalError:
+        return
 
 
 def _digest(token: str) -> str:

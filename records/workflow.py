@@ -16,7 +16,7 @@ import json
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -52,11 +52,20 @@ from records.validation import validate_values
 from records.visibility import Access, access_to, may_countersign, reading_approval
 from vault import Ledger, Vault
 
-__all__ = ["MAX_REASON", "Upload", "Workflow"]
+__all__ = ["MAX_REASON", "FormRules", "Upload", "Workflow"]
 
 MAX_REASON = 500
 DONE_ZH = {"submitted": "提交", "countersigned": "签收", "returned": "退回", "withdrawn": "撤回",
-           "corrected": "修改", "edited": "修改"}
+           "corrected": "修改", "edited": "修改", "reassigned": "改派接收人",
+           "transferred": "转交"}
+
+
+class FormRules(Protocol):
+    """Values the system adds to a form, and checks beyond the catalogue's, before signing."""
+
+    def complete(self, handover: Handover, values: dict[str, Any]) -> dict[str, Any]: ...
+
+    def problems(self, handover: Handover, values: Mapping[str, Any]) -> list[FieldProblem]: ...
 
 
 def exactly_once(step):
@@ -82,8 +91,11 @@ class Workflow:
                  credentials: Credentials, calendar: WorkingCalendar,
                  deadline_settings: Mapping[str, int],
                  on_change: Sequence[Callable[[Handover], None]] = (),
-                 clock: Callable[[], datetime] = utcnow):
+                 clock: Callable[[], datetime] = utcnow, form_rules: FormRules | None = None):
+        """`form_rules` completes and checks a form's values before it is signed (the money:
+        records.money.form_rules)."""
         self.session, self.vault, self.audit, self.desk = session, vault, audit, desk
+        self.form_rules = form_rules
         self.credentials, self.calendar = credentials, calendar
         self.deadline_settings = deadline_settings
         self.on_change = list(on_change)
@@ -373,6 +385,9 @@ class Workflow:
         kind = get_kind(handover.kind)
         v = handover.current
         values = json.loads(v.values_json)
+        if self.form_rules is not None:  # the system's own values go on the signed form
+            values = self.form_rules.complete(handover, values)
+            v.values_json = dumps(values)
         face_to_face = handover.method == Method.FACE_TO_FACE.value
         meeting = json.loads(v.meeting_json or "{}")
         problems = validate_values(kind, values) + self.intake.missing_attachments(
@@ -380,6 +395,8 @@ class Workflow:
         if face_to_face:  # policy M3: no face-to-face handover without its meeting record
             problems += meeting_problems(meeting)
         problems += self.timeliness.trigger_problems(kind, values, handover.student_ids)
+        if self.form_rules is not None and not problems:
+            problems += self.form_rules.problems(handover, values)
         if problems:
             raise ValidationFailed(problems)
         answered = self._schedule(handover, kind, values)

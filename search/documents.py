@@ -27,7 +27,7 @@ META_FIELDS: dict[str, tuple[type, ...]] = {
     "departments": _LIST,  # further owning department codes (student records)
     "student_ids": _LIST,  # ids of the students concerned
     "date": _DATE,  # date of the handover (sort key, date filter)
-    "due": _DATE,  # deadline for the receiver
+    "due": _DATE,  # deadline of whoever holds the handover now (none once closed)
     "overdue": (bool,),  # overdue flag as of indexing time
 }
 

@@ -67,9 +67,13 @@ def _published(builder: x509.CertificateBuilder, crl_url: str,
     return builder
 
 
-def build_ca(school: str, key: ec.EllipticCurvePrivateKey) -> x509.Certificate:
-    """The self-signed school root: CA, path length 0, signs certificates and CRLs."""
-    builder = (_builder(name(f"{school} 根证书", school), None, key.public_key(), ROOT_YEARS)
+def build_ca(school: str, key: ec.EllipticCurvePrivateKey, *,
+             generation: int = 1) -> x509.Certificate:
+    """The self-signed school root: CA, path length 0, signs certificates and CRLs. A root
+    re-issued later names its generation, so that no two roots share a name (validators
+    find an issuer by its name)."""
+    common = f"{school} 根证书" + (f"（第{generation}代）" if generation > 1 else "")
+    builder = (_builder(name(common, school), None, key.public_key(), ROOT_YEARS)
                .add_extension(x509.BasicConstraints(ca=True, path_length=0), True)
                .add_extension(_usage(ca=True), True))
     return builder.sign(key, hashes.SHA256())

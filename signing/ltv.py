@@ -64,13 +64,14 @@ class DocumentTimestamp:
 
 
 def validation_context(pki: SchoolPKI, *, moment: datetime | None = None) -> ValidationContext:
-    """Trust the school root, know every TSA certificate and the current CRL, never fetch:
-    what signing embeds and what the school checks its own files against."""
+    """Trust the school's roots (the current one and its predecessors), know every TSA
+    certificate and the current CRLs, never fetch: what signing embeds and what the school
+    checks its own files against."""
     kwargs = {"moment": moment} if moment is not None else {}
     return ValidationContext(
-        trust_roots=[to_asn1_cert(pki.ca_cert)],
+        trust_roots=[to_asn1_cert(root) for root in pki.roots],
         other_certs=[to_asn1_cert(c) for c in pki.tsa_certs],
-        crls=[asn1_crl.CertificateList.load(pki.crl())],
+        crls=[asn1_crl.CertificateList.load(crl) for crl in pki.crls()],
         allow_fetching=False,
         **kwargs,
     )

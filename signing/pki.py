@@ -1,15 +1,20 @@
 """The school PKI: a root CA, a timestamping certificate, staff certificates and the CRL.
 
-Files in ``folder`` (never overwritten once written):
+Files in ``folder`` (never overwritten once written, but for the JSON lists and the CRLs):
 
 - ``ca.pem``, ``ca.key.sealed``: the ECDSA P-256 root and its key, sealed with the
-  "pki" key the caller hands in;
+  "pki" key the caller hands in; each re-issue of the root (:meth:`SchoolPKI.reissue_root`,
+  for a school whose root carries a wrong name) adds ``ca-2.pem``, ``ca-3.pem``, ... and
+  the highest number is the current root. The earlier ones stay as trusted predecessors:
+  forms signed under them keep verifying, and each keeps a CRL of its own
+  (``ca.crl.der``, ``ca-2.crl.der``, ...) for the certificates it issued;
 - ``tsa.pem``, ``tsa.key.sealed``: the RSA-2048 timestamping certificate (pyHanko's
   in-process timestamper is RSA-only) and its sealed key; each renewal
   (:meth:`SchoolPKI.renew_tsa`) adds ``tsa-2.pem``, ``tsa-3.pem``, ... beside it, and the
   highest number timestamps from then on (the earlier ones stay: old tokens name them);
-- ``issued.json``: serial -> subject of every staff certificate issued;
-- ``revoked.json``, ``crl.der``: revocations and the current CRL, re-issued on every
+- ``issued.json``: serial -> subject of every staff certificate issued (and, for one
+  re-certified under a new root, the serial it ``replaces``: the same key);
+- ``revoked.json``, ``crl.der``: revocations and the current root's CRL, re-issued on every
   revocation and before it gets stale.
 
 Certificates name where the CRL (and, when given, the root certificate) is published:
@@ -27,7 +32,7 @@ from __future__ import annotations
 import fcntl
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -52,7 +57,8 @@ CRL_LIFETIME = timedelta(days=7)
 #: pyHanko's does by default) then fails; the application passes its public address.
 DEFAULT_CRL_URL = "http://pki.school.invalid/school-root.crl"
 _TSA_FILE = re.compile(r"^tsa(?:-(\d+))?\.pem$")
-_TSA_ANY = re.compile(r"^tsa-(\d+)\.")
+_ROOT_FILE = re.compile(r"^ca(?:-(\d+))?\.pem$")
+_OU = x509.NameOID.ORGANIZATIONAL_UNIT_NAME
 _PEM = serialization.Encoding.PEM
 _PKCS8 = serialization.PrivateFormat.PKCS8
 _NO_ENC = serialization.NoEncryption()
@@ -98,10 +104,9 @@ class SchoolPKI:
         if len(seal_key) != 32:
             raise PKIError(str(self.folder), "seal key must be 32 bytes")
         self._seal_key = bytes(seal_key)
-        self.ca_cert = self._load_cert("ca.pem")
+        self._load_roots()
         self._load_tsa()
         _ = self.ca_key  # unseal now: a wrong seal key fails here, not at a revocation
-        self.school_name = subject_of(self.ca_cert, x509.NameOID.ORGANIZATION_NAME)
 
     @classmethod
     def create(cls, folder: Path, seal_key: bytes, school_name: str, *,
@@ -125,8 +130,8 @@ class SchoolPKI:
 
     @cached_property
     def ca_key(self) -> ec.EllipticCurvePrivateKey:
-        """The root's private key (unsealed once)."""
-        return self._open_key("ca.key.sealed")
+        """The current root's private key (unsealed once)."""
+        return self._open_key(self._root_stems[-1] + ".key.sealed")
 
     @cached_property
     def tsa_key(self) -> rsa.RSAPrivateKey:
@@ -134,36 +139,69 @@ class SchoolPKI:
         ms)."""
         return self._open_key(self._tsa_stem + ".key.sealed")
 
-    # -- the timestamping certificate and its renewals ---------------------------------
-    def _tsa_files(self) -> list[tuple[int, str]]:
+    # -- numbered certificates: the roots and the timestamping certificates -------------
+    def _numbered(self, pattern: re.Pattern) -> list[tuple[int, str]]:
+        """``(number, file stem)`` of the certificates ``pattern`` matches, oldest first."""
         found = []
         for path in self.folder.iterdir():
-            match = _TSA_FILE.match(path.name)
+            match = pattern.match(path.name)
             if match:
                 found.append((int(match.group(1) or 1), path.name[:-len(".pem")]))
         return sorted(found)
 
-    def _load_tsa(self) -> None:
-        files = self._tsa_files()
+    def _next_number(self, pattern: re.Pattern, prefix: str) -> int:
+        """Past every number in use, also one whose key was written but not its certificate
+        (an interrupted renewal): write_new never overwrites."""
+        any_file = re.compile(rf"^{prefix}-(\d+)\.")
+        used = [int(m.group(1)) for m in map(any_file.match,
+                                             (p.name for p in self.folder.iterdir())) if m]
+        return max([self._numbered(pattern)[-1][0], *used]) + 1
+
+    def _load_numbered(self, pattern: re.Pattern,
+                       first: str) -> tuple[tuple[x509.Certificate, ...], list[str]]:
+        files = self._numbered(pattern)
         if not files:
-            raise PKIError(str(self.folder), "tsa.pem: FileNotFoundError")
-        self.tsa_certs = tuple(self._load_cert(stem + ".pem") for _, stem in files)
+            raise PKIError(str(self.folder), f"{first}: FileNotFoundError")
+        stems = [stem for _, stem in files]
+        return tuple(self._load_cert(stem + ".pem") for stem in stems), stems
+
+    def _load_roots(self) -> None:
+        self.roots, self._root_stems = self._load_numbered(_ROOT_FILE, "ca.pem")
+        """Every root the school has had, oldest first: all are trusted for verification."""
+        self.ca_cert = self.roots[-1]
+        """The current root: it issues every new certificate and the served CRL."""
+        self.school_name = subject_of(self.ca_cert, x509.NameOID.ORGANIZATION_NAME)
+        self.__dict__.pop("ca_key", None)
+
+    def _load_tsa(self) -> None:
+        self.tsa_certs, stems = self._load_numbered(_TSA_FILE, "tsa.pem")
         """Every timestamping certificate the school has had, oldest first."""
         self.tsa_cert = self.tsa_certs[-1]
         """The current one: new timestamps are issued under it."""
-        self._tsa_stem = files[-1][1]
+        self._tsa_stem = stems[-1]
         self.__dict__.pop("tsa_key", None)
+
+    def reissue_root(self, school_name: str) -> x509.Certificate:
+        """Make a new root for ``school_name`` (new key, a full lifetime) and a timestamping
+        certificate under it, both current from now on. The earlier roots stay trusted
+        predecessors (:attr:`roots`); staff certificates move with :meth:`recertify`."""
+        with _locked(self.folder):
+            number = self._next_number(_ROOT_FILE, "ca")
+            key = ec.generate_private_key(ec.SECP256R1())
+            write_new(self.folder / f"ca-{number}.key.sealed",
+                      seal(_key_der(key), key=self._seal_key))
+            root = certs.build_ca(school_name, key, generation=number)
+            write_new(self.folder / f"ca-{number}.pem", root.public_bytes(_PEM))
+        self._load_roots()
+        self.renew_tsa()
+        return self.ca_cert
 
     def renew_tsa(self) -> x509.Certificate:
         """Issue a new timestamping certificate (new key, a full lifetime, the current
-        publication URLs); it is current from now on. The earlier ones stay in the folder:
-        timestamps they issued are checked against them."""
+        publication URLs) under the current root; it is current from now on. The earlier
+        ones stay in the folder: timestamps they issued are checked against them."""
         with _locked(self.folder):
-            # Past every number in use, also one whose key was written but not its
-            # certificate (an interrupted renewal): write_new never overwrites.
-            names = (path.name for path in self.folder.iterdir())
-            used = [int(m.group(1)) for m in map(_TSA_ANY.match, names) if m]
-            number = max([self._tsa_files()[-1][0], *used]) + 1
+            number = self._next_number(_TSA_FILE, "tsa")
             key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
             write_new(self.folder / f"tsa-{number}.key.sealed",
                       seal(_key_der(key), key=self._seal_key))
@@ -188,7 +226,8 @@ class SchoolPKI:
         return json.loads(path.read_text("utf-8")) if path.exists() else {}
 
     def ca_cert_pem(self) -> bytes:
-        """The school root certificate, for readers' trust stores and for validation."""
+        """The current school root certificate, for readers' trust stores and for
+        validation."""
         return self.ca_cert.public_bytes(_PEM)
 
     def ca_cert_der(self) -> bytes:
@@ -200,17 +239,48 @@ class SchoolPKI:
                     email: str | None = None) -> StaffCredential:
         """Issue a certificate (CN name, O school, OU department) and a password-sealed key."""
         key = ec.generate_private_key(ec.SECP256R1())
-        subject = certs.name(name, self.school_name, department)
-        cert = certs.build_staff(subject, self.ca_cert, self.ca_key, key.public_key(), email,
-                                 self.crl_url, self.ca_url)
-        with _locked(self.folder):
-            issued = self._json("issued.json")
-            issued[str(cert.serial_number)] = {"cn": name, "ou": department}
-            write_atomic(self.folder / "issued.json",
-                     json.dumps(issued, ensure_ascii=False, indent=1).encode("utf-8"))
+        cert = self._issue_staff(name, department, key.public_key(), email)
         sealed = seal(_key_der(key), password=password,
                       meta={"serial": cert.serial_number, "subject": name})
         return StaffCredential(cert.public_bytes(_PEM), sealed, cert.serial_number)
+
+    def recertify(self, cert_pem: bytes) -> bytes:
+        """A certificate under the current root for the key of ``cert_pem`` (a staff
+        certificate of a predecessor root): same name, department and e-mail, the current
+        school name and publication URLs. The key, sealed under its owner's password, is
+        unchanged, so no password is needed; revoking the new certificate revokes the one
+        it replaces too. Returns the new certificate (PEM)."""
+        old = x509.load_pem_x509_certificate(cert_pem)
+        if not any(_issued_by(old, root) for root in self.roots):
+            raise UnknownCertificate(old.subject.rfc4514_string())
+        try:
+            san = old.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+            email = (san.get_values_for_type(x509.RFC822Name) or [None])[0]
+        except x509.ExtensionNotFound:
+            email = None
+        cert = self._issue_staff(subject_of(old), subject_of(old, _OU), old.public_key(), email,
+                                 replaces=old.serial_number)
+        return cert.public_bytes(_PEM)
+
+    def is_current(self, cert: x509.Certificate) -> bool:
+        """Whether ``cert`` was issued by the current root (one of a predecessor cannot
+        sign any more: :meth:`recertify` it)."""
+        return _issued_by(cert, self.ca_cert)
+
+    def _issue_staff(self, name: str, department: str, public_key, email: str | None, *,
+                     replaces: int | None = None) -> x509.Certificate:
+        subject = certs.name(name, self.school_name, department or None)
+        cert = certs.build_staff(subject, self.ca_cert, self.ca_key, public_key, email,
+                                 self.crl_url, self.ca_url)
+        entry = {"cn": name, "ou": department}
+        if replaces is not None:
+            entry["replaces"] = str(replaces)
+        with _locked(self.folder):
+            issued = self._json("issued.json")
+            issued[str(cert.serial_number)] = entry
+            write_atomic(self.folder / "issued.json",
+                         json.dumps(issued, ensure_ascii=False, indent=1).encode("utf-8"))
+        return cert
 
     def change_password(self, sealed_key: bytes, old: str, new: str) -> bytes:
         """Re-seal a staff key under a new password; :class:`WrongPassword` if ``old`` fails."""
@@ -224,18 +294,18 @@ class SchoolPKI:
         return serialization.load_der_private_key(der, password=None)
 
     def check_certificate(self, cert: x509.Certificate) -> None:
-        """Raise :class:`UnknownCertificate` or :class:`CertificateRevoked` unless usable."""
-        try:
-            cert.verify_directly_issued_by(self.ca_cert)
-        except (InvalidSignature, ValueError, TypeError) as exc:
-            raise UnknownCertificate(cert.subject.rfc4514_string()) from exc
+        """Raise :class:`UnknownCertificate` or :class:`CertificateRevoked` unless usable
+        for a new signature: issued by the current root and not revoked."""
+        if not self.is_current(cert):
+            raise UnknownCertificate(cert.subject.rfc4514_string())
         entry = self._json("revoked.json").get(str(cert.serial_number))
         if entry is not None:
             raise CertificateRevoked(cert.serial_number, entry["reason"])
 
     # -- revocation ----------------------------------------------------------------
     def revoke(self, serial: int, reason: str = "unspecified") -> None:
-        """Revoke a staff certificate and re-issue the CRL.
+        """Revoke a staff certificate, and those it replaces (the same key under a
+        predecessor root), and re-issue the CRLs.
 
         ``reason`` is an X.509 reason: a ``ReasonFlags`` name (``key_compromise``) or
         value (``keyCompromise``); anything else raises ``ValueError``.
@@ -243,43 +313,85 @@ class SchoolPKI:
         flag = x509.ReasonFlags[reason] if reason in x509.ReasonFlags.__members__ \
             else x509.ReasonFlags(reason)
         with _locked(self.folder):
-            if str(serial) not in self._json("issued.json"):
+            issued = self._json("issued.json")
+            if str(serial) not in issued:
                 raise UnknownCertificate(f"serial={serial}")
             revoked = self._json("revoked.json")
-            revoked.setdefault(str(serial), {"date": datetime.now(UTC).isoformat(),
-                                             "reason": flag.value})
+            entry = {"date": datetime.now(UTC).isoformat(), "reason": flag.value}
+            key: str | None = str(serial)
+            while key is not None and key in issued:
+                revoked.setdefault(key, entry)
+                key = issued[key].get("replaces")
             write_atomic(self.folder / "revoked.json", json.dumps(revoked, indent=1).encode())
-            self._issue_crl(revoked)
+            for path, root, open_key in self._crl_issuers():
+                self._issue_crl(path, root, open_key(), revoked)
 
     def revoked(self) -> dict[int, str]:
         """Revoked serial numbers and their reasons."""
         return {int(k): v["reason"] for k, v in self._json("revoked.json").items()}
 
     def crl(self) -> bytes:
-        """The current CRL (DER); re-issued when missing or past half its lifetime."""
-        path = self.folder / "crl.der"
-        if path.exists():
-            current = x509.load_der_x509_crl(path.read_bytes())
-            if current.next_update_utc - datetime.now(UTC) > CRL_LIFETIME / 2:
-                return path.read_bytes()
-        return self.issue_crl()
+        """The current root's CRL (DER); re-issued when missing or past half its
+        lifetime."""
+        return self._fresh_crl(*self._crl_issuers()[-1])
+
+    def crls(self) -> list[bytes]:
+        """A fresh CRL of every root, the current one first: what verification needs for
+        certificates of predecessor roots too."""
+        return [self._fresh_crl(*issuer) for issuer in reversed(self._crl_issuers())]
 
     def issue_crl(self) -> bytes:
-        """Issue a new CRL now (a full lifetime from now) and return it (DER)."""
+        """Issue a new CRL of the current root now (a full lifetime from now), return it."""
+        path, root, open_key = self._crl_issuers()[-1]
         with _locked(self.folder):
-            return self._issue_crl(self._json("revoked.json"))
+            return self._issue_crl(path, root, open_key(), self._json("revoked.json"))
 
-    def _issue_crl(self, revoked: dict) -> bytes:
-        path = self.folder / "crl.der"
-        number = 1
+    def _crl_issuers(self) -> list[tuple[Path, x509.Certificate, Callable]]:
+        """``(CRL file, root, key opener)`` of every root, oldest first; the current root's
+        CRL is ``crl.der`` (served at /pki/crl.der), a predecessor's ``<its stem>.crl.der``."""
+        issuers = []
+        for stem, root in zip(self._root_stems, self.roots, strict=True):
+            current = root is self.ca_cert
+            issuers.append((self.folder / ("crl.der" if current else f"{stem}.crl.der"), root,
+                            (lambda: self.ca_key) if current
+                            else (lambda stem=stem: self._open_key(stem + ".key.sealed"))))
+        return issuers
+
+    def _fresh_crl(self, path: Path, root: x509.Certificate, open_key: Callable) -> bytes:
         if path.exists():
-            old = x509.load_der_x509_crl(path.read_bytes())
-            number = old.extensions.get_extension_for_class(x509.CRLNumber).value.crl_number + 1
-        crl = certs.build_crl(self.ca_cert, self.ca_key,
-                              {int(k): v for k, v in revoked.items()}, number, CRL_LIFETIME)
+            held = x509.load_der_x509_crl(path.read_bytes())
+            # crl.der was the predecessor's until the first CRL of a new root
+            if held.issuer == root.subject and \
+                    held.next_update_utc - datetime.now(UTC) > CRL_LIFETIME / 2:
+                return path.read_bytes()
+        with _locked(self.folder):
+            return self._issue_crl(path, root, open_key(), self._json("revoked.json"))
+
+    def _issue_crl(self, path: Path, root: x509.Certificate, key, revoked: dict) -> bytes:
+        # Every root's CRL lists every revoked serial (serials are random, 159 bits): one
+        # revocation list, signed by each root for the certificates it issued.
+        # One count for all roots' CRLs, so that a predecessor's first CRL of its own
+        # still numbers past the ones it issued as crl.der (RFC 5280 5.2.3: increasing).
+        number = 1 + max([_crl_number(p) for p in {path, self.folder / "crl.der"}
+                          if p.exists()], default=0)
+        crl = certs.build_crl(root, key, {int(k): v for k, v in revoked.items()}, number,
+                              CRL_LIFETIME)
         data = crl.public_bytes(serialization.Encoding.DER)
         write_atomic(path, data)
         return data
+
+
+def _crl_number(path: Path) -> int:
+    crl = x509.load_der_x509_crl(path.read_bytes())
+    return crl.extensions.get_extension_for_class(x509.CRLNumber).value.crl_number
+
+
+def _issued_by(cert: x509.Certificate, root: x509.Certificate) -> bool:
+    try:
+        cert.verify_directly_issued_by(root)
+    except (InvalidSignature, ValueError, TypeError):
+        return False
+    return True
 
 
 def _open_key_file(path: Path, seal_key: bytes, folder: Path):

@@ -21,9 +21,16 @@ from werkzeug.routing import IntegerConverter
 from records.archive_rules import sees_overdue
 from records.calendar_supplement import CalendarFileError
 from records.forms import templates_root
+from records.reassignment import managed_departments
 from records.visibility import sees_all_metadata
 from webapp.services import Services
-from webapp.settings import SettingsError, check_deadline_settings, load_settings
+from webapp.settings import (
+    SettingsError,
+    check_deadline_settings,
+    check_notify_settings,
+    load_settings,
+    prepayment_caps,
+)
 
 __all__ = ["create_app", "services"]
 
@@ -41,9 +48,12 @@ NAV = [
     ("supervision.index", "监督"),
     ("archive.index", "档案"),
     ("approvals.index", "审批"),
+    ("staff.index", "人员交接"),
+    ("notifications.index", "通知"),
 ]
 # Entries shown only to some: endpoint -> who may see it (the page itself checks again).
-NAV_ONLY_FOR = {"supervision.index": sees_all_metadata, "archive.index": sees_overdue}
+NAV_ONLY_FOR = {"supervision.index": sees_all_metadata, "archive.index": sees_overdue,
+               "staff.index": managed_departments}
 
 
 class BoundedInt(IntegerConverter):
@@ -73,11 +83,13 @@ def _add_pages(app: Flask) -> None:
         errors,
         handovers,
         home,
+        notifications,
         obligations,
         observability,
         oversight,
         search,
         security,
+        staff_work,
         students,
         supervision,
         verify,
@@ -86,9 +98,11 @@ def _add_pages(app: Flask) -> None:
     security.init_app(app)
     auth.init_app(app)
     errors.init_app(app)
+    notifications.init_app(app)
     for blueprint in (auth.bp, home.bp, handovers.bp, students.bp, verify.bp, search.bp,
                       classes.bp, supervision.bp, approvals.bp,
-                      archive.bp, oversight.bp, obligations.bp, observability.bp):
+                      archive.bp, oversight.bp, obligations.bp, observability.bp,
+                      staff_work.bp, notifications.bp):
         app.register_blueprint(blueprint)
     # The pages import the PDF stack; the search engine (Whoosh, jieba) is imported on first
     # use elsewhere, but a web server imports it at start, so the first search does not wait.
@@ -120,6 +134,8 @@ def create_app(test_config: dict[str, Any] | None = None, *, pages: bool = True)
         raise SettingsError(str(exc)) from None
     services.archive_terms  # noqa: B018  (a wrong ARCHIVE_RETENTION stops the start too)
     check_deadline_settings(settings)
+    prepayment_caps(settings)  # refuses to start on a cap switched off without its basis
+    check_notify_settings(settings)
     app.config.update(
         TESTING=bool(test_config.get("TESTING", False)),
         MAX_CONTENT_LENGTH=settings["MAX_UPLOAD_MB"] * 1024 * 1024,

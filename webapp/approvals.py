@@ -8,11 +8,13 @@ from __future__ import annotations
 import re
 from datetime import datetime, time
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from records import student_lookup
 from records.approvals import MAX_DAYS, AccessApproval, Approvals, ApprovalStatus, may_approve
+from records.classes import SchoolClass
 from records.clock import utcnow
 from records.deadlines import SCHOOL_TZ
 from records.errors import FieldProblem, ValidationFailed
@@ -43,7 +45,9 @@ def _page(form=None, problems=None, status=200):
         "approvals/index.html", mine=a.mine(me), to_decide=a.to_decide(me),
         decided=a.decided(me), may_approve=may_approve(me), now=utcnow(),
         categories=list(PrivateCategory), max_days=MAX_DAYS, form=form or {},
-        problems=problems or {}, students_of=_students), status
+        problems=problems or {}, students_of=_students,
+        classes=get_db().scalars(select(SchoolClass).where(SchoolClass.active.is_(True))
+                                 .order_by(SchoolClass.name)).all()), status
 
 
 def _students(ids) -> list[Student]:
@@ -57,6 +61,30 @@ def _students(ids) -> list[Student]:
 @login_required
 def index():
     return _page()
+
+
+@bp.post("/lookup")
+@login_required
+def lookup():
+    """Students to name in a request (policy C3): by 学号 or name (two characters or more)
+    across the whole registry, or the members of one class; each with 学号, name and class
+    only, never the record. POSTed (a name must not land in a URL or a log), and recorded in
+    the ledger as a lookup, ids only."""
+    raw = request.form.get("class_id", "")
+    class_id = int(raw) if raw.isdigit() and len(raw) < 10 else None
+    if raw and class_id is None:
+        return jsonify(error="班级编号无效。"), 400
+    text = request.form.get("q", "")
+    found, more = student_lookup.lookup_for_request(
+        get_db(), text, class_id=class_id, index=services().search_index)
+    if found:
+        services().ledger.append(
+            actor=_me().login, action="student.lookup", reason="查看申请：查找学生",
+            context={"ids": [p.id for p in found], "via": "class" if class_id else "request"})
+    response = jsonify(students=[p.as_dict() for p in found], more=more,
+                       short=not found and student_lookup.too_short(text))
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.post("/new")

@@ -116,20 +116,26 @@ def init_command(demo):
     base_url in config.toml (or the environment)."""
     svc = services()
     if not demo and not (svc.pki_path / "ca.pem").exists() and not svc.awaiting_restore():
-        missing = [f"{name.lower()}（{why}）" for name, why in FIRST_INIT_NEEDS.items()
-                   if svc.settings[name] == SETTINGS_BY_NAME[name].default]
-        if missing:
-            raise click.ClickException(
-                f"请先在 {svc.instance / 'config.toml'} 中设置：{'、'.join(missing)}。"
-                "学校名称会写入学校根证书，之后不能更改；演示或测试实例可用 handover init --demo。")
+        require_school_settings(svc, "演示或测试实例可用 handover init --demo。")
     made = svc.initialise()
     click.echo(f"实例目录：{svc.instance}")
     click.echo("已创建：" + "、".join(made) if made else "实例已是最新，无需改动。")
 
 
-# What a school's first `handover init` needs, because the root CA keeps it for good.
+# What a school's first `handover init` (and a new root) needs: the root CA keeps it.
 FIRST_INIT_NEEDS = {"SCHOOL_NAME": "学校名称，写入证书和表单",
                     "BASE_URL": "对外访问地址，印在表单二维码中"}
+
+
+def require_school_settings(svc, hint: str) -> None:
+    """Refuse, naming each one, while the school's name or public address is the default:
+    a root certificate made now would carry it (`handover pki reissue-root` replaces one)."""
+    missing = [f"{name.lower()}（{why}）" for name, why in FIRST_INIT_NEEDS.items()
+               if svc.settings[name] == SETTINGS_BY_NAME[name].default]
+    if missing:
+        raise click.ClickException(
+            f"请先在 {svc.instance / 'config.toml'} 中设置：{'、'.join(missing)}。"
+            f"学校名称会写入学校根证书（写错时可用 handover pki reissue-root 重新签发）；{hint}")
 
 
 @click.command("demo")
@@ -267,16 +273,6 @@ def user_list():
         click.echo(f"{s.login:<12} {state}  {s.describe_zh()}{extra}")
 
 
-@user_group.command("disable")
-@click.argument("login")
-@domain_errors
-def user_disable(login):
-    """Disable an account; its open sessions end at their next request."""
-    services().accounts(get_db()).disable(login, actor="cli")
-    get_db().commit()
-    click.echo(f"已停用用户 {login}")
-
-
 @user_group.command("reset-password")
 @click.argument("login")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
@@ -292,15 +288,22 @@ def init_app(app: Flask) -> None:
     from webapp.cli_archive import COMMANDS as ARCHIVE_COMMANDS
     from webapp.cli_classes import COMMANDS as CLASS_COMMANDS
     from webapp.cli_handovers import COMMANDS as HANDOVER_COMMANDS
+    from webapp.cli_money import COMMANDS as MONEY_COMMANDS
+    from webapp.cli_notify import COMMANDS as NOTIFY_COMMANDS
     from webapp.cli_obligations import COMMANDS as OBLIGATION_COMMANDS
+    from webapp.cli_pki import COMMANDS as PKI_COMMANDS
     from webapp.cli_search import COMMANDS as SEARCH_COMMANDS
+    from webapp.cli_staff import COMMANDS as USER_COMMANDS
     from webapp.cli_students import COMMANDS as STUDENT_COMMANDS
     from webapp.cli_vault import COMMANDS as VAULT_COMMANDS
 
     for command in (init_command, demo_command, serve_command, user_group, *VAULT_COMMANDS,
                     *STUDENT_COMMANDS, *HANDOVER_COMMANDS, *SEARCH_COMMANDS, *CLASS_COMMANDS,
-                    *ARCHIVE_COMMANDS, *OBLIGATION_COMMANDS):
+                    *ARCHIVE_COMMANDS, *OBLIGATION_COMMANDS, *MONEY_COMMANDS,
+                    *NOTIFY_COMMANDS, *PKI_COMMANDS):
         app.cli.add_command(command)
+    for command in USER_COMMANDS:  # staff who come, move and go (webapp.cli_staff)
+        user_group.add_command(command)
 
 
 def _create_app():

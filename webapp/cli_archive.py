@@ -41,10 +41,11 @@ def archive_list(login, security, retention, as_json):
         actor, security=security or "", retention=retention or "")
     out = services().archive_loans(get_db()).files_out()
     echo_rows([_row(f, out) for f in files], as_json=as_json, empty_zh="还没有登记的档案。",
-              line=lambda r: f"{r['number']}\t{r['title']}\t"
-                             f"{Security(r['security']).label_zh}\t"
-                             f"{Retention(r['retention']).label_zh}\t{r['location']}\t"
-                             f"{'借出/查阅中' if r['out'] else '在库'}")
+              # spaces, not tabs: the line is escaped for the terminal, a tab included
+              line=lambda r: "  ".join((r["number"], r["title"],
+                                        Security(r["security"]).label_zh,
+                                        Retention(r["retention"]).label_zh, r["location"],
+                                        "借出/查阅中" if r["out"] else "在库")))
 
 
 @archive_group.command("show")

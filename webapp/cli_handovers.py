@@ -1,4 +1,4 @@
-"""`handover list|pdf|pki|remind|report|calendar`: what scripts and administrators need
+"""`handover list|pdf|remind|report|calendar`: what scripts and administrators need
 without a browser.
 Every command acts as a named user (--as) and is subject to the same visibility rule as the
 pages (records.visibility); every PDF read is a recorded vault read."""
@@ -26,7 +26,6 @@ from webapp.db import get_db
 __all__ = ["COMMANDS"]
 
 pdf_group = AppGroup("pdf", help="Signed PDF forms: export, verify and keep provable.")
-pki_group = AppGroup("pki", help="The school's certificate authority.")
 
 
 @click.command("list")
@@ -130,15 +129,6 @@ def _yes(flag: bool) -> str:
     return "是" if flag else "否"
 
 
-@pki_group.command("ca-cert")
-@click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
-@with_appcontext
-def pki_ca_cert(out):
-    """Export the school root certificate (PEM), to install in PDF readers."""
-    out.write_bytes(services().pki.ca_cert_pem())
-    click.echo(f"学校根证书已导出到 {out}。安装方法见 docs/signatures.md。")
-
-
 @pdf_group.command("refresh")
 @click.option("--before", type=click.DateTime(formats=["%Y-%m-%d"]),
               help="Refresh forms whose newest archive timestamp's certificate expires before "
@@ -174,38 +164,6 @@ def pdf_refresh(before, dry_run):
 #: How far ahead `pdf refresh` looks by default: a timestamp whose certificate expires within
 #: two years is renewed (run yearly, that leaves a missed year to spare).
 REFRESH_AHEAD = timedelta(days=2 * 365)
-
-
-@pki_group.command("crl")
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
-              help="Also write the CRL (DER) to this file.")
-@with_appcontext
-def pki_crl(out):
-    """Issue a fresh CRL now (run daily from cron; it is valid for a week): validators fetch
-    it from /pki/crl.der, the address in the certificates."""
-    from cryptography import x509
-
-    data = services().pki.issue_crl()
-    crl = x509.load_der_x509_crl(data)
-    number = crl.extensions.get_extension_for_class(x509.CRLNumber).value.crl_number
-    if out:
-        out.write_bytes(data)
-    click.echo(f"已签发第 {number} 号证书吊销列表，吊销 {len(crl)} 张证书，有效至 "
-               f"{crl.next_update_utc.astimezone(SCHOOL_TZ):%Y-%m-%d %H:%M}。")
-
-
-@pki_group.command("renew-tsa")
-@with_appcontext
-def pki_renew_tsa():
-    """Issue a new timestamping certificate (ten years) under the school root, with the
-    current publication addresses; restart the application to timestamp with it."""
-    svc = services()
-    old = svc.pki.tsa_cert
-    new = svc.pki.renew_tsa()
-    click.echo(f"新的时间戳证书（序列号 {new.serial_number:x}）有效至 "
-               f"{new.not_valid_after_utc:%Y-%m-%d}；原证书有效至 "
-               f"{old.not_valid_after_utc:%Y-%m-%d}，仍用于核验它签发的时间戳。"
-               "请重启应用以使用新证书。")
 
 
 @click.command("remind")
@@ -378,4 +336,4 @@ def _report_line(f) -> str:
             f"投诉 {f.complaints:>2}  综合按时率 {rate(f.on_time_rate)}")
 
 
-COMMANDS = [list_command, pdf_group, pki_group, remind_command, report_command, calendar_group]
+COMMANDS = [list_command, pdf_group, remind_command, report_command, calendar_group]

@@ -5,7 +5,7 @@ actions the viewer may take now (policy F1-F13, M, T, C1)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import (
@@ -75,6 +75,7 @@ STAGES = (
 EVENT_LABELS = {
     "created": "创建草稿", "submitted": "签名提交", "countersigned": "签收",
     "returned": "退回", "corrected": "修改后重新提交", "withdrawn": "撤回", "edited": "修改草稿",
+    "reassigned": "改派接收人", "transferred": "转交移交人",
 }
 EMPTY_TABLE_ROWS = 3
 PER_PAGE = listing.PER_PAGE
@@ -300,7 +301,13 @@ def _provisional(moment: datetime | None) -> bool:
 
 @bp.app_template_filter("local")
 def _local(moment: datetime | None) -> str:
-    return moment.astimezone(SCHOOL_TZ).strftime("%Y-%m-%d %H:%M") if moment else ""
+    """A moment as the school's clock reads it. A naive one is UTC (the search index keeps
+    times without their zone): astimezone would take it for the server's own local time."""
+    if not moment:
+        return ""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(SCHOOL_TZ).strftime("%Y-%m-%d %H:%M")
 
 
 def _changeable(me: Staff, h: Handover) -> bool:

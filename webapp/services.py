@@ -37,13 +37,18 @@ from records.db import make_engine, make_session_factory, migrate
 from records.deadlines import WorkingCalendar
 from records.finding import Finder, indexable_documents
 from records.forms import TEMPLATES_DIR as FORM_TEMPLATES
+from records.money.amounts import yuan_zh
+from records.money.feed import LedgerFeed
+from records.money.form_rules import MoneyRules
+from records.money.payments import PaymentLedger
+from records.notify import handover_changed
 from records.paperwork import FormDesk, SigningTools
 from records.students import Students
 from records.web_sessions import SessionStore
 from records.workflow import Workflow
 from vault import FieldCipher, FileBlobStore, Keyring, Ledger, Vault, attach_field_cipher
 from webapp.origin import current_origin
-from webapp.settings import DEADLINE_KEYS, SettingsError
+from webapp.settings import DEADLINE_KEYS, SettingsError, prepayment_caps
 
 if TYPE_CHECKING:
     from search import SearchIndex
@@ -269,13 +274,25 @@ class Services:
         return obligations
 
     def workflow(self, session: Session) -> Workflow:
+        payments = self.payments(session)
+        archive = self.archive_register(session)
+        feed = LedgerFeed(payments, on_refund=lambda handover, student, fen: archive
+                          .record_refund(handover, student, f"退费金额 {yuan_zh(fen)}"))
         return Workflow(session, vault=self.vault, audit=self.ledger, desk=self.form_desk,
                         credentials=self.credentials(session), calendar=self.calendar,
                         deadline_settings=self.deadline_settings,
+                        form_rules=MoneyRules(session, ledger=payments,
+                                              caps=prepayment_caps(self.settings)),
                         on_change=[
                             # the index is opened when a handover changes, not for every use
                             lambda handover: self.finder(session).handover_changed(handover),
-                            self.archive_register(session).handover_changed])
+                            archive.handover_changed, feed.handover_changed,
+                            # who is told, in the same transaction (the worker sends)
+                            lambda handover: handover_changed(session, handover)])
+
+    def payments(self, session: Session) -> PaymentLedger:
+        """The payment ledger (policy R-FIN)."""
+        return PaymentLedger(session, audit=self.ledger, vault=self.vault)
 
     def credentials(self, session: Session) -> Credentials:
         return Credentials(session, lambda: self.pki)  # the CA is opened when first used
@@ -339,15 +356,51 @@ class Services:
                      accounts=self.accounts(session), calendar=self.calendar,
                      terms=self.archive_terms)
 
+    @property
+    def notify_channels(self) -> dict[str, object]:
+        """The configured ways out besides the in-app list (e-mail, group robot)."""
+        from records.notify.channels import EmailChannel, WebhookChannel
+
+        s, channels = self.settings, {}
+        if s["SMTP_HOST"]:
+            channels["email"] = EmailChannel(
+                host=s["SMTP_HOST"], port=s["SMTP_PORT"], security=s["SMTP_SECURITY"],
+                sender=s["SMTP_FROM"], user=s["SMTP_USER"], password=s["SMTP_PASSWORD"],
+                sender_name=s["SCHOOL_NAME"])
+        if s["WEBHOOK_URL"]:
+            channels["webhook"] = WebhookChannel(s["WEBHOOK_URL"], kind=s["WEBHOOK_KIND"],
+                                                 secret=s["WEBHOOK_SECRET"])
+        return channels
+
+    def notify_worker(self, clock=utcnow):
+        """The sender of notifications (`handover worker`)."""
+        from records.notify.worker import Worker
+
+        s = self.settings
+        return Worker(self.session_factory, channels=self.notify_channels,
+                      base_url=s["BASE_URL"], max_attempts=s["NOTIFY_MAX_ATTEMPTS"],
+                      retry_base=timedelta(seconds=s["NOTIFY_RETRY_SECONDS"]),
+                      digest_hour=s["NOTIFY_DIGEST_HOUR"],
+                      soon=timedelta(hours=s["NOTIFY_SOON_HOURS"]), clock=clock)
+
     def web_sessions(self, session: Session) -> SessionStore:
         return SessionStore(
             session,
             idle=timedelta(minutes=self.settings["SESSION_IDLE_MINUTES"]),
             absolute=timedelta(hours=self.settings["SESSION_ABSOLUTE_HOURS"]),
+            touch_engine=self.touch_engine,
         )
+
+    @cached_property
+    def touch_engine(self) -> Engine:
+        """For bookkeeping writes that may be skipped (a session's last activity): on SQLite
+        it waits a quarter of a second for a busy file, not SQLITE_BUSY_SECONDS."""
+        return make_engine(self.database_url, busy_seconds=0.25)
 
     def close(self) -> None:
         if "search_index" in self.__dict__:
             self.search_index.close()
+        if "touch_engine" in self.__dict__:
+            self.touch_engine.dispose()
         if self._engine is not None:
             self._engine.dispose()

@@ -13,8 +13,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from records.money.caps import (
+    ACADEMIC_BASIS,
+    NON_ACADEMIC_BASIS,
+    Cap,
+    CourseType,
+    PrepaymentCaps,
+)
+
 __all__ = ["DEADLINE_KEYS", "ENV_PREFIX", "SETTINGS", "Setting", "SettingsError",
-           "check_deadline_settings", "load_settings"]
+           "check_deadline_settings", "check_notify_settings", "load_settings",
+           "prepayment_caps"]
 
 ENV_PREFIX = "HANDOVER_"
 
@@ -76,6 +85,35 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("ARCHIVE_RENEWAL_DAYS", int, 5, "Most days one renewal of a loan adds."),
     Setting("ARCHIVE_RETENTION", str, "30y",
             "Retention of a new learning archive: permanent, 30y or 10y."),
+    # Prepayment caps at registration (policy F2, DOMAIN-RULES); 0 switches a cap off, which
+    # needs PREPAY_OFF_BASIS.
+    Setting("PREPAY_ACADEMIC_MONTHS", int, 3, "Academic courses: most months one charge covers."),
+    Setting("PREPAY_ACADEMIC_HOURS", int, 60, "Academic courses: most class hours per charge."),
+    Setting("PREPAY_ACADEMIC_YUAN", int, 0, "Academic courses: most yuan per charge (0: none)."),
+    Setting("PREPAY_NON_ACADEMIC_MONTHS", int, 3, "Non-academic: most months per charge."),
+    Setting("PREPAY_NON_ACADEMIC_HOURS", int, 60, "Non-academic: most class hours per charge."),
+    Setting("PREPAY_NON_ACADEMIC_YUAN", int, 5000, "Non-academic: most yuan per charge."),
+    Setting("PREPAY_ACADEMIC_BASIS", str, ACADEMIC_BASIS,
+            "Legal basis of the academic caps, named in every refusal."),
+    Setting("PREPAY_NON_ACADEMIC_BASIS", str, NON_ACADEMIC_BASIS,
+            "Legal basis of the non-academic caps, named in every refusal."),
+    Setting("PREPAY_OFF_BASIS", str, "",
+            "Why a cap with a legal default is switched off (0); required when one is."),
+    # Notifications (sent by `handover worker`; docs/operations.md).
+    Setting("SMTP_HOST", str, "", "SMTP server for e-mail notifications; empty: no e-mail."),
+    Setting("SMTP_PORT", int, 587, "SMTP port (587 STARTTLS, 465 TLS, 25 a local relay)."),
+    Setting("SMTP_SECURITY", str, "starttls", "starttls, tls (implicit) or none."),
+    Setting("SMTP_USER", str, "", "SMTP user name; empty: no authentication."),
+    Setting("SMTP_PASSWORD", str, "", "SMTP password."),
+    Setting("SMTP_FROM", str, "", "From address of notification e-mails."),
+    Setting("WEBHOOK_URL", str, "", "WeCom/DingTalk group robot webhook (https only)."),
+    Setting("WEBHOOK_KIND", str, "wecom", "wecom (企业微信) or dingtalk (钉钉)."),
+    Setting("WEBHOOK_SECRET", str, "", "DingTalk robot signing secret (加签); optional."),
+    Setting("NOTIFY_MAX_ATTEMPTS", int, 6, "Attempts per delivery before it is failed."),
+    Setting("NOTIFY_RETRY_SECONDS", int, 60, "Wait after a first failure; doubles each time."),
+    Setting("NOTIFY_DIGEST_HOUR", int, 8, "School-time hour from which the daily digest goes."),
+    Setting("NOTIFY_SOON_HOURS", int, 24, "The digest lists what falls due within this."),
+    Setting("WORKER_INTERVAL_SECONDS", int, 60, "Pause between passes of `handover worker`."),
 )
 
 # School settings of records.deadlines, by the names the catalogue's rules use.
@@ -105,6 +143,48 @@ def check_deadline_settings(settings: Mapping[str, Any]) -> None:
         low, high = DEADLINE_RANGES.get(name, (0, 365))
         if value is not None and not low <= value <= high:
             raise SettingsError(f"{name} must be between {low} and {high}, got {value}")
+
+
+def prepayment_caps(settings: Mapping[str, Any]) -> PrepaymentCaps:
+    """The school's caps (policy F2). A cap the law sets, switched off (0), must say why: the
+    start is refused without PREPAY_OFF_BASIS."""
+    caps = []
+    for course, prefix in ((CourseType.ACADEMIC, "PREPAY_ACADEMIC"),
+                           (CourseType.NON_ACADEMIC, "PREPAY_NON_ACADEMIC")):
+        for unit in ("months", "hours", "yuan"):
+            name = f"{prefix}_{unit.upper()}"
+            limit = settings[name]
+            if limit < 0:
+                raise SettingsError(f"{name} must be 0 (off) or more, got {limit}")
+            if limit == 0 and _BY_NAME[name].default and not settings["PREPAY_OFF_BASIS"]:
+                raise SettingsError(f"{name} is 0 (off): give its legal basis in PREPAY_OFF_BASIS")
+            caps.append(Cap(course, unit, limit, settings[f"{prefix}_BASIS"]))
+    return PrepaymentCaps(tuple(caps))
+def check_notify_settings(settings: Mapping[str, Any]) -> None:
+    """Notification settings that cannot work stop the start, naming the setting: a robot's
+    webhook only over https (loopback excepted, for tests), since its URL holds the robot's
+    key and every message would cross the network in clear."""
+    from records.notify.channels import SECURITY_MODES, WEBHOOK_KINDS, webhook_url_problem
+
+    if settings["SMTP_SECURITY"] not in SECURITY_MODES:
+        raise SettingsError(f"SMTP_SECURITY 应为 {'、'.join(SECURITY_MODES)} 之一，"
+                            f"而不是 {settings['SMTP_SECURITY']!r}")
+    if settings["SMTP_HOST"] and not settings["SMTP_FROM"]:
+        raise SettingsError("设置了 SMTP_HOST 时，请同时设置发件地址 SMTP_FROM")
+    if not 1 <= settings["SMTP_PORT"] <= 65535:
+        raise SettingsError(f"SMTP_PORT 应在 1 到 65535 之间，而不是 {settings['SMTP_PORT']}")
+    if settings["WEBHOOK_KIND"] not in WEBHOOK_KINDS:
+        raise SettingsError(f"WEBHOOK_KIND 应为 {'、'.join(WEBHOOK_KINDS)} 之一，"
+                            f"而不是 {settings['WEBHOOK_KIND']!r}")
+    problem = settings["WEBHOOK_URL"] and webhook_url_problem(settings["WEBHOOK_URL"])
+    if problem:  # the URL holds the robot's key: never echoed
+        raise SettingsError(f"WEBHOOK_URL {problem}")
+    for name, low, high in (("NOTIFY_MAX_ATTEMPTS", 1, 50), ("NOTIFY_RETRY_SECONDS", 1, 86400),
+                            ("NOTIFY_DIGEST_HOUR", 0, 23), ("NOTIFY_SOON_HOURS", 1, 720),
+                            ("WORKER_INTERVAL_SECONDS", 1, 86400)):
+        if not low <= settings[name] <= high:
+            raise SettingsError(f"{name} 应在 {low} 到 {high} 之间，而不是 {settings[name]}")
+
 
 _BY_NAME = {s.name: s for s in SETTINGS}
 

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from records.clock import utcnow
 from records.departments import Department
 from records.errors import NotFound, ValidationFailed
+from records.notify import notice_changed
 from records.oversight.evidence import Checker, join, school_day, serial_id
 from records.oversight.notice_model import (
     NOTICE_PREFIX,
@@ -93,6 +94,7 @@ class Notices:
         self.session.add(notice)
         self.session.flush()
         self._event(actor, notice, "issue", None, now)
+        notice_changed(self.session, notice, "issue")  # in this transaction
         self.audit.append(actor=actor.login, action="notice.issue",
                           subject=f"notice:{notice.number}",
                           context={"to_dept": notice.to_dept, "to_staff": notice.to_staff_id,
@@ -195,6 +197,7 @@ class Notices:
               at: datetime) -> RectificationNotice:
         self._event(actor, notice, action, text, at)
         self.session.refresh(notice)
+        notice_changed(self.session, notice, action)  # in this transaction
         self.audit.append(actor=actor.login, action=f"notice.{action}",
                           subject=f"notice:{notice.number}", context={"state": notice.state})
         return notice

@@ -78,25 +78,38 @@ def served(tmp_path):
 
 
 def _completed_form(app) -> bytes:
-    from records.students import StudentInput
-
     pw: dict[str, str] = {}
     for login, name, dept in (("enr", "王晓燕", "ENR"), ("aca", "李建国", "ACA")):
         _add_staff(app, pw, login, name=name, depts=(dept,))
+    number = countersigned(app, pw, "XY-1")
     svc = app.extensions["handover"]
     with svc.session_factory() as db:
-        sid = svc.students(db).add(StudentInput("李浩然", "男", "2014-07-28", "", "", "", "李娜",
-                                                "13987654321"), actor_id=None, actor="t").id
+        wf = svc.workflow(db)
+        aca = svc.accounts(db).get("aca")
+        return wf.pdf(aca, wf.get(aca, number), reason="独立核验")
+
+
+def countersigned(app, passwords: dict, agreement: str) -> str:
+    """A new F2 handover for the sample student by enr, countersigned by aca; its number."""
+    from records.students import StudentInput
+
+    svc = app.extensions["handover"]
+    with svc.session_factory() as db:
+        students = svc.students(db)
+        found = students.find_by_phone("13987654321")
+        sid = found[0].id if found else students.add(StudentInput(
+            "李浩然", "男", "2014-07-28", "", "", "", "李娜", "13987654321"),
+            actor_id=None, actor="t").id
         wf = svc.workflow(db)
         enr, aca = svc.accounts(db).get("enr"), svc.accounts(db).get("aca")
         h = wf.create(enr, "F2", {
             "student": sid, "course": "少儿编程", "registration_date": "2026-03-02",
             "fee_paid": "3200", "payment_method": "现金", "class_hours": 24,
-            "agreement_number": "XY-1"}, uploads=_uploads())
-        wf.submit(enr, h, pw["enr"])
-        wf.countersign(aca, h, pw["aca"])
+            "agreement_number": agreement}, uploads=_uploads())
+        wf.submit(enr, h, passwords["enr"])
+        wf.countersign(aca, wf.get(aca, h.number), passwords["aca"])
         db.commit()
-        return wf.pdf(aca, h, reason="独立核验")
+        return h.number
 
 
 def _uploads():

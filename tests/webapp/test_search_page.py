@@ -55,3 +55,13 @@ def test_broad_results_say_they_are_newest_first(sample_handovers, passwords, lo
     assert 'id="ranked-by-date"' in html and "按时间从新到旧" in html
     first, second = (html.index(sample_handovers[k]) for k in ("done", "waiting"))
     assert first < second  # "done" was submitted today, "waiting" in March
+
+
+def test_a_result_shows_its_deadline_in_school_time(sample_handovers, passwords, login_client):
+    """The index keeps times in UTC; the page shows them as the school's clock reads them
+    (the "waiting" F2 is due 2026-03-03 18:00 Beijing time, 10:00 UTC)."""
+    aca = login_client("aca", passwords["aca"])
+    html = aca.post("/search/", data={"csrf_token": search_token(aca),
+                                      "q": sample_handovers["waiting"]}).get_data(as_text=True)
+    assert sample_handovers["waiting"] in html
+    assert "截止 2026-03-03 18:00" in html and "2026-03-03 10:00" not in html

@@ -117,7 +117,8 @@
         li.setAttribute("role", "option");
         li.setAttribute("aria-selected", "false");
         li.dataset.number = student.student_no;
-        li.textContent = student.student_no + " " + student.name;
+        li.textContent = student.student_no + " " + student.name
+          + (student.classes ? "（" + student.classes + "）" : "");
         li.addEventListener("mousedown", function (event) {
           event.preventDefault();  // keep the focus in the box
           choose(student);
@@ -133,28 +134,37 @@
       list.hidden = false;
       input.setAttribute("aria-expanded", "true");
     }
-    function ask() {
+    function ask(body) {
       var text = typed();
-      if (!text) { close(); return; }
+      if (!body && !text) { close(); return; }
       var mine = ++asked;
       fetch(box.dataset.lookup, {
         method: "POST", credentials: "same-origin",
         headers: { "Content-Type": "application/x-www-form-urlencoded",
                    "X-CSRFToken": csrf ? csrf.value : "" },
-        body: "q=" + encodeURIComponent(text)
+        body: body || "q=" + encodeURIComponent(text)
       }).then(function (r) { return r.ok ? r.json() : null; }).then(function (data) {
         if (data && mine === asked && document.activeElement === input) { show(data); }
       }).catch(function () { /* typing a 学号 still works */ });
+    }
+    // A class chosen beside the box (the approval request): its students are listed to pick.
+    var classes = document.getElementById(box.dataset.classSelect || "");
+    if (classes) {
+      classes.addEventListener("change", function () {
+        if (!classes.value) { return; }
+        input.focus();
+        ask("class_id=" + encodeURIComponent(classes.value));
+      });
     }
     input.addEventListener("input", function () {
       var picked = document.getElementById(input.id + "-picked");
       if (picked && !multi) { picked.remove(); }
       clearTimeout(timer);
-      timer = setTimeout(ask, 200);
+      timer = setTimeout(function () { ask(""); }, 200);
     });
     input.addEventListener("keydown", function (event) {
       if (list.hidden) {
-        if (event.key === "ArrowDown") { ask(); }
+        if (event.key === "ArrowDown") { ask(""); }
         return;
       }
       if (event.key === "ArrowDown" || event.key === "ArrowUp") {
