@@ -30,7 +30,7 @@ from records.errors import (
     NotFound,
     ValidationFailed,
 )
-from records.staff import LoginThrottle, Staff, StaffDepartment
+from records.staff import LoginThrottle, Role, Staff, StaffDepartment
 from records.text_rules import bad_characters
 from records.unit_of_work import record_change
 from vault import Ledger
@@ -140,13 +140,37 @@ class Accounts:
             password_changed_at=now,
         )
         staff.departments = [
-            StaffDepartment(department=d.value, is_head=d in head_of) for d in departments
+            StaffDepartment(department=d.value, role=Role.HEAD if d in head_of else Role.MEMBER)
+            for d in departments
         ]
         self.session.add(staff)
         self.session.flush()
         if self.credentials is not None:
             self.credentials.issue(staff, password)
         self.audit.append(actor=actor, action="staff.add", subject=f"staff:{staff.id}")
+        return staff
+
+    def set_role(self, login: str, department: Department, role: Role, *,
+                 actor: str = "system") -> Staff:
+        """The administrator names who handles a department's work (policy C1): its head and
+        deputies read the content of every handover it receives. Compare-and-set on the
+        membership row: a role changed meanwhile by someone else is not overwritten."""
+        staff = self.get(login)
+        membership = next((d for d in staff.departments if d.department == department), None)
+        if membership is None:
+            raise ValidationFailed([FieldProblem(
+                "department", f"{staff.login} 不属于{department.label_zh}，不能设置其角色。")])
+        old = membership.role
+        changed = self.session.execute(
+            update(StaffDepartment).where(StaffDepartment.id == membership.id,
+                                          StaffDepartment.role == old)
+            .values(role=role.value)).rowcount
+        if changed != 1:
+            raise Conflict("该成员的角色刚被他人修改，请刷新后重试。")
+        self.session.expire(membership)
+        self.audit.append(actor=actor, action="staff.set_role", subject=f"staff:{staff.id}",
+                          context={"department": department.value, "old": old,
+                                   "new": role.value})
         return staff
 
     def disable(self, login: str, *, actor: str = "system") -> Staff:

@@ -49,11 +49,17 @@ from records.handovers import Handover
 from records.paperwork import FormDesk
 from records.staff import Staff
 from records.unit_of_work import discard_on_rollback, record_change
+from records.visibility import Access, access_to, reading_approval
 from vault import Ledger, Vault
 
 __all__ = ["Loans"]
 
 NOTE_MAX = 200
+
+
+ADMIN_NO_CONTENT = ("系统管理员负责账户和设置，不查看学生信息；"
+                    "电子查阅档案须由相关工作人员办理（制度 C1）。")
+CONSULT_DENIED = "电子查阅须先在档案室办理查阅登记，或依据已批准的查看审批（制度 R-ARC、C3）。"
 
 
 class Loans:
@@ -280,15 +286,19 @@ class Loans:
         anyone else needs an open digital-consult entry of the register in their name."""
         if purpose not in PURPOSES:
             raise ValidationFailed([FieldProblem("purpose", "请从列表中选择用途。")])
-        if not may_manage(actor):
-            if (loan is None or loan.borrower_id != actor.id or loan.file_id != file.id
-                    or loan.kind != LoanKind.DIGITAL or not loan.is_open
-                    or loan.due_on < self.today()):
-                raise PermissionDenied(actor.login, "archive.consult",
-                                       "电子查阅须先在档案室办理查阅登记（制度 R-ARC）。")
+        if actor.is_admin or not actor.active:  # policy C1: the administrator reads no student
+            self._refuse(actor, file, ADMIN_NO_CONTENT)
         handover = self.session.get(Handover, file.handover_id) if file.handover_id else None
         if handover is None:
             raise Conflict(f"档案 {file.number} 为纸质档案，没有可供电子查阅的签章文件。")
+        on_loan = (loan is not None and loan.borrower_id == actor.id and loan.file_id == file.id
+                   and loan.kind == LoanKind.DIGITAL and loan.is_open
+                   and loan.due_on >= self.today())
+        # policy R-ARC, C1, C3: a loan in the register, or the reader's own relation to the
+        # archived form (its receiver, the archive office's head or deputy), or an approval.
+        if not on_loan and access_to(actor, handover) < Access.CONTENT:
+            self._refuse(actor, file, CONSULT_DENIED)
+        approval = None if on_loan else reading_approval(actor, handover)
         version = handover.current
         signed = self.vault.get(version.final_object_id or version.signed_object_id,
                                 actor=actor.login, reason=f"档案电子查阅：{purpose}")
@@ -301,8 +311,14 @@ class Loans:
         self.audit.append(actor=actor.login, action="archive.consult",
                           subject=f"archive:{file.number}", reason=purpose,
                           context={"loan": loan.number if loan else None,
-                                   "handover": handover.number})
+                                   "handover": handover.number, "approval": approval})
         return copy
+
+    def _refuse(self, actor: Staff, file: ArchiveFile, why: str) -> None:
+        """A refused consult is recorded (policy C3) and raised; nothing else is written."""
+        self.audit.append(actor=actor.login, action="archive.consult",
+                          subject=f"archive:{file.number}", outcome="denied")
+        raise PermissionDenied(actor.login, "archive.consult", why)
 
     @staticmethod
     def days_overdue(loan: ArchiveLoan, today: date) -> int:

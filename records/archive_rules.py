@@ -17,15 +17,16 @@ from records.visibility import sees_all_metadata
 __all__ = ["DEFAULT_TERMS", "LoanOverdue", "LoanTerms", "NotLendable", "loan_due_on", "may_approve",
            "may_manage", "review_on", "sees_overdue"]
 
-MANAGE_DENIED = "只有档案室工作人员和管理员可以管理档案登记和借阅（制度 R-ARC）。"
+MANAGE_DENIED = "只有档案室工作人员可以管理档案登记和借阅（制度 R-ARC）。"
 
 
 # -- who ------------------------------------------------------------------------------------
 
 def may_manage(staff: Staff) -> bool:
-    """# policy R-ARC: the archive office registers, files and lends; the administrator runs
-    the system. Everyone else sees only their own loans."""
-    return staff.active and (staff.is_admin or staff.belongs_to(Department.ARC))
+    """# policy R-ARC: the archive office registers, files and lends. The administrator runs
+    the system and reads no student content (policy C1): a file's page names its students.
+    Everyone else sees only their own loans."""
+    return staff.active and not staff.is_admin and staff.belongs_to(Department.ARC)
 
 
 def sees_overdue(staff: Staff) -> bool:

@@ -223,7 +223,7 @@ class UnknownKindError(KeyError):
 # --- declaration helpers -------------------------------------------------------------------
 
 T, LT, INT, MONEY, DATE, DTIME, CHOICE, STUDENT, STUDENTS, TABLE = FieldType
-NAME, GENDER, AGE, ADDRESS, CONTACT, GRADES, HEALTH, FINANCES = PrivateCategory
+NAME, GENDER, AGE, ADDRESS, CONTACT, GRADES, HEALTH, FINANCES, _IDENTITY = PrivateCategory
 
 
 def _f(name: str, label: str, ftype: FieldType = T, **kw: Any) -> FieldSpec:

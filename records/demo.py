@@ -7,8 +7,8 @@ from records.catalogue import KINDS
 from records.departments import Department
 from records.students import StudentInput
 
-__all__ = ["DEMO_STAFF", "DEMO_STUDENTS", "seed_demo_archive", "seed_demo_handovers",
-           "seed_demo_oversight"]
+__all__ = ["DEMO_DEPUTIES", "DEMO_STAFF", "DEMO_STUDENTS", "seed_demo_archive",
+           "seed_demo_handovers", "seed_demo_oversight"]
 
 # login, display name, departments, departments headed (heads sit in SUP, policy S1)
 DEMO_STAFF: list[tuple[str, str, list[Department], list[Department]]] = [
@@ -22,6 +22,9 @@ DEMO_STAFF: list[tuple[str, str, list[Department], list[Department]]] = [
     ("sup", "吴海涛", [Department.SUP, Department.ACA], [Department.ACA]),
     ("admin", "系统管理员", [], []),
 ]
+# Deputies, who handle a department's work beside its head (policy C1): the demo's one teacher
+# countersigns what is addressed to the teaching department, class or no class.
+DEMO_DEPUTIES: dict[str, Department] = {"tea": Department.TEA}
 
 DEMO_STUDENTS: list[StudentInput] = [
     StudentInput("张子涵", "女", "2015-03-12", "", "杭州市西湖区文三路 88 号 3 幢 501 室", "",

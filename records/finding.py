@@ -24,11 +24,14 @@ from records.visibility import (
     REGISTRY_DEPARTMENTS,
     Access,
     access_to,
+    content_as_member_ids,
     granted_handover_ids,
+    member_departments,
     sees_all_metadata,
     visible_among,
     visible_student_ids,
 )
+from records.work_categories import work_categories
 from search import Filters, IndexDocument, Visibility
 from vault import Ledger
 
@@ -129,19 +132,36 @@ STUDENT_SHOWN = (Student.id, Student.student_no, Student.name, Student.guardian_
 
 
 def visibility_for(session: Session, staff: Staff) -> Visibility:
-    """records.visibility's rule in the index's terms (tests check that both agree)."""
+    """records.visibility's rule in the index's terms (tests check that both agree). The
+    index's department criterion matches a handover's receiving department, and a student's
+    entry for the registry departments (student_document), whose handlers' kind of work
+    covers STUDENT_DOC_CATEGORIES (records.work_categories)."""
     if not staff.active:
         return Visibility()
-    students = visible_student_ids(session, staff)
+    if staff.is_admin:  # policy C1: numbers and statuses, never a student's content
+        return Visibility(metadata_only_all=True)
+    handled, open_, _ = member_departments(staff)
     return Visibility(
-        sender_ids={str(staff.id)}, receiver_ids={str(staff.id)},
-        departments={d.value for d in staff.department_codes},
-        doc_ids={f"s{i}" for i in students or ()} | _granted_doc_ids(session, staff),
-        metadata_only_all=sees_all_metadata(staff))
+        sender_ids={str(staff.id)}, receiver_ids={str(staff.id)}, departments=handled,
+        doc_ids=({f"s{i}" for i in _own_students(session, staff)}
+                 | {f"h{i}" for i in content_as_member_ids(session, staff)}
+                 | _granted_doc_ids(session, staff)),
+        metadata_only_all=sees_all_metadata(staff), metadata_only_owners=open_)
+
+
+def _own_students(session: Session, staff: Staff) -> set[int]:
+    """The students whose index entry `staff`'s own work lets them find: only where their
+    kind of work opens everything the entry holds (policy C2)."""
+    if not STUDENT_DOC_CATEGORIES <= work_categories(staff):
+        return set()
+    students = visible_student_ids(session, staff)
+    return set(session.scalars(select(Student.id))) if students is None else students
 
 
 def _granted_doc_ids(session: Session, staff: Staff) -> set[str]:
     """policy C3: the students and handovers that approvals in force let `staff` find."""
+    if staff.is_admin:
+        return set()
     ids = {f"s{sid}" for g in staff.approval_grants if STUDENT_DOC_CATEGORIES <= g.categories
            for sid in g.student_ids}
     return ids | {f"h{i}" for i in granted_handover_ids(session, staff)}
@@ -156,8 +176,10 @@ def findable_students(session: Session, staff: Staff, student_ids: Iterable[int]
     and those an approval shows in full (one query at most)."""
     ids = set(student_ids)
     granted = {sid for g in staff.approval_grants if STUDENT_DOC_CATEGORIES <= g.categories
-               for sid in g.student_ids}
-    return visible_among(session, staff, ids - granted) | (ids & granted)
+               for sid in g.student_ids} if not staff.is_admin else set()
+    own = (visible_among(session, staff, ids - granted)
+           if STUDENT_DOC_CATEGORIES <= work_categories(staff) else set())
+    return own | (ids & granted)
 
 
 class Finder:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import ClassVar
 
 from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint
@@ -11,7 +12,33 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from records.db import Base, UTCDateTime
 from records.departments import Department
 
-__all__ = ["Staff", "StaffDepartment", "LoginThrottle"]
+__all__ = ["LoginThrottle", "Role", "Staff", "StaffDepartment"]
+
+
+class Role(StrEnum):
+    """A staff member's role in one of their departments (policy C1): the head and the deputies
+    handle the department's work and read the content of every handover it receives; a member
+    reads what they send, receive or countersign (records.visibility)."""
+
+    MEMBER = "member"
+    DEPUTY = "deputy"
+    HEAD = "head"
+
+    @property
+    def label_zh(self) -> str:
+        return {"member": "成员", "deputy": "副负责人", "head": "负责人"}[self.value]
+
+    @property
+    def handles(self) -> bool:
+        return self is not Role.MEMBER
+
+    @classmethod
+    def parse(cls, text: str) -> Role:
+        try:
+            return cls(text.strip().lower())
+        except ValueError:
+            raise ValueError(f"未知角色：{text}（可用：member 成员、deputy 副负责人、"
+                             "head 负责人）") from None
 
 
 class Staff(Base):
@@ -33,6 +60,10 @@ class Staff(Base):
     # records.approvals.Approvals.attach_grants; records.visibility reads them. None attached
     # means none in force (fail closed).
     approval_grants: ClassVar[tuple] = ()
+    # Not stored either: the students of the classes this person teaches or taught within the
+    # school's period, attached by records.teaching.attach_teaching for the request at hand;
+    # none attached means none (fail closed, policy C1).
+    taught_student_ids: ClassVar[frozenset[int]] = frozenset()
 
     @property
     def department_codes(self) -> list[Department]:
@@ -41,6 +72,16 @@ class Staff(Base):
     @property
     def headed(self) -> list[Department]:
         return sorted(Department(d.department) for d in self.departments if d.is_head)
+
+    @property
+    def handled(self) -> list[Department]:
+        """The departments whose work this person handles: head or deputy (policy C1)."""
+        return sorted(Department(d.department) for d in self.departments
+                      if Role(d.role).handles)
+
+    def role_in(self, department: Department) -> Role | None:
+        return next((Role(d.role) for d in self.departments if d.department == department),
+                    None)
 
     def belongs_to(self, department: Department) -> bool:
         return any(d.department == department for d in self.departments)
@@ -51,8 +92,9 @@ class Staff(Base):
 
 
 class StaffDepartment(Base):
-    """Membership of a staff member in a department; `is_head` marks the department head, who
-    also sits in the supervision group (policy S1)."""
+    """Membership of a staff member in a department, with their role in it (`Role`): the
+    department head also sits in the supervision group (policy S1); head and deputies handle
+    the department's work (policy C1)."""
 
     __tablename__ = "staff_department"
     __table_args__ = (UniqueConstraint("staff_id", "department"),)
@@ -60,9 +102,13 @@ class StaffDepartment(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"), index=True)
     department: Mapped[str] = mapped_column(String(8))
-    is_head: Mapped[bool] = mapped_column(Boolean, default=False)
+    role: Mapped[str] = mapped_column(String(8), default=Role.MEMBER.value)
 
     staff: Mapped[Staff] = relationship(back_populates="departments")
+
+    @property
+    def is_head(self) -> bool:
+        return self.role == Role.HEAD
 
 
 class LoginThrottle(Base):

@@ -28,7 +28,9 @@ from records.classes import ClassMember, SchoolClass
 from records.staff import Staff
 from records.students import Student
 from records.visibility import REGISTRY_DEPARTMENTS, visible_students
+from records.work_categories import work_categories
 from search import SearchError, SearchIndex, Visibility
+from vault import PrivateCategory
 
 __all__ = ["CANDIDATES", "LIMIT", "MIN_NAME", "Pick", "lookup", "lookup_for_request", "picks",
            "too_short"]
@@ -68,6 +70,8 @@ def lookup(session: Session, staff: Staff, text: str, *, index: SearchIndex | No
     """Students matching `text` (a 学号 or part of one, or two or more characters of a name)
     that `staff` may pick, 学号 order for 学号 matches, best match first for names; and
     whether there are more than `limit`."""
+    if PrivateCategory.NAME not in work_categories(staff):  # a pick shows a name (policy C2)
+        return [], False
     return _find(session, visible_students(staff), text, index=index, limit=limit)
 
 

@@ -31,7 +31,7 @@ __all__ = ["FIELD_CATEGORY", "Student", "StudentInput", "Students", "mobile_numb
 # policy C2: the category of each private field of a student's record; an approval (policy C3)
 # that grants some categories shows those fields only.
 FIELD_CATEGORY = {
-    "name": PrivateCategory.NAME, "id_number": PrivateCategory.NAME,
+    "name": PrivateCategory.NAME, "id_number": PrivateCategory.IDENTITY,
     "gender": PrivateCategory.GENDER, "birth_date": PrivateCategory.AGE,
     "address": PrivateCategory.ADDRESS, "phone": PrivateCategory.CONTACT,
     "guardian_name": PrivateCategory.CONTACT, "guardian_phone": PrivateCategory.CONTACT,

@@ -52,6 +52,9 @@ class Visibility:
     metadata_only_departments: frozenset[str] = field(default_factory=frozenset)
     """Other documents sent or received by, or owned by, one of these departments are seen
     as metadata only."""
+    metadata_only_owners: frozenset[str] = field(default_factory=frozenset)
+    """Other documents owned by one of these departments (a handover: the receiving one) are
+    seen as metadata only."""
 
     def __post_init__(self) -> None:
         for name in (
@@ -61,6 +64,7 @@ class Visibility:
             "departments",
             "student_ids",
             "metadata_only_departments",
+            "metadata_only_owners",
         ):
             object.__setattr__(self, name, _frozen(getattr(self, name)))
 
@@ -79,7 +83,8 @@ class Visibility:
     @property
     def sees_metadata_of_something(self) -> bool:
         """Whether any metadata-only criterion is set."""
-        return bool(self.metadata_only_all or self.metadata_only_departments)
+        return bool(self.metadata_only_all or self.metadata_only_departments
+                    or self.metadata_only_owners)
 
     def allows_content(self, stored: Mapping[str, Any]) -> bool:
         """Whether a document with these stored fields is fully visible.

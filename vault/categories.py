@@ -18,6 +18,9 @@ class PrivateCategory(StrEnum):
     GRADES = "grades"
     HEALTH = "health"
     FINANCES = "finances"
+    # C2 says "at least": an identity document number opens more than a name does, so it is a
+    # category of its own (teaching needs a name, never an ID number).
+    IDENTITY = "identity"
 
     @property
     def label(self) -> str:
@@ -34,4 +37,5 @@ _LABELS = {
     PrivateCategory.GRADES: "学习成绩",
     PrivateCategory.HEALTH: "健康状况",
     PrivateCategory.FINANCES: "家庭经济状况",
+    PrivateCategory.IDENTITY: "身份证件号码",
 }

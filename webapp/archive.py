@@ -184,7 +184,8 @@ def _submitted(action, page, endpoint: str, number: str, done) -> Response:
 @bp.route("/<number>/consult", methods=["POST"])
 @login_required
 def consult(number: str):
-    """The archive office's own digital consult: a watermarked copy, recorded (policy R-ARC)."""
+    """The archive office's digital consult: a watermarked copy, recorded (policy R-ARC), for
+    whoever the archived form relates to or an approval covers (policy C1, C3)."""
     file = _register().get(_me(), number)
     copy = _loans().consult(_me(), file, purpose=request.form.get("purpose", ""))
     return _pdf(copy, f"{file.number}-consult.pdf")

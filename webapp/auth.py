@@ -19,7 +19,6 @@ from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from records.accounts import MIN_PASSWORD
-from records.approvals import Approvals
 from records.errors import SIGN_IN_LIMITS, DomainError, ValidationFailed
 from records.staff import Staff
 from webapp import services
@@ -60,8 +59,9 @@ def _load(token: str):
         if why in _EXPIRED:
             flash(_EXPIRED[why], "warning")
         return None
-    # policy C3: the approvals in force now, for every visibility question of this request
-    Approvals(get_db(), audit=services().ledger).attach_grants(staff)
+    # policy C1, C3: the approvals in force now and the classes taught, for every visibility
+    # question of this request
+    services().relate(get_db(), staff)
     return SignedIn(staff, token)
 
 

@@ -20,6 +20,7 @@ from records.class_registry import seed_demo_classes
 from records.clock import utcnow
 from records.deadlines import SCHOOL_TZ
 from records.demo import (
+    DEMO_DEPUTIES,
     DEMO_STAFF,
     DEMO_STUDENTS,
     seed_demo_approval,
@@ -31,6 +32,7 @@ from records.departments import Department
 from records.errors import AccountDisabled, DomainError
 from records.handovers import Handover
 from records.oversight.notices import Notices
+from records.staff import Role
 from records.students import Student
 from records.text_rules import escape_for_terminal
 from vault import VaultError
@@ -80,8 +82,8 @@ def acting(login: str):
     staff = services().accounts(get_db()).get(login)
     if not staff.active:
         raise AccountDisabled()
-    # policy C3: the approvals in force for them, as on the pages
-    return Approvals(get_db(), audit=services().ledger).attach_grants(staff)
+    # policy C1, C3: the approvals in force and the classes taught, as on the pages
+    return services().relate(get_db(), staff)
 
 
 def echo_rows(rows: list[dict], *, as_json: bool, empty_zh: str, line) -> None:
@@ -158,6 +160,8 @@ def demo_command(scale):
         password = random_password()
         accounts.add(login, name, password, depts, head_of=heads, is_admin=login == "admin",
                      actor="demo")
+        if login in DEMO_DEPUTIES:
+            accounts.set_role(login, DEMO_DEPUTIES[login], Role.DEPUTY, actor="demo")
         known[login] = password
         new_lines.append(f"{login} {password}")
     students = svc.students(get_db())
@@ -268,9 +272,27 @@ def user_list():
     """List staff accounts."""
     for s in services().accounts(get_db()).list():
         state = "启用" if s.active else "停用"
-        heads = "、".join(d.label_zh for d in s.headed)
-        extra = (" 管理员" if s.is_admin else "") + (f" 负责人：{heads}" if heads else "")
+        roles = "、".join(f"{Department(d.department).label_zh}{Role(d.role).label_zh}"
+                          for d in s.departments if Role(d.role).handles)
+        extra = (" 管理员" if s.is_admin else "") + (f" 负责：{roles}" if roles else "")
         click.echo(f"{s.login:<12} {state}  {s.describe_zh()}{extra}")
+
+
+@user_group.command("set-role")
+@click.argument("login")
+@click.argument("dept")
+@click.argument("role")
+@domain_errors
+def user_set_role(login, dept, role):
+    """Set a person's role in one of their departments: member, deputy or head (policy C1:
+    head and deputies read every handover the department receives)."""
+    try:
+        department, new_role = Department.parse(dept), Role.parse(role)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+    services().accounts(get_db()).set_role(login, department, new_role, actor="cli")
+    get_db().commit()
+    click.echo(f"已将 {login} 在{department.label_zh}的角色设为{new_role.label_zh}")
 
 
 @user_group.command("reset-password")

@@ -10,9 +10,11 @@ import click
 from flask.cli import AppGroup
 
 from records.student_import import ImportResult, apply_import, plan_import, read_table
+from records.visibility import sees_whole_registry
 from webapp import services
 from webapp.cli import acting, domain_errors
 from webapp.db import get_db
+from webapp.students import REGISTRY_ONLY
 
 __all__ = ["COMMANDS", "student_group"]
 
@@ -49,6 +51,8 @@ def student_import(file: Path, login: str, good_rows_only: bool, as_json: bool):
     column names 姓名, 性别, 出生日期, 手机, 家庭住址, 身份证号, 监护人, 监护人电话, 健康状况."""
     db = get_db()
     staff = acting(login)
+    if not sees_whole_registry(staff):  # policy R-ENR, R-ACA, C1: as on the import page
+        raise click.ClickException(REGISTRY_ONLY)
     students = services().students(db)
     plan = plan_import(read_table(file), students)
     result = apply_import(plan, students, only_good_rows=good_rows_only, actor=login,

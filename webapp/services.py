@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from records.accounts import Accounts, LoginPolicy
 from records.address_limit import AddressLimit
+from records.approvals import Approvals
 from records.archive import Retention
 from records.archive_loans import Loans
 from records.archive_register import ArchiveRegister
@@ -43,7 +44,9 @@ from records.money.form_rules import MoneyRules
 from records.money.payments import PaymentLedger
 from records.notify import handover_changed
 from records.paperwork import FormDesk, SigningTools
+from records.staff import Staff
 from records.students import Students
+from records.teaching import attach_teaching
 from records.web_sessions import SessionStore
 from records.workflow import Workflow
 from vault import FieldCipher, FileBlobStore, Keyring, Ledger, Vault, attach_field_cipher
@@ -316,6 +319,13 @@ class Services:
         )
         return Accounts(session, audit=self.ledger, hasher=self.password_hasher, policy=policy,
                         credentials=self.credentials(session))
+
+    def relate(self, session: Session, staff: Staff) -> Staff:
+        """Attach to `staff` what the need-to-know rule asks about them for the request at
+        hand (records.visibility): the approvals in force (policy C3) and the students they
+        teach or taught within TAUGHT_WITHIN_DAYS (policy C1)."""
+        Approvals(session, audit=self.ledger).attach_grants(staff)
+        return attach_teaching(session, staff, utcnow(), self.settings["TAUGHT_WITHIN_DAYS"])
 
     def students(self, session: Session) -> Students:
         return Students(session, cipher=self.field_cipher, audit=self.ledger,

@@ -80,6 +80,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("WORKDAY_END_HOUR", int, None, "Hour a working day ends (default 18)."),
     Setting("CALENDAR_FILE", str, None,
             "Holiday supplement (TOML); default <instance>/calendar.toml, used when present."),
+    # Need-to-know (policy C1): how long a teacher keeps seeing a class's students and
+    # handovers after the class, or the student's place in it, ended.
+    Setting("TAUGHT_WITHIN_DAYS", int, 180,
+            "Days a teacher still sees the students of a class they taught (policy C1)."),
     # The archive's consult/borrow register (policy R-ARC).
     Setting("ARCHIVE_LOAN_DAYS", int, 7, "Days an archive loan runs (due before holidays)."),
     Setting("ARCHIVE_RENEWAL_DAYS", int, 5, "Most days one renewal of a loan adds."),

@@ -38,11 +38,12 @@ from records.student_import import (
 )
 from records.students import FIELD_CATEGORY, Student, StudentInput, mobile_number
 from records.visibility import (
-    granted_categories,
     sees_whole_registry,
+    shown_categories,
     visible_among,
     visible_students,
 )
+from records.work_categories import work_categories
 from vault import PrivateCategory
 from webapp import services
 from webapp.db import get_db
@@ -59,6 +60,7 @@ LISTED = (Student.id, Student.student_no, Student.name, Student.gender, Student.
 IMPORT_SUFFIXES = (".csv", ".xlsx", ".txt")
 PENDING_KEY = "student_import"
 REGISTRY_ONLY = "只有招生部和教务部可以登记或导入学生（制度 R-ENR、R-ACA）。"
+NO_PHONE_LOOKUP = "您的工作范围不包括学生的联系方式，不能按手机号查找学生（制度 C1、C2）。"
 # The add form, in screen order: (StudentInput field, input type).
 FORM_FIELDS = (("name", "text"), ("gender", "select"), ("birth_date", "date"),
                ("phone", "tel"), ("guardian_name", "text"), ("guardian_phone", "tel"),
@@ -110,7 +112,10 @@ def index():
     query = request.args.get("q", "").strip()[:32]
     page = page_number()
     phone_error, more, via = None, False, "list"
+    shown = work_categories(_me())  # policy C2: what of a student this kind of work opens
     if request.method == "POST":  # phone lookup: the number travels in the body only
+        if PrivateCategory.CONTACT not in shown:  # policy C1: no reverse lookup without it
+            abort(403, description=NO_PHONE_LOOKUP)
         phone = mobile_number(request.form.get("phone", ""))
         students, via = [], "phone"
         if phone is None:
@@ -128,7 +133,8 @@ def index():
     return render_template(
         "students/index.html", students=students, query=query, page=page, more=more,
         via=via, phone_error=phone_error, whole_registry=scope is None,
-        sees_nobody=sees_nobody, mask_phone=mask_phone,
+        sees_nobody=sees_nobody, mask_phone=mask_phone, shown={c.value for c in shown},
+        may_find_by_phone=PrivateCategory.CONTACT in shown,
     ), 400 if phone_error else 200
 
 
@@ -155,20 +161,20 @@ def lookup():
 def detail(student_id: int):
     me = _me()
     own = bool(visible_among(get_db(), me, [student_id]))
-    shown = None if own else granted_categories(me, student_id)  # policy C3
-    if not own and not shown:
+    shown = shown_categories(me, student_id, own=own)  # policy C1, C2, C3
+    if not shown:
         raise NotFound("学生", str(student_id))  # policy C1: no hint that the student exists
     approvals = sorted(g.approval_id for g in me.approval_grants if student_id in g.student_ids)
     student = services().students(get_db()).get(
         student_id, actor=me.login, reason="查看学生详情" if own else "依据审批查看学生信息",
         context=None if own else {"approval": approvals[0]})
     fields = {f: label for f, label in HEADER_OF.items()
-              if shown is None or f not in FIELD_CATEGORY or FIELD_CATEGORY[f] in shown}
+              if f not in FIELD_CATEGORY or FIELD_CATEGORY[f] in shown}
     handovers = listing.about_student(get_db(), me, student_id, utcnow(),
                                       calendar=services().calendar)
     return render_template(
         "students/detail.html", student=student, fields=fields,
-        show_name=shown is None or PrivateCategory.NAME in shown,
+        show_name=PrivateCategory.NAME in shown,
         under_approvals=None if own else approvals,
         handovers=handovers.page(page_number(), HANDOVERS_PER_PAGE), kinds=KINDS,
         Status=Status, Department=Department, can_register=sees_whole_registry(me))

@@ -185,7 +185,8 @@ def visibility_queries(vis: Visibility) -> tuple[wq.Query, wq.Query]:
     if vis.metadata_only_all:
         meta = TRUE
     else:
-        meta = disj(_terms("all_depts", vis.metadata_only_departments))
+        meta = disj(_terms("all_depts", vis.metadata_only_departments)
+                    + _terms("owner_depts", vis.metadata_only_owners))
     return full, meta
 
 

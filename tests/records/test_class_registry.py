@@ -11,8 +11,10 @@ import pytest
 
 from records.class_registry import Classes, seed_demo_classes
 from records.classes import ClassMember
+from records.clock import utcnow
 from records.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from records.students import StudentInput
+from records.teaching import attach_teaching
 
 PUPILS = [StudentInput(f"学生{c}", "女", f"2015-0{i + 1}-0{i + 1}", "", "", "", "家长",
                        f"1380000000{i}") for i, c in enumerate("甲乙丙丁戊己")]
@@ -29,6 +31,11 @@ def world(app, add_staff):
         ids = [svc.students(db).add(p, actor_id=None, actor="t").id for p in PUPILS]
         staff = {s.login: s for s in svc.accounts(db).list()}
         yield db, Classes(db, audit=svc.ledger), staff, ids
+
+
+def teaching(db, staff):
+    """`staff` with the students of their classes attached, as each request does (C1)."""
+    return attach_teaching(db, staff, utcnow())
 
 
 def ledger(app, action):
@@ -77,7 +84,7 @@ def test_teachers_see_only_their_classes(world):
     assert classes.visible_classes(staff["tea2"]) == [other]
     assert classes.visible_classes(staff["fin"]) == []
     assert {c.id for c in classes.visible_classes(staff["enr"])} == {mine.id, other.id}
-    assert [s.id for s in classes.roster(staff["tea"], mine.id)] == ids[:3]
+    assert [s.id for s in classes.roster(teaching(db, staff["tea"]), mine.id)] == ids[:3]
     with pytest.raises(NotFound):
         classes.roster(staff["tea2"], mine.id)
     with pytest.raises(NotFound):
@@ -92,7 +99,7 @@ def test_leave_keeps_the_member_row(world):
     rows = {m.student_id: m for m in db.query(ClassMember).filter_by(class_id=c.id)}
     assert set(rows) == set(ids[:2])
     assert rows[ids[0]].left_at is not None and rows[ids[1]].left_at is None
-    assert [s.id for s in classes.roster(staff["tea"], c.id)] == [ids[1]]
+    assert [s.id for s in classes.roster(teaching(db, staff["tea"]), c.id)] == [ids[1]]
     with pytest.raises(NotFound):
         classes.leave(staff["aca"], c.id, ids[0])
     assert classes.enrol(staff["aca"], c.id, [ids[0]]) == [ids[0]]  # back on the same row
@@ -103,7 +110,7 @@ def test_roster_view_is_recorded_with_ids_only(app, world):
     db, classes, staff, ids = world
     c = classes.create(staff["aca"], "英语A班", "少儿英语", teacher_id=staff["tea"].id)
     classes.enrol(staff["aca"], c.id, ids[:3])
-    classes.roster(staff["tea"], c.id)
+    classes.roster(teaching(db, staff["tea"]), c.id)
     entries = ledger(app, "class.roster")
     assert len(entries) == 1
     entry = entries[0]

@@ -1,11 +1,13 @@
-"""A teacher sees the students of the classes they teach (policy R-TEA), and no others."""
+"""A teacher sees the students of the classes they teach, or taught within the school's period
+(policy R-TEA, C1), and no others."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from records.classes import ClassMember, SchoolClass
 from records.students import StudentInput
+from records.teaching import attach_teaching
 from records.visibility import visible_student_ids
 
 
@@ -28,9 +30,15 @@ def test_teacher_sees_only_the_students_of_their_classes(app, add_staff):
         member = ClassMember(class_id=cls.id, student_id=mine.id, joined_at=now)
         db.add(member)
         db.flush()
+        assert visible_student_ids(db, tea) == set()  # nothing attached: nothing (fail closed)
+        attach_teaching(db, tea, now, 30)
+        attach_teaching(db, tea2, now, 30)
         assert visible_student_ids(db, tea) == {mine.id}
         assert other.id not in visible_student_ids(db, tea)
         assert visible_student_ids(db, tea2) == set()
         member.left_at = now
         db.flush()
-        assert visible_student_ids(db, tea) == set()
+        assert visible_student_ids(db, attach_teaching(db, tea, now, 30)) == {mine.id}
+        later = now + timedelta(days=31)
+        assert visible_student_ids(db, attach_teaching(db, tea, later, 30)) == set()
+        assert visible_student_ids(db, attach_teaching(db, tea, later, 32)) == {mine.id}

@@ -14,8 +14,9 @@ from records.approvals import Grant
 from records.classes import ClassMember, SchoolClass
 from records.deadlines import WorkingCalendar
 from records.handovers import Handover, HandoverStudent, Status
-from records.staff import Staff
+from records.staff import Role, Staff, StaffDepartment
 from records.students import Student
+from records.teaching import attach_teaching
 from records.visibility import (
     Access,
     _own_access,
@@ -76,7 +77,32 @@ def _viewers(db, staff, s):
     granted.approval_grants = (Grant(7, frozenset({s[0]}), frozenset(PrivateCategory),
                                      T0 + timedelta(days=30)),)
     viewers.append(granted)
+    # policy C1: a teacher of the first two students, a head and a deputy of the teaching
+    # department, and an administrator who also belongs to a department
+    for login, dept, role, admin in (("tea2", "TEA", Role.MEMBER, False),
+                                     ("teahead", "TEA", Role.HEAD, False),
+                                     ("teadeputy", "TEA", Role.DEPUTY, False),
+                                     ("root", "ENR", Role.MEMBER, True)):
+        person = Staff(login=login, display_name=login, password_hash="-", is_admin=admin,
+                       created_at=T0, password_changed_at=T0)
+        person.departments = [StaffDepartment(department=dept, role=role)]
+        db.add(person)
+        viewers.append(person)
+    db.flush()
+    second = SchoolClass(name="二班", course="英语", teacher_id=staff_id(viewers, "tea2"),
+                         created_at=T0, active=True)
+    db.add(second)
+    db.flush()
+    db.add_all([ClassMember(class_id=second.id, student_id=sid, joined_at=T0)
+                for sid in s[:2]])
+    db.flush()
+    for who in viewers:
+        attach_teaching(db, who, T0)
     return viewers, gone
+
+
+def staff_id(viewers, login):
+    return next(v.id for v in viewers if v.login == login)
 
 
 def test_the_sql_forms_agree_with_the_rule(oversight):
@@ -94,7 +120,7 @@ def test_the_sql_forms_agree_with_the_rule(oversight):
             assert set(db.scalars(select(Handover.id).where(countersignable(who)))) == \
                 may_sign, who.login
             own = {sid for h in everyone if _own_access(who, h) == Access.CONTENT
-                   for sid in h.student_ids} | ({s[3]} if who.login == "tea" else set())
+                   for sid in h.student_ids} | set(who.taught_student_ids)
             ids = visible_student_ids(db, who)
             assert ids is None if who.login in ("aca", "enr") or (
                 who.login == "aca2" and not deactivated) else ids == own, who.login

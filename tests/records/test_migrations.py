@@ -25,3 +25,23 @@ def test_sqlite_runs_in_wal_mode(tmp_path):
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
     engine.dispose()
+
+
+def test_department_heads_keep_their_role(db_url):
+    """0013: the head flag of a staff membership becomes the role 'head'; others 'member'."""
+    from sqlalchemy import text
+
+    engine = make_engine(db_url)
+    migrate(engine, "0012")
+    with engine.begin() as conn:
+        conn.execute(text(
+            "INSERT INTO staff (id, login, display_name, password_hash, is_admin, active, "
+            "created_at, password_changed_at) VALUES (1, 'mgt', 'M', '-', false, true, "
+            "'2026-01-01 00:00:00', '2026-01-01 00:00:00')"))
+        conn.execute(text("INSERT INTO staff_department (staff_id, department, is_head) "
+                          "VALUES (1, 'MGT', true), (1, 'SUP', false)"))
+    migrate(engine)
+    with engine.connect() as conn:
+        roles = dict(conn.execute(text("SELECT department, role FROM staff_department")).all())
+    engine.dispose()
+    assert roles == {"MGT": "head", "SUP": "member"}

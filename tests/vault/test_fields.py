@@ -106,6 +106,7 @@ def test_private_categories_have_chinese_labels():
         "grades",
         "health",
         "finances",
+        "identity",
     ]
     assert PrivateCategory.FINANCES.label == "家庭经济状况"
     assert all(c.label and not c.label.isascii() for c in PrivateCategory)

@@ -123,3 +123,16 @@ def test_canary_imported_through_the_cli_is_absent_in_clear(app, tmp_path):
     assert not any(v in r.output for v in values)
     svc.engine.dispose()  # flush SQLite's WAL into the database file before scanning
     assert_absent(Path(app.instance_path), values)
+
+
+def test_only_the_registry_departments_import(db_app, cli, tmp_path):
+    """policy R-ENR, R-ACA, C1: as on the import page, other staff and the administrator
+    register no students from the command line either."""
+    path = write_csv(tmp_path, [HEADER, GOOD])
+    for login, dept in (("teacher", "TEA"), ("root", None)):
+        args = ["user", "add", login, "--name", "某某", "--password-stdin"]
+        args += ["--dept", dept] if dept else ["--admin"]
+        assert cli.invoke(args=args, input="Teacher-pass-1\n").exit_code == 0
+        r = cli.invoke(args=["student", "import", path, "--as", login])
+        assert r.exit_code == 1 and "只有招生部和教务部" in r.output, login
+    assert count_students(db_app) == 0

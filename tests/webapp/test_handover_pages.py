@@ -293,13 +293,17 @@ def test_lists_mark_overdue_and_put_it_first(world, app):
         as_text=True).split('id="visible', 1)[1]
 
 
-def test_schedule_change_of_a_countersigned_f3_is_a_new_version(world):
+def test_schedule_change_of_a_countersigned_f3_is_a_new_version(world, app):
     aca, tea = world.as_("aca"), world.as_("tea")
+    svc = app.extensions["handover"]
+    with svc.session_factory() as db:  # a schedule names no student: it names its teacher
+        tea_id = svc.accounts(db).get("tea").id  # (policy C1: a plain teacher is not a handler)
     fields = {"course": "初二数学", "teacher": "陈静", "schedule": "每周六 09:00-11:00",
               "start_date": "2026-03-07", "place": "301 教室", "lesson_minutes": "120",
               "total_lessons": "16", "materials": "校本讲义"}
     data = {f"f.{k}": v for k, v in fields.items()}
-    r = aca.post("/handovers/new/F3", {**data, "action": "submit", "password": aca.password})
+    r = aca.post("/handovers/new/F3", {**data, "action": "submit", "password": aca.password,
+                                       "receiver": str(tea_id)})
     number = number_of(r)
     assert tea.post(f"/handovers/{number}/countersign", {"password": tea.password}).status_code \
         == 302

@@ -12,8 +12,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import event, func, insert, select
 
+from records.departments import Department
 from records.handovers import Handover, HandoverEvent, HandoverStudent, HandoverVersion
-from records.staff import Staff
+from records.staff import Role, Staff
 from records.students import Student, StudentInput
 
 SHOW = False  # print each page's statements (pytest -s)
@@ -82,6 +83,9 @@ def school(app, add_staff, login_client):
                                          "家长", "13800000000"), actor_id=None, actor="t").id
                for n in range(STUDENTS)]
         staff = dict(db.execute(select(Staff.login, Staff.id)).all())
+        # the teacher handles the teaching department's work: she reads every F3 it receives,
+        # and so sees their students (policy C1)
+        svc.accounts(db).set_role("tea", Department.TEA, Role.DEPUTY)
         db.commit()
     return {"people": people, "staff": staff, "students": ids,
             "client": {k: login_client(*v) for k, v in people.items()}}

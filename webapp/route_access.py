@@ -1,0 +1,146 @@
+"""Every route of the web application, what it shows or changes, and the policy function that
+decides who may use it (policy C1-C3). tests/webapp/test_access_matrix.py walks the Flask URL
+map against this table: a route without an entry fails it, and each entry's rule is checked
+role by role on real objects. docs/auditing.md prints the table (records.access_table)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+__all__ = ["ROUTES", "Rule", "RouteAccess"]
+
+
+class Rule(StrEnum):
+    """Who may use a route; each names the policy function that decides."""
+
+    PUBLIC = "public"  # anyone, signed in or not
+    SIGNED_IN = "signed_in"  # any active account; what shows is filtered by records.visibility
+    HANDOVER_METADATA = "handover_metadata"  # visibility.access_to >= METADATA
+    HANDOVER_CONTENT = "handover_content"  # visibility.access_to == CONTENT
+    HANDOVER_COUNTERSIGN = "handover_countersign"  # visibility.may_countersign
+    HANDOVER_SENDER = "handover_sender"  # the sender (records.workflow)
+    STUDENT_RECORD = "student_record"  # visibility.shown_categories not empty (C1, C2, C3)
+    REGISTRY = "registry"  # visibility.sees_whole_registry (R-ENR, R-ACA)
+    CLASS_VIEW = "class_view"  # class_registry.Classes.sees
+    CLASS_MANAGE = "class_manage"  # class_registry.Classes.may_manage (R-ACA)
+    ARCHIVE_MANAGE = "archive_manage"  # archive_rules.may_manage (R-ARC)
+    ARCHIVE_CONSULT = "archive_consult"  # archive_loans.Loans.consult: loan, relation, C3
+    LOAN = "loan"  # archive_rules.may_see_loan: the borrower or the archive office
+    OVERDUE = "overdue"  # archive_rules.sees_overdue (S1)
+    APPROVAL = "approval"  # approvals.Approvals.get: the requester or an approver
+    APPROVAL_DECIDE = "approval_decide"  # archive_rules.may_approve
+    SUPERVISION = "supervision"  # visibility.sees_all_metadata (S1)
+    OVERSIGHT = "oversight"  # records.oversight: may_issue, is_recipient, sees_register, ...
+    METRICS = "metrics"  # the METRICS_TOKEN bearer, no account
+
+    @property
+    def label_zh(self) -> str:
+        return _LABELS[self]
+
+
+_LABELS = {
+    Rule.PUBLIC: "任何人（无需登录）", Rule.SIGNED_IN: "已登录的在职人员（内容按交接关系过滤）",
+    Rule.HANDOVER_METADATA: "可见交接单元数据者", Rule.HANDOVER_CONTENT: "可见交接单内容者",
+    Rule.HANDOVER_COUNTERSIGN: "可签收者", Rule.HANDOVER_SENDER: "移交人本人",
+    Rule.STUDENT_RECORD: "工作范围或审批开放至少一类信息者", Rule.REGISTRY: "招生部、教务部",
+    Rule.CLASS_VIEW: "招生部、教务部、本班教师", Rule.CLASS_MANAGE: "教务部",
+    Rule.ARCHIVE_MANAGE: "档案室",
+    Rule.ARCHIVE_CONSULT: "有查阅登记、交接关系或审批者（管理员除外）",
+    Rule.LOAN: "借阅人本人、档案室", Rule.OVERDUE: "档案室、监督小组、管理员",
+    Rule.APPROVAL: "申请人、审批人",
+    Rule.APPROVAL_DECIDE: "审批人（管理层、部门负责人、档案室、管理员）",
+    Rule.SUPERVISION: "监督小组、管理员", Rule.OVERSIGHT: "监督小组及被通知的部门",
+    Rule.METRICS: "持监控令牌的采集程序",
+}
+
+
+@dataclass(frozen=True)
+class RouteAccess:
+    obj: str
+    """The kind of object the route shows or changes ("handover", "student", ...; "-": none)."""
+    rule: Rule
+    """Who may use it."""
+
+
+def _r(obj: str, rule: Rule) -> RouteAccess:
+    return RouteAccess(obj, rule)
+
+
+ROUTES: dict[str, RouteAccess] = {
+    "static": _r("-", Rule.PUBLIC),
+    "health.healthz": _r("-", Rule.PUBLIC),
+    "health.metrics": _r("-", Rule.METRICS),
+    "auth.login": _r("-", Rule.PUBLIC),
+    "auth.logout": _r("-", Rule.SIGNED_IN),
+    "auth.change_password": _r("staff", Rule.SIGNED_IN),
+    "home.index": _r("handover list", Rule.SIGNED_IN),
+    "verify.index": _r("-", Rule.PUBLIC),
+    "verify.arrival": _r("handover", Rule.HANDOVER_METADATA),
+    "verify.ca_der": _r("-", Rule.PUBLIC),
+    "verify.ca_pem": _r("-", Rule.PUBLIC),
+    "verify.crl": _r("-", Rule.PUBLIC),
+    "verify.crl_der": _r("-", Rule.PUBLIC),
+    "search.index": _r("handover list", Rule.SIGNED_IN),
+    "handovers.index": _r("handover list", Rule.SIGNED_IN),
+    "handovers.new": _r("-", Rule.SIGNED_IN),
+    "handovers.create": _r("handover", Rule.SIGNED_IN),
+    "handovers.view": _r("handover", Rule.HANDOVER_METADATA),
+    "handovers.checklist": _r("handover", Rule.HANDOVER_CONTENT),
+    "handovers.pdf": _r("handover", Rule.HANDOVER_CONTENT),
+    "handovers.attachment": _r("handover", Rule.HANDOVER_CONTENT),
+    "handovers.countersign": _r("handover", Rule.HANDOVER_COUNTERSIGN),
+    "handovers.return": _r("handover", Rule.HANDOVER_COUNTERSIGN),
+    "handovers.edit": _r("handover", Rule.HANDOVER_SENDER),
+    "handovers.submit": _r("handover", Rule.HANDOVER_SENDER),
+    "handovers.withdraw": _r("handover", Rule.HANDOVER_SENDER),
+    "handovers.correct": _r("handover", Rule.HANDOVER_SENDER),
+    "students.index": _r("student list", Rule.SIGNED_IN),
+    "students.lookup": _r("student list", Rule.SIGNED_IN),
+    "students.detail": _r("student", Rule.STUDENT_RECORD),
+    "students.new": _r("student", Rule.REGISTRY),
+    "students.import_": _r("student", Rule.REGISTRY),
+    "students.import_template": _r("-", Rule.SIGNED_IN),
+    "classes.index": _r("class list", Rule.SIGNED_IN),
+    "classes.detail": _r("class", Rule.CLASS_VIEW),
+    "classes.new": _r("class", Rule.CLASS_MANAGE),
+    "classes.enrol": _r("class", Rule.CLASS_MANAGE),
+    "classes.leave": _r("class", Rule.CLASS_MANAGE),
+    "classes.report_cycle": _r("class", Rule.CLASS_MANAGE),
+    "archive.index": _r("loan list", Rule.SIGNED_IN),
+    "archive.new": _r("archive file", Rule.ARCHIVE_MANAGE),
+    "archive.detail": _r("archive file", Rule.ARCHIVE_MANAGE),
+    "archive.correct": _r("archive file", Rule.ARCHIVE_MANAGE),
+    "archive.consult": _r("archive file", Rule.ARCHIVE_CONSULT),
+    "archive.lend": _r("archive file", Rule.ARCHIVE_MANAGE),
+    "archive.loan": _r("loan", Rule.LOAN),
+    "archive.slip": _r("loan", Rule.LOAN),
+    "archive.loan_consult": _r("loan", Rule.ARCHIVE_CONSULT),
+    "archive.renew": _r("loan", Rule.ARCHIVE_MANAGE),
+    "archive.return_": _r("loan", Rule.ARCHIVE_MANAGE),
+    "archive.overdue": _r("loan list", Rule.OVERDUE),
+    "approvals.index": _r("approval list", Rule.SIGNED_IN),
+    "approvals.new": _r("approval", Rule.SIGNED_IN),
+    "approvals.detail": _r("approval", Rule.APPROVAL),
+    "approvals.grant": _r("approval", Rule.APPROVAL_DECIDE),
+    "approvals.refuse": _r("approval", Rule.APPROVAL_DECIDE),
+    "approvals.revoke": _r("approval", Rule.APPROVAL),
+    "obligations.waive": _r("obligation", Rule.OVERSIGHT),
+    "supervision.index": _r("handover figures", Rule.SUPERVISION),
+    "supervision.figures_csv": _r("handover figures", Rule.SUPERVISION),
+    "supervision.figures_xlsx": _r("handover figures", Rule.SUPERVISION),
+    "supervision.monthly_pdf": _r("handover figures", Rule.SUPERVISION),
+    "oversight.notices_index": _r("notice list", Rule.OVERSIGHT),
+    "oversight.notice_new": _r("notice", Rule.OVERSIGHT),
+    "oversight.notice_detail": _r("notice", Rule.OVERSIGHT),
+    "oversight.notice_answer": _r("notice", Rule.OVERSIGHT),
+    "oversight.notice_close": _r("notice", Rule.OVERSIGHT),
+    "oversight.notice_reopen": _r("notice", Rule.OVERSIGHT),
+    "oversight.complaints_index": _r("complaint list", Rule.OVERSIGHT),
+    "oversight.complaint_new": _r("complaint", Rule.OVERSIGHT),
+    "oversight.complaint_detail": _r("complaint", Rule.OVERSIGHT),
+    "oversight.complaint_resolve": _r("complaint", Rule.OVERSIGHT),
+    "oversight.register_index": _r("register", Rule.OVERSIGHT),
+    "oversight.register_mine": _r("register", Rule.OVERSIGHT),
+    "oversight.register_new": _r("register", Rule.OVERSIGHT),
+}
