@@ -14,6 +14,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from records.address_limit import AddressLimit
 from records.clock import utcnow
 from records.credentials import Credentials
 from records.db import insert_if_absent
@@ -21,6 +22,7 @@ from records.departments import Department
 from records.errors import (
     AccountDisabled,
     AccountLocked,
+    AddressLimited,
     AuthenticationFailed,
     Conflict,
     FieldProblem,
@@ -51,6 +53,8 @@ class LoginPolicy:
     """Delay after the first failure; it doubles with each further failure."""
     lock_minutes: int = 15
     """How long a lock lasts."""
+    per_address: AddressLimit = AddressLimit()
+    """Failures from one client address, whatever the names (records.address_limit)."""
 
 
 def check_password_rules(password: str, field: str = "password") -> list[FieldProblem]:
@@ -261,15 +265,20 @@ class Accounts:
 
     # -- sign-in ----------------------------------------------------------------------------
 
-    def authenticate(self, login: str, password: str) -> Staff:
+    def authenticate(self, login: str, password: str, *, address: str | None = None) -> Staff:
         """The staff member for these credentials, or a DomainError. Unknown names and wrong
-        passwords fail alike and are throttled alike."""
+        passwords fail alike and are throttled alike, per name and, when the client `address`
+        is known (a web sign-in), per address."""
         login = login.strip().lower()[:64]
         now = self.clock()
+        if address is not None:
+            self._address_check(login, address, now)
         throttle = self._throttle(login, now, "auth.login")
         staff = self.session.scalar(select(Staff).where(Staff.login == login))
         if not self._verify(staff, password):
             self._record_failure(login, throttle, now)
+            if address is not None:
+                self.policy.per_address.count_failure(self.session, address, now)
             self.audit.append(actor=login, action="auth.login", outcome="failed")
             raise AuthenticationFailed()
         if not staff.active:
@@ -281,6 +290,13 @@ class Accounts:
             staff.password_hash = self.hasher.hash(password)
         self.audit.append(actor=login, action="auth.login", subject=f"staff:{staff.id}")
         return staff
+
+    def _address_check(self, login: str, address: str, now: datetime) -> None:
+        """Raise AddressLimited while `address` is over its limit (right password or not)."""
+        until = self.policy.per_address.refused_until(self.session, address, now)
+        if until is not None:
+            self.audit.append(actor=login, action="auth.login", outcome="address_limited")
+            raise AddressLimited(until, max(1, int((until - now).total_seconds() // 60)))
 
     def _throttle(self, login: str, now: datetime, action: str) -> LoginThrottle | None:
         """The failure record of `login`; raises while it is locked or must wait."""

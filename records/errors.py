@@ -9,6 +9,7 @@ from datetime import datetime
 __all__ = [
     "AccountDisabled",
     "AccountLocked",
+    "AddressLimited",
     "AuthenticationFailed",
     "Conflict",
     "DomainError",
@@ -16,6 +17,7 @@ __all__ = [
     "LoginTooSoon",
     "NotFound",
     "PermissionDenied",
+    "SIGN_IN_LIMITS",
     "ValidationFailed",
 ]
 
@@ -82,3 +84,16 @@ class AccountLocked(DomainError):
     def __init__(self, until: datetime, minutes: int):
         self.until, self.minutes = until, minutes
         super().__init__(f"登录失败次数过多，账号已临时锁定，请 {minutes} 分钟后再试或联系管理员。")
+
+
+class AddressLimited(DomainError):
+    """Too many failed sign-ins from one client address (records.address_limit)."""
+
+    def __init__(self, until: datetime, minutes: int):
+        self.until, self.minutes = until, minutes
+        super().__init__(f"来自您所在网络地址的登录失败次数过多，请 {minutes} 分钟后再试"
+                         "或联系管理员。")
+
+
+SIGN_IN_LIMITS = (LoginTooSoon, AccountLocked, AddressLimited)
+"""The refusals of a sign-in that mean "too many attempts" (HTTP 429)."""

@@ -1,6 +1,7 @@
 """Imports every model module so that Base.metadata knows every table (for Alembic)."""
 
 from records import (  # noqa: F401
+    address_limit,
     approvals,
     archive,
     classes,

@@ -3,7 +3,8 @@ saves it in China) or Excel .xlsx. Three steps:
 
 1. `read_table(path)` reads the header and the rows, refusing a file that cannot be a student
    list (`ImportFileRejected`): empty, over `MAX_FILE_BYTES` (5 MiB) or `MAX_ROWS` (5,000 data
-   rows), an unknown encoding or a broken workbook.
+   rows), an unknown encoding, a broken workbook, or anything records.import_file refuses
+   while reading (unpacked size, blank rows, columns, cell length, XML entities).
 2. `plan_import(table, students)` checks every row (StudentInput.problems(), duplicates within
    the file and against the registry, unknown and missing columns) and reports each problem with
    the row number the user sees in the spreadsheet (header = row 1) and the column's Chinese
@@ -15,17 +16,15 @@ saves it in China) or Excel .xlsx. Three steps:
 
 from __future__ import annotations
 
-import csv
-import io
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from contextlib import closing
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from records.errors import DomainError
+from records.import_file import ImportFileRejected, read_rows
 from records.students import Student, StudentInput, Students
 
 __all__ = [
@@ -67,14 +66,6 @@ ALIASES = {"手机号": "phone", "手机号码": "phone", "联系电话": "phone
 REQUIRED = ("姓名",)
 CONTACT = ("手机", "监护人电话")  # at least one of these columns (StudentInput.problems)
 DATE_RE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
-
-
-class ImportFileRejected(DomainError):
-    """The file as a whole cannot be imported; `reason` is a short code, `limit` a number."""
-
-    def __init__(self, reason: str, message_zh: str, limit: int | None = None):
-        self.reason, self.limit = reason, limit
-        super().__init__(message_zh)
 
 
 @dataclass(frozen=True)
@@ -151,22 +142,13 @@ def read_table_bytes(data: bytes, suffix: str, *, max_bytes: int = MAX_FILE_BYTE
     """The same from an upload held in memory: no clear copy ever reaches the disk (C2)."""
     if len(data) > max_bytes:
         _too_large(max_bytes)
-    with closing(_raw_rows(data, suffix.lower())) as raw_rows:
+    with closing(read_rows(data, suffix.lower())) as raw_rows:
         return _table(raw_rows, max_rows)
 
 
 def _too_large(max_bytes: int) -> None:
     raise ImportFileRejected("too_large", f"文件超过 {max_bytes // 1024 // 1024} MB 上限，"
                              "请分批导入。", max_bytes)
-
-
-def _raw_rows(data: bytes, suffix: str) -> Iterator[tuple[Any, ...] | list[str]]:
-    if suffix == ".xlsx":
-        yield from _xlsx_rows(io.BytesIO(data))
-    elif suffix in (".csv", ".txt"):
-        yield from csv.reader(io.StringIO(_decode(data), newline=""))
-    else:
-        raise ImportFileRejected("format", "只支持 .csv 和 .xlsx 文件（Excel 请另存为 .xlsx）。")
 
 
 def _table(raw_rows: Iterable[Any], max_rows: int) -> Table:
@@ -185,32 +167,6 @@ def _table(raw_rows: Iterable[Any], max_rows: int) -> Table:
     if headers is None or not any(headers):
         raise ImportFileRejected("empty", "文件为空：第 1 行应为表头（姓名、出生日期等）。")
     return Table(headers, tuple(rows))
-
-
-def _decode(data: bytes) -> str:
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8")
-    for encoding in ("utf-8", "gb18030"):  # GB18030 is a superset of GBK and GB2312
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise ImportFileRejected("encoding", "无法识别文件编码，请保存为 UTF-8 或 GBK 编码的 CSV。")
-
-
-def _xlsx_rows(path) -> Iterator[tuple[Any, ...]]:
-    from zipfile import BadZipFile
-
-    from openpyxl import load_workbook
-
-    try:
-        workbook = load_workbook(path, read_only=True, data_only=True)
-    except (BadZipFile, KeyError, ValueError, OSError):
-        raise ImportFileRejected("format", "无法读取该 Excel 文件，请确认是 .xlsx 格式。") from None
-    try:
-        yield from workbook.worksheets[0].iter_rows(values_only=True)
-    finally:
-        workbook.close()
 
 
 # -- checking --------------------------------------------------------------------------------

@@ -26,7 +26,7 @@ from vault import (
     normalize_phone,
 )
 
-__all__ = ["FIELD_CATEGORY", "Student", "StudentInput", "Students"]
+__all__ = ["FIELD_CATEGORY", "Student", "StudentInput", "Students", "mobile_number"]
 
 # policy C2: the category of each private field of a student's record; an approval (policy C3)
 # that grants some categories shows those fields only.
@@ -40,6 +40,16 @@ FIELD_CATEGORY = {
 
 PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
 GENDERS = ("男", "女")
+
+
+def mobile_number(value: str) -> str | None:
+    """`value` as a normalised mainland mobile number, or None when it is not one (letters,
+    nothing, too short): bad input is the user's to correct, never an error of the server."""
+    try:
+        phone = normalize_phone(value)
+    except ValueError:
+        return None
+    return phone if PHONE_RE.match(phone) else None
 
 
 class Student(Base):
@@ -107,7 +117,7 @@ class StudentInput:
                 out.append(FieldProblem("birth_date", "出生日期应为 YYYY-MM-DD 格式的有效日期。"))
         for field in ("phone", "guardian_phone"):
             value = getattr(self, field)
-            if value and not PHONE_RE.match(normalize_phone(value)):
+            if value and mobile_number(value) is None:
                 out.append(FieldProblem(field, "手机号码应为 11 位数字（以 1 开头）。"))
         if self.id_number and not re.fullmatch(r"\d{17}[\dX]", normalize_id_number(self.id_number)):
             out.append(FieldProblem("id_number", "身份证号应为 18 位（最后一位可为 X）。"))

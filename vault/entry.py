@@ -56,10 +56,14 @@ class Entry:
     """Hash of the previous entry (GENESIS_HASH for seq 1)."""
     hash: str = ""
     """SHA-256 of this entry's canonical form without this field."""
+    origin: dict[str, str] | None = None
+    """Where the act came from: {"channel": "web", "address": ...} or {"channel": "cli",
+    "os_user": ...}; None for entries without one (older ones, or system steps). Stored, and
+    hashed, only when present, so entries written before origins existed verify unchanged."""
 
     def as_dict(self) -> dict[str, Any]:
         """The entry as the JSON object stored on its line."""
-        return {
+        stored = {
             "seq": self.seq,
             "time": self.time,
             "actor": self.actor,
@@ -71,6 +75,9 @@ class Entry:
             "prev": self.prev,
             "hash": self.hash,
         }
+        if self.origin is not None:
+            stored["origin"] = self.origin
+        return stored
 
     @property
     def at(self) -> datetime:
@@ -80,7 +87,7 @@ class Entry:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Entry:
         """Build an entry from a parsed line (KeyError / TypeError if fields are missing)."""
-        return cls(**{name: data[name] for name in _FIELDS})
+        return cls(**{name: data[name] for name in _FIELDS}, origin=data.get("origin"))
 
 
 _FIELDS = (

@@ -125,9 +125,13 @@ os.register_at_fork(after_in_child=_after_fork_in_child)
 class Ledger:
     """An append-only, hash-chained, signed access ledger in `folder`."""
 
-    def __init__(self, folder: str | os.PathLike[str], signing_key_provider: Any) -> None:
+    def __init__(self, folder: str | os.PathLike[str], signing_key_provider: Any, *,
+                 origin: Callable[[], Mapping[str, str] | None] | None = None) -> None:
         """`signing_key_provider`: a Keyring (or any LedgerKeys), an Ed25519PrivateKey, or,
-        for auditors who may only verify, an Ed25519PublicKey or {version: public key}."""
+        for auditors who may only verify, an Ed25519PublicKey or {version: public key}.
+        `origin`, called at each append, names where the act came from (see `Entry.origin`):
+        the application knows its channel, the ledger only records it."""
+        self._origin = origin
         self.folder = Path(folder)
         self.path = self.folder / "ledger.jsonl"
         self.head_path = self.folder / "ledger.head"
@@ -171,6 +175,9 @@ class Ledger:
                 "context": dict(context or {}),
                 "prev": pos.hash,
             }
+            origin = self._origin() if self._origin is not None else None
+            if origin:
+                fields["origin"] = dict(origin)
             fields["hash"] = entry_hash(fields)
             line = canonical(fields) + b"\n"
             self._guard(lambda: write_all(pos.fd, line))
@@ -260,8 +267,10 @@ class Ledger:
         action: str | None = None,
         since: datetime | None = None,
         until: datetime | None = None,
+        origin: Mapping[str, str] | None = None,
     ) -> Iterator[Entry]:
-        """Entries in order, filtered by exact actor/subject/action and since <= time < until."""
+        """Entries in order, filtered by exact actor/subject/action, since <= time < until, and
+        an origin holding every item of `origin` (e.g. {"channel": "cli"})."""
         if not self.path.exists():
             return
         with open(self.path, "rb") as f:
@@ -275,6 +284,7 @@ class Ledger:
                     or (action is not None and entry.action != action)
                     or (since is not None and entry.at < since)
                     or (until is not None and entry.at >= until)
+                    or (origin and not origin.items() <= (entry.origin or {}).items())
                 ):
                     continue
                 yield entry

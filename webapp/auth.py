@@ -19,10 +19,11 @@ from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from records.accounts import MIN_PASSWORD
-from records.errors import AccountLocked, DomainError, LoginTooSoon, ValidationFailed
+from records.errors import SIGN_IN_LIMITS, DomainError, ValidationFailed
 from records.staff import Staff
 from webapp import services
 from webapp.db import get_db
+from webapp.origin import client_address
 
 __all__ = ["bp", "init_app", "SignedIn"]
 
@@ -92,11 +93,12 @@ def login():
     if form.validate_on_submit():
         db = get_db()
         try:
-            staff = services().accounts(db).authenticate(form.login.data, form.password.data)
+            staff = services().accounts(db).authenticate(form.login.data, form.password.data,
+                                                          address=client_address())
         except DomainError as exc:
             db.commit()  # keep the failure count even though the answer is an error
             error = exc.message_zh
-            status = 429 if isinstance(exc, LoginTooSoon | AccountLocked) else 401
+            status = 429 if isinstance(exc, SIGN_IN_LIMITS) else 401
         else:
             token = services().web_sessions(db).start(staff)
             next_url = _safe_next(request.args.get("next"))
@@ -149,7 +151,7 @@ def change_password():
             status = 400
         except DomainError as exc:  # throttled or locked, as a sign-in would be
             error = exc.message_zh
-            status = 429 if isinstance(exc, LoginTooSoon | AccountLocked) else 400
+            status = 429 if isinstance(exc, SIGN_IN_LIMITS) else 400
         else:
             ended = services().web_sessions(db).end_others(me, current_user.token,
                                                            "password_changed")

@@ -13,6 +13,7 @@ import click
 from flask.cli import AppGroup
 
 from records.clock import utcnow
+from records.text_rules import escape_for_terminal
 from webapp import services
 from webapp.cli import domain_errors
 from webapp.cli_backup import backup_command, keys_export, keys_import, restore_command
@@ -124,26 +125,40 @@ def _date(value: str | None) -> datetime | None:
         raise click.BadParameter(f"日期格式应为 YYYY-MM-DD：{value}") from None
 
 
+def _origin_text(origin: dict | None) -> str:
+    """"web 203.0.113.7", "cli wang", or "-" for an entry without an origin."""
+    if not origin:
+        return "-"
+    return f"{origin.get('channel', '?')} {origin.get('address') or origin.get('os_user', '?')}"
+
+
 @audit_group.command("show")
 @click.option("--actor", help="Only entries by this login.")
 @click.option("--object", "subject", help="Only entries about this subject id.")
 @click.option("--action", help="Only this action, e.g. vault.get or auth.login.")
 @click.option("--since", help="From this date (YYYY-MM-DD, UTC).")
 @click.option("--until", help="Before this date (YYYY-MM-DD, UTC).")
+@click.option("--channel", type=click.Choice(["web", "cli"]), help="Only entries from it.")
+@click.option("--address", help="Only web entries from this client address.")
+@click.option("--os-user", help="Only command-line entries run by this operating-system user.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
 @domain_errors
-def audit_show(actor, subject, action, since, until, as_json):
-    """List ledger entries, filtered (for administrators and auditors)."""
+def audit_show(actor, subject, action, since, until, channel, address, os_user, as_json):
+    """List ledger entries, filtered (for administrators and auditors). Entries written
+    before origins were recorded have none and drop out of any origin filter."""
+    origin = {key: value for key, value in
+              (("channel", channel), ("address", address), ("os_user", os_user)) if value}
     entries = services().ledger.entries(actor=actor, subject=subject, action=action,
-                                        since=_date(since), until=_date(until))
+                                        since=_date(since), until=_date(until), origin=origin)
     count = 0
     for e in entries:
         count += 1
         if as_json:
             click.echo(json.dumps(e.as_dict(), ensure_ascii=False))
         else:
-            click.echo(f"{e.seq:>7}  {e.time}  {e.actor:<12} {e.action:<22} "
-                       f"{e.subject or '-':<36} {e.outcome}  {e.reason}")
+            click.echo(escape_for_terminal(
+                f"{e.seq:>7}  {e.time}  {e.actor:<12} {e.action:<22} {e.subject or '-':<36} "
+                f"{e.outcome}  {_origin_text(e.origin)}  {e.reason}"))
     if not as_json:
         click.echo(f"共 {count} 条。", err=True)
 

@@ -28,6 +28,7 @@ STATUS_BY_ERROR: list[tuple[type[Exception], int]] = [
     (domain.AccountDisabled, 403),
     (domain.LoginTooSoon, 429),
     (domain.AccountLocked, 429),
+    (domain.AddressLimited, 429),
     (domain.DomainError, 400),
 ]
 

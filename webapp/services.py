@@ -22,6 +22,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from records.accounts import Accounts, LoginPolicy
+from records.address_limit import AddressLimit
 from records.approvals import Approvals
 from records.archive import Retention
 from records.archive_loans import Loans
@@ -51,6 +52,7 @@ from records.teaching import attach_teaching
 from records.web_sessions import SessionStore
 from records.workflow import Workflow
 from vault import FieldCipher, FileBlobStore, Keyring, Ledger, Vault, attach_field_cipher
+from webapp.origin import current_origin
 from webapp.settings import DEADLINE_KEYS, SettingsError, payout_limits, prepayment_caps
 
 if TYPE_CHECKING:
@@ -193,7 +195,7 @@ class Services:
 
     @cached_property
     def ledger(self) -> Ledger:
-        return Ledger(self.ledger_path, self.keyring)
+        return Ledger(self.ledger_path, self.keyring, origin=current_origin)
 
     @property
     def pki_path(self) -> Path:
@@ -323,6 +325,8 @@ class Services:
             max_failures=s["LOGIN_MAX_FAILURES"],
             base_delay_seconds=s["LOGIN_BASE_DELAY_SECONDS"],
             lock_minutes=s["LOGIN_LOCK_MINUTES"],
+            per_address=AddressLimit(max_failures=s["LOGIN_ADDRESS_MAX_FAILURES"],
+                                     window_minutes=s["LOGIN_ADDRESS_WINDOW_MINUTES"]),
         )
         return Accounts(session, audit=self.ledger, hasher=self.password_hasher, policy=policy,
                         credentials=self.credentials(session))

@@ -36,7 +36,7 @@ from records.student_import import (
     plan_import,
     read_table_bytes,
 )
-from records.students import FIELD_CATEGORY, PHONE_RE, Student, StudentInput
+from records.students import FIELD_CATEGORY, Student, StudentInput, mobile_number
 from records.visibility import (
     sees_whole_registry,
     shown_categories,
@@ -44,7 +44,7 @@ from records.visibility import (
     visible_students,
 )
 from records.work_categories import work_categories
-from vault import PrivateCategory, normalize_phone
+from vault import PrivateCategory
 from webapp import services
 from webapp.db import get_db
 from webapp.paging import page_number
@@ -116,9 +116,9 @@ def index():
     if request.method == "POST":  # phone lookup: the number travels in the body only
         if PrivateCategory.CONTACT not in shown:  # policy C1: no reverse lookup without it
             abort(403, description=NO_PHONE_LOOKUP)
-        phone = normalize_phone(request.form.get("phone", ""))
+        phone = mobile_number(request.form.get("phone", ""))
         students, via = [], "phone"
-        if not PHONE_RE.match(phone):
+        if phone is None:
             phone_error = "请输入完整的 11 位手机号码。"
         else:
             found = services().students(get_db()).find_by_phone(phone)
