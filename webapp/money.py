@@ -29,7 +29,7 @@ from webapp import services
 from webapp.db import get_db
 from webapp.paging import page_number
 
-__all__ = ["bp"]
+__all__ = ["bp", "keeps_books"]
 
 bp = Blueprint("money", __name__, url_prefix="/money")
 
@@ -48,7 +48,7 @@ def _me() -> Staff:
     return staff
 
 
-def _keeps_books(staff: Staff) -> bool:
+def keeps_books(staff: Staff) -> bool:
     return staff.active and staff.belongs_to(Department.FIN)
 
 
@@ -86,7 +86,7 @@ def _ledger_page(filters: LedgerFilter, problems: dict | None = None, purpose: s
         status = 400
     return render_template("money/index.html", page=page, filters=filters, problems=problems,
                            purpose=purpose, kinds=list(EntryKind), yuan=yuan_zh,
-                           keeps_books=_keeps_books(me)), status
+                           keeps_books=keeps_books(me)), status
 
 
 @bp.route("/export", methods=["POST"])
@@ -148,7 +148,7 @@ def student(student_no: str):
         raise NotFound("学生", "")
     accounts, entries = services().payments(get_db()).student_view(me, student_id)
     return render_template("money/student.html", student_no=student_no, accounts=accounts,
-                           entries=entries, yuan=yuan_zh, keeps_books=_keeps_books(me))
+                           entries=entries, yuan=yuan_zh, keeps_books=keeps_books(me))
 
 
 # -- finance's own entries ---------------------------------------------------------------
@@ -158,7 +158,7 @@ def student(student_no: str):
 @login_required
 def new_entry():
     me = _me()
-    if not _keeps_books(me):
+    if not keeps_books(me):
         raise PermissionDenied(me.login, "ledger.record", "只有财务部门可以记账。")
     if request.method == "GET":
         return _entry_page(_prefilled(request.args.get("corrects", "")), {})

@@ -33,6 +33,11 @@ class Rule(StrEnum):
     SUPERVISION = "supervision"  # visibility.sees_all_metadata (S1)
     OVERSIGHT = "oversight"  # records.oversight: may_issue, is_recipient, sees_register, ...
     METRICS = "metrics"  # the METRICS_TOKEN bearer, no account
+    MONEY = "money"  # records.money.payments.may_read_ledger (R-FIN)
+    MONEY_ENTRY = "money_entry"  # webapp.money.keeps_books: finance (R-FIN)
+    STAFF_WORK = "staff_work"  # records.reassignment.managed_departments not empty
+    OWN = "own"  # the signed-in person's own objects only (notifications)
+    ADMIN = "admin"  # administrators
 
     @property
     def label_zh(self) -> str:
@@ -52,6 +57,9 @@ _LABELS = {
     Rule.APPROVAL_DECIDE: "审批人（管理层、部门负责人、档案室、管理员）",
     Rule.SUPERVISION: "监督小组、管理员", Rule.OVERSIGHT: "监督小组及被通知的部门",
     Rule.METRICS: "持监控令牌的采集程序",
+    Rule.MONEY: "财务部、管理层", Rule.MONEY_ENTRY: "财务部",
+    Rule.STAFF_WORK: "部门负责人（本部门）、管理员", Rule.OWN: "本人",
+    Rule.ADMIN: "管理员",
 }
 
 
@@ -143,4 +151,21 @@ ROUTES: dict[str, RouteAccess] = {
     "oversight.register_index": _r("register", Rule.OVERSIGHT),
     "oversight.register_mine": _r("register", Rule.OVERSIGHT),
     "oversight.register_new": _r("register", Rule.OVERSIGHT),
+    "approvals.lookup": _r("student list", Rule.SIGNED_IN),  # 学号, name, class only (C3)
+    "money.index": _r("payment ledger", Rule.MONEY),
+    "money.student": _r("payment ledger", Rule.MONEY),
+    "money.totals": _r("payment ledger", Rule.MONEY),
+    "money.overdue": _r("payment ledger", Rule.MONEY),
+    "money.export": _r("payment ledger", Rule.MONEY),
+    "money.new_entry": _r("payment ledger", Rule.MONEY_ENTRY),
+    "staff.index": _r("staff work", Rule.STAFF_WORK),
+    "staff.person": _r("staff work", Rule.STAFF_WORK),
+    "staff.reassign": _r("open work", Rule.STAFF_WORK),
+    "staff.transfer": _r("open work", Rule.STAFF_WORK),
+    "staff.withdraw": _r("open work", Rule.STAFF_WORK),
+    "notifications.index": _r("notification", Rule.OWN),
+    "notifications.open_one": _r("notification", Rule.OWN),
+    "notifications.read_all": _r("notification", Rule.OWN),
+    "notifications.choose": _r("staff", Rule.OWN),
+    "notifications.retry": _r("notification", Rule.ADMIN),
 }

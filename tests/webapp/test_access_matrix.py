@@ -271,3 +271,39 @@ def test_the_administrator_reads_no_student_content(world, clients):
         assert c.get(f"/handovers/{number}/pdf").status_code == 404
     for sid in world.students:
         assert c.get(f"/students/{sid}").status_code == 404
+
+
+def _role_rule(rule: Rule, staff: Staff) -> bool:
+    from records.money.payments import may_read_ledger
+    from records.reassignment import managed_departments
+    from webapp.money import keeps_books
+
+    return {Rule.MONEY: lambda: may_read_ledger(staff),
+            Rule.MONEY_ENTRY: lambda: keeps_books(staff),
+            Rule.STAFF_WORK: lambda: bool(managed_departments(staff)),
+            Rule.OWN: lambda: staff.active,
+            Rule.ADMIN: lambda: staff.active and staff.is_admin}[rule]()
+
+
+def test_pages_for_a_kind_of_work_follow_the_rule(world, clients):
+    """The pages a role opens (the payment ledger, moving a leaver's work, one's notices): each
+    GET route without parameters, as every role."""
+    rules = (Rule.MONEY, Rule.MONEY_ENTRY, Rule.STAFF_WORK, Rule.OWN, Rule.ADMIN)
+    routes = [rule for rule in world.app.url_map.iter_rules()
+              if ROUTES[rule.endpoint].rule in rules and "GET" in rule.methods
+              and not rule.arguments]
+    assert {ROUTES[r.endpoint].rule for r in routes} >= {Rule.MONEY, Rule.MONEY_ENTRY,
+                                                          Rule.STAFF_WORK, Rule.OWN}
+    svc = world.app.extensions["handover"]
+    with svc.session_factory() as db:
+        for login, client in clients.items():
+            staff = _staff(world, db, login)
+            for route in routes:
+                r = client.get(route.rule)
+                where = f"{login} {route.endpoint}"
+                if login == "gone":
+                    assert r.status_code == 302, where
+                elif _role_rule(ROUTES[route.endpoint].rule, staff):
+                    assert r.status_code == 200, (where, r.status_code)
+                else:
+                    assert r.status_code in DENIED, (where, r.status_code)
