@@ -20,7 +20,8 @@ SCAN = b"%PDF-1.4\n% scan\n%%EOF\n"
 
 @pytest.fixture
 def money(app, add_staff):
-    logins = {"enr": "ENR", "aca": "ACA", "tea": "TEA", "fin": "FIN", "mgt": "MGT"}
+    logins = {"enr": "ENR", "aca": "ACA", "tea": "TEA", "fin": "FIN", "fin2": "FIN",
+              "mgt": "MGT"}
     pw = {login: add_staff(login, depts=(dept,))[1] for login, dept in logins.items()}
     svc = app.extensions["handover"]
     db = svc.session_factory()
@@ -213,6 +214,36 @@ def test_the_refund_chain_is_computed_checked_and_written_back(money):
         .where(ArchiveFile.handover_id == done.id)) is not None
     assert access_to(w.staff("tea"), calc) == Access.CONTENT  # a party of the same case
     assert access_to(w.staff("enr"), teaching) == Access.NONE
+
+
+def test_finance_reads_the_steps_of_its_own_cases_and_no_other(money):
+    """policy C1, F10-F13: each party of a refund case reads its steps; a colleague of the same
+    department who took no part in it reads nothing of it, in the pages' rule and the lists'."""
+    from sqlalchemy import select
+
+    from records.handovers import Handover
+    from records.visibility import visible_handovers
+
+    w = money
+    register(w)
+    register(w, w.other_id)
+    mine = f10(w, w.student_id)
+    theirs = w.hand("fin2", "aca", "F10", {
+        "student": w.other_id, "class_name": "初二数学", "application_date": "2026-04-01",
+        "reason": "搬家", "amount_paid": "4680.50", "payment_status": "已全额缴费",
+        "lessons_purchased": 48}, uploads=("written_application", "proof", "paper_scan"))
+    my_f11 = f11(w, mine)
+    their_f11 = w.hand("tea", "aca", "F11", {
+        "student": w.other_id, "class_name": "初二数学", "refund_ref": "x",
+        "lessons_total": 48, "lessons_completed": 12, "lessons_remaining": 36,
+        "progress": "正常"}, parent=theirs.number)
+    for login, own, other in (("fin", my_f11, their_f11), ("fin2", their_f11, my_f11)):
+        staff = w.staff(login)
+        assert access_to(staff, own) == Access.CONTENT, login
+        assert access_to(staff, other) == Access.NONE, login
+        listed = set(w.session.scalars(select(Handover.id).where(
+            visible_handovers(w.session, staff))))
+        assert own.id in listed and other.id not in listed, login
 
 
 def test_ledger_show_on_the_command_line(money, runner):
