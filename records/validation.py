@@ -24,7 +24,7 @@ from records.catalogue import (
 from records.errors import FieldProblem
 from records.text_rules import bad_characters
 
-__all__ = ["validate_values"]
+__all__ = ["validate_values", "yuan_amount"]
 
 _DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _DATETIME_RE = re.compile(
@@ -76,16 +76,24 @@ def _check_int(spec: FieldSpec, value: Any) -> str | None:
     return _check_range(value, spec.max_value if spec.max_value is not None else INT_MAX, "")
 
 
-def _check_money(spec: FieldSpec, value: Any) -> str | None:
-    wrong = "应为金额（元，最多两位小数）"
+def yuan_amount(value: Any) -> Decimal | None:
+    """An amount in yuan as typed ("4680.5", 4680, Decimal); None unless it is a finite number
+    with at most two decimals (never a float: its binary value is not the amount typed)."""
     if isinstance(value, bool | float) or not isinstance(value, int | str | Decimal):
-        return wrong
+        return None
     try:
         amount = Decimal(str(value).strip())
     except InvalidOperation:
-        return wrong
+        return None
     if not amount.is_finite() or amount.as_tuple().exponent < -2:
-        return wrong
+        return None
+    return amount
+
+
+def _check_money(spec: FieldSpec, value: Any) -> str | None:
+    amount = yuan_amount(value)
+    if amount is None:
+        return "应为金额（元，最多两位小数）"
     return _check_range(amount, MONEY_MAX, " 元")
 
 

@@ -3,10 +3,10 @@ printing fen back as yuan. Messages name the field and never repeat the value (p
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from records.errors import FieldProblem, ValidationFailed
+from records.validation import yuan_amount
 
 __all__ = ["fen_or_problem", "parse_fen", "yuan", "yuan_zh"]
 
@@ -17,15 +17,9 @@ def fen_or_problem(value: Any, field: str, label_zh: str, *,
                    signed: bool = False) -> int | FieldProblem:
     """`value` (yuan, as typed: "4680.5", 4680, Decimal) in fen, or the field's problem: not a
     number, more than two decimals, negative (unless `signed`), or too large."""
-    wrong = FieldProblem(field, f"「{label_zh}」应为金额（元，最多两位小数）")
-    if isinstance(value, bool | float) or not isinstance(value, int | str | Decimal):
-        return wrong
-    try:
-        amount = Decimal(str(value).strip())
-    except InvalidOperation:
-        return wrong
-    if not amount.is_finite() or amount.as_tuple().exponent < -2:
-        return wrong
+    amount = yuan_amount(value)
+    if amount is None:
+        return FieldProblem(field, f"「{label_zh}」应为金额（元，最多两位小数）")
     if amount < 0 and not signed:
         return FieldProblem(field, f"「{label_zh}」不能为负数")
     fen = int(amount * 100)
