@@ -340,8 +340,12 @@ def _view(number: str, *, errors=None, status=200, action_error="", correction=N
     picked = _picked(kind, correction) if correction is not None else {}
     names = _staff_names({v.created_by for v in h.versions}
                          | {v.countersigned_by for v in h.versions if v.countersigned_by})
+    # what the sender must put right, at the top and beside the correction form, not only in
+    # the history at the bottom of the page
+    return_reason = next((e.note for e in reversed(h.events) if e.action == "returned"), None) \
+        if content and h.status == Status.RETURNED else None
     return render_template(
-        "handovers/view.html", h=h, kind=kind, content=content,
+        "handovers/view.html", h=h, kind=kind, content=content, return_reason=return_reason,
         row=listing.rows(me, [h], utcnow(), calendar=services().calendar)[0], names=names,
         under_approval=reading_approval(me, h),
         draft_values=draft_values, correction=correction,

@@ -262,6 +262,13 @@ def test_return_correct_and_withdraw_through_the_pages(world):
     page = enr.get(url).get_data(as_text=True)
     assert 'id="correct-form"' in page and 'value="100.00"' in page  # prefilled
     assert "缴费金额与收据不符" in page  # the reason in the timeline
+    # ... and at the top of the page and beside the correction form (issue 14)
+    top = re.search(r'id="return-reason">([^<]*)<', page)
+    beside = re.search(r'id="return-reason-beside">([^<]*)<', page)
+    assert top and "缴费金额与收据不符" in top.group(1)
+    assert beside and "缴费金额与收据不符" in beside.group(1)
+    assert page.index('id="return-reason"') < page.index('id="status"')
+    assert page.index('id="return-reason-beside"') < page.index('id="correct-form"')
     data = f2_form(world.student_id, **{"f.fee_paid": "4680.50"}, password=enr.password)
     assert enr.post(f"{url}/correct", {**data, "reason": ""}).status_code == 400
     r = enr.post(f"{url}/correct", {**data, "reason": "更正缴费金额"})
