@@ -12,6 +12,7 @@ from records import (  # noqa: F401
     notify,
     obligation_model,
     oversight,
+    saved_searches,
     staff,
     students,
     web_sessions,

@@ -90,6 +90,7 @@ ROUTES: dict[str, RouteAccess] = {
     "verify.crl": _r("-", Rule.PUBLIC),
     "verify.crl_der": _r("-", Rule.PUBLIC),
     "search.index": _r("handover list", Rule.SIGNED_IN),
+    "search.results": _r("handover list", Rule.SIGNED_IN),  # its owner's saved search only
     "handovers.index": _r("handover list", Rule.SIGNED_IN),
     "handovers.new": _r("-", Rule.SIGNED_IN),
     "handovers.create": _r("handover", Rule.SIGNED_IN),

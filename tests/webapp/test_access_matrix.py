@@ -257,7 +257,9 @@ def test_a_new_teacher_sees_nothing_of_classes_they_do_not_teach(world, clients)
                                       "phone": GUARDIAN_PHONES[0]}).status_code == 403
     listed = c.get("/students/").get_data(as_text=True)
     assert not any(name in listed for name in NAMES)
-    found = c.post("/search/", data={"csrf_token": c.csrf, "q": world.handovers["f4_done"]})
+    found = c.post("/search/", data={"csrf_token": c.csrf, "q": world.handovers["f4_done"]},
+                   follow_redirects=True)
+    assert 'id="result-count"' in found.get_data(as_text=True)
     assert f'/handovers/{world.handovers["f4_done"]}"' not in found.get_data(as_text=True)
 
 
