@@ -196,9 +196,9 @@ class Accounts:
 
     def set_departments(self, login: str, departments: Iterable[Department], *,
                         actor: str = "system") -> list[Department]:
-        """Make `departments` the account's departments; a department kept keeps its head
-        role. Returns the departments it left (their open work stays where it is until it
-        is moved: records.reassignment)."""
+        """Make `departments` the account's departments; a department kept keeps its role
+        (member, deputy or head). Returns the departments it left (their open work stays where
+        it is until it is moved: records.reassignment)."""
         staff = self.get(login)
         wanted = list(dict.fromkeys(departments))
         if not wanted and not staff.is_admin:
@@ -207,7 +207,7 @@ class Accounts:
         for membership in [m for m in staff.departments if m.department not in wanted]:
             staff.departments.remove(membership)
         have = {m.department for m in staff.departments}
-        staff.departments.extend(StaffDepartment(department=d.value, is_head=False)
+        staff.departments.extend(StaffDepartment(department=d.value, role=Role.MEMBER.value)
                                  for d in wanted if d.value not in have)
         self.session.flush()
         record_change(self.session, self.audit, actor=actor, action="staff.set_departments",
@@ -342,7 +342,9 @@ class Accounts:
                       "failures": 0, "next_allowed_at": None}
         else:
             delay = self.policy.base_delay_seconds * 2 ** (failures - 1)
-            values = {"next_allowed_at": now + timedelta(seconds=delay)}
+            # no delay, no waiting time: a concurrent attempt that began a moment earlier
+            # would otherwise find this one's `now` in its future and be told to wait
+            values = {"next_allowed_at": now + timedelta(seconds=delay) if delay else None}
         self.session.execute(update(LoginThrottle).where(LoginThrottle.login == login)
                              .values(**values))
         if throttle is not None:

@@ -20,6 +20,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
@@ -29,8 +30,11 @@ from records.staff import Staff
 from records.students import Student
 from records.visibility import REGISTRY_DEPARTMENTS, visible_students
 from records.work_categories import work_categories
-from search import SearchError, SearchIndex, Visibility
+from search import SearchError, Visibility
 from vault import PrivateCategory
+
+if TYPE_CHECKING:  # the engine (Whoosh, jieba) loads only where a search runs
+    from search import SearchIndex
 
 __all__ = ["CANDIDATES", "LIMIT", "MIN_NAME", "Pick", "lookup", "lookup_for_request", "picks",
            "too_short"]

@@ -157,11 +157,13 @@ class Ledger:
         reason: str = "",
         outcome: str = "ok",
         context: dict[str, Any] | None = None,
+        anonymous: bool = False,
     ) -> Entry:
         """Append one entry; it is on disk and covered by a signed head on disk when this
         returns (inside a `batch()`: when the batch exits). LedgerUnavailable on any failure.
 
-        Pass ids only: no private value may appear in any argument (policy C2).
+        Pass ids only: no private value may appear in any argument (policy C2). `anonymous`
+        keeps only the channel of the origin (a public lookup counted without its viewer).
         """
         with self.batch() as pos:
             fields: dict[str, Any] = {
@@ -177,7 +179,7 @@ class Ledger:
             }
             origin = self._origin() if self._origin is not None else None
             if origin:
-                fields["origin"] = dict(origin)
+                fields["origin"] = {"channel": origin["channel"]} if anonymous else dict(origin)
             fields["hash"] = entry_hash(fields)
             line = canonical(fields) + b"\n"
             self._guard(lambda: write_all(pos.fd, line))

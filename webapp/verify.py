@@ -172,7 +172,8 @@ def arrival(number: str):
     # every public lookup is counted, without the viewer's identity or address
     services().ledger.append(actor="public", action="verify.lookup",
                              subject=f"handover:{number}", outcome=outcome,
-                             context={"version": record.version} if record else None)
+                             context={"version": record.version} if record else None,
+                             anonymous=True)
     return _page(200 if record else 404, number=number, sha256=sha256, record=record,
                  unknown=record is None, handover_link=_handover_link(number))
 
