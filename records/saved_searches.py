@@ -6,7 +6,6 @@ an opaque random token; the terms are stored encrypted, for their owner only, an
 
 from __future__ import annotations
 
-import hashlib
 import json
 import secrets
 from collections.abc import Mapping, Sequence
@@ -18,6 +17,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from records.clock import utcnow
 from records.db import Base, UTCDateTime
 from records.staff import Staff
+from records.web_sessions import token_digest
 from vault.sqltypes import EncryptedText
 
 __all__ = ["SavedSearch", "SavedSearches"]
@@ -44,7 +44,7 @@ class SavedSearches:
         now = self.clock()
         self.session.execute(delete(SavedSearch).where(SavedSearch.created_at < now - self.keep))
         token = secrets.token_urlsafe(16)
-        self.session.add(SavedSearch(token_hash=_digest(token), staff_id=staff.id,
+        self.session.add(SavedSearch(token_hash=token_digest(token), staff_id=staff.id,
                                      terms=json.dumps({k: list(v) for k, v in terms.items()},
                                                       ensure_ascii=False),
                                      created_at=now))
@@ -54,10 +54,7 @@ class SavedSearches:
         """The terms saved under `token` by `staff`; None if unknown, someone else's or
         older than `keep`."""
         row = self.session.scalar(select(SavedSearch).where(
-            SavedSearch.token_hash == _digest(token), SavedSearch.staff_id == staff.id,
+            SavedSearch.token_hash == token_digest(token), SavedSearch.staff_id == staff.id,
             SavedSearch.created_at >= self.clock() - self.keep))
         return None if row is None else json.loads(row.terms)
 
-
-def _digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()

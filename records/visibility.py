@@ -130,6 +130,14 @@ def _teaches_all(staff: Staff, handover: Handover) -> bool:
 
 def relations_to(staff: Staff, handover: Handover) -> set[Relation]:
     """Every relation `staff` has to `handover` (policy C1), approvals aside."""
+    out = _relations_in_memory(staff, handover)
+    if _in_my_cases(staff, handover):
+        out.add(Relation.CASE_PARTY)
+    return out
+
+
+def _relations_in_memory(staff: Staff, handover: Handover) -> set[Relation]:
+    """`relations_to` but for CASE_PARTY, the one relation that asks the database."""
     if not staff.active:
         return set()
     if staff.is_admin:  # administrators read no student content, whatever else they are
@@ -147,8 +155,6 @@ def relations_to(staff: Staff, handover: Handover) -> set[Relation]:
         out.add(Relation.SIGNER)
     if handover.receiver_dept in bound and _teaches_all(staff, handover):
         out.add(Relation.TEACHER)
-    if handover.kind in CASE_KINDS and _in_my_cases(staff, handover):
-        out.add(Relation.CASE_PARTY)
     if handover.receiver_dept in open_:
         out.add(Relation.MEMBER)
     if staff.belongs_to(Department.SUP):
@@ -157,7 +163,11 @@ def relations_to(staff: Staff, handover: Handover) -> set[Relation]:
 
 
 def _own_access(staff: Staff, handover: Handover) -> Access:
-    return max((ACCESS[r] for r in relations_to(staff, handover)), default=Access.NONE)
+    # a list asks this for every row: the database is asked only when nothing else decides
+    own = max((ACCESS[r] for r in _relations_in_memory(staff, handover)), default=Access.NONE)
+    if own < ACCESS[Relation.CASE_PARTY] and _in_my_cases(staff, handover):
+        return ACCESS[Relation.CASE_PARTY]
+    return own
 
 
 def access_to(staff: Staff, handover: Handover) -> Access:
@@ -297,7 +307,8 @@ def _case_steps(staff: Staff) -> Select:
 
 def _in_my_cases(staff: Staff, handover: Handover) -> bool:
     session = object_session(handover)
-    if session is None:
+    if (session is None or handover.kind not in CASE_KINDS or handover.status == Status.DRAFT
+            or not staff.active or staff.is_admin):
         return False
     steps = _case_steps(staff).subquery()
     return session.scalar(select(steps.c.id).where(steps.c.id == handover.id)) is not None

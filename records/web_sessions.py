@@ -16,7 +16,7 @@ from records.db import Base, UTCDateTime
 from records.staff import Staff
 from records.unit_of_work import after_commit
 
-__all__ = ["SessionStore", "WebSession"]
+__all__ = ["SessionStore", "WebSession", "token_digest"]
 
 
 class WebSession(Base):
@@ -52,14 +52,16 @@ class SessionStore:
         token = secrets.token_urlsafe(32)
         now = self.clock()
         self.session.add(
-            WebSession(token_hash=_digest(token), staff=staff, created_at=now, last_seen_at=now)
+            WebSession(token_hash=token_digest(token), staff=staff, created_at=now,
+                       last_seen_at=now)
         )
         return token
 
     def resolve(self, token: str) -> tuple[Staff | None, str | None]:
         """(staff, None) for a live session, else (None, why): unknown, ended, idle, expired,
         disabled. Touches last_seen_at at most once a minute to spare the database."""
-        row = self.session.scalar(select(WebSession).where(WebSession.token_hash == _digest(token)))
+        row = self.session.scalar(
+            select(WebSession).where(WebSession.token_hash == token_digest(token)))
         if row is None:
             return None, "unknown"
         if row.ended_at is not None:
@@ -84,7 +86,8 @@ class SessionStore:
         return row.staff, None
 
     def end(self, token: str, reason: str = "logout") -> Staff | None:
-        row = self.session.scalar(select(WebSession).where(WebSession.token_hash == _digest(token)))
+        row = self.session.scalar(
+            select(WebSession).where(WebSession.token_hash == token_digest(token)))
         if row is None or row.ended_at is not None:
             return None
         row.ended_at, row.end_reason = self.clock(), reason
@@ -94,7 +97,7 @@ class SessionStore:
     def end_others(self, staff: Staff, keep_token: str, reason: str) -> int:
         """End every live session of `staff` but the one of `keep_token` (after a password
         change, a session opened elsewhere with the old password must not live on)."""
-        keep, now, ended = _digest(keep_token), self.clock(), 0
+        keep, now, ended = token_digest(keep_token), self.clock(), 0
         for row in self.session.scalars(select(WebSession).where(
                 WebSession.staff_id == staff.id, WebSession.ended_at.is_(None),
                 WebSession.token_hash != keep)):
@@ -118,5 +121,6 @@ def _touch(engine: Engine, session_id: int, now: datetime) -> None:
         return
 
 
-def _digest(token: str) -> str:
+def token_digest(token: str) -> str:
+    """What is stored of a bearer token: its SHA-256, so a copy of the table opens nothing."""
     return hashlib.sha256(token.encode()).hexdigest()
