@@ -24,6 +24,7 @@ from records.visibility import (
     REGISTRY_DEPARTMENTS,
     Access,
     access_to,
+    case_steps_among,
     content_as_member_ids,
     granted_handover_ids,
     member_departments,
@@ -225,7 +226,8 @@ class Finder:
         handovers = {h.id: h for h in self.session.scalars(
             select(Handover).options(lazyload("*"), selectinload(Handover.students))
             .where(Handover.id.in_(ids("handover"))))} if ids("handover") else {}
-        access = {i: access_to(actor, h) for i, h in handovers.items()}
+        cases = case_steps_among(actor, handovers.values())  # one query for the page
+        access = {i: access_to(actor, h, case_steps=cases) for i, h in handovers.items()}
         shown = [int(h.doc_id[1:]) for h in hits if h.doc_type == "handover"
                  and h.content_visible and access.get(int(h.doc_id[1:])) == Access.CONTENT]
         values = dict(self.session.execute(

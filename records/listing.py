@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import islice
 
 from sqlalchemy import ColumnElement, case, false, func, select
 from sqlalchemy.orm import Session, defaultload, lazyload, selectinload
@@ -22,6 +23,7 @@ from records.staff import Staff
 from records.visibility import (
     Access,
     access_to,
+    case_steps_among,
     countersignable,
     visible_handovers,
 )
@@ -32,6 +34,7 @@ __all__ = ["OPEN", "PER_PAGE", "RUNNING_DUE", "HandoverList", "Page", "Row", "ab
 
 OPEN = (Status.DRAFT, Status.SUBMITTED, Status.RETURNED)
 PER_PAGE = 20
+CASE_BATCH = 500  # rows whose refund-case relation one query answers
 
 # Handover.running_due in SQL: the deadline of whoever holds it now, the receiver's while it
 # waits for them, the sender's while it is a draft or returned (policy T); NULL otherwise.
@@ -93,7 +96,8 @@ def due_text(calendar: WorkingCalendar, due: datetime, now: datetime) -> tuple[s
     return text, overdue
 
 
-def _row(staff: Staff, h: Handover, now: datetime, calendar: WorkingCalendar) -> Row:
+def _row(staff: Staff, h: Handover, now: datetime, calendar: WorkingCalendar,
+         case_steps: set[int] | None = None) -> Row:
     text, overdue = "", False
     running = h.running_due
     if running is not None:  # policy T: the clock of whoever holds it now
@@ -103,7 +107,7 @@ def _row(staff: Staff, h: Handover, now: datetime, calendar: WorkingCalendar) ->
                 if ok is False]
         overdue = bool(late)
         text = "、".join(late) + "逾期" if late else "按时完成"
-    return Row(h, KINDS[h.kind], access_to(staff, h), text, overdue)
+    return Row(h, KINDS[h.kind], access_to(staff, h, case_steps=case_steps), text, overdue)
 
 
 def rows(staff: Staff, handovers: Iterable[Handover], now: datetime, *,
@@ -114,9 +118,19 @@ def rows(staff: Staff, handovers: Iterable[Handover], now: datetime, *,
 
 def _visible_rows(staff: Staff, handovers: Iterable[Handover], now: datetime,
                   calendar: WorkingCalendar) -> Iterator[Row]:
-    # The queries already asked the rule's SQL form; the rule itself still has the last word.
-    made = (_row(staff, h, now, calendar) for h in handovers)
-    return (r for r in made if r.access > Access.NONE)
+    # The queries already asked the rule's SQL form; the rule itself still has the last word,
+    # asking the database about refund cases once per batch, not once per row.
+    for batch in batched(handovers, CASE_BATCH):
+        cases = case_steps_among(staff, batch)
+        made = (_row(staff, h, now, calendar, cases) for h in batch)
+        yield from (r for r in made if r.access > Access.NONE)
+
+
+def batched(items: Iterable[Handover], size: int) -> Iterator[list[Handover]]:
+    """`items` in lists of `size` (itertools.batched arrives with Python 3.12)."""
+    it = iter(items)
+    while batch := list(islice(it, size)):
+        yield batch
 
 
 def _loads(staff: Staff | None) -> tuple:

@@ -162,16 +162,21 @@ def _relations_in_memory(staff: Staff, handover: Handover) -> set[Relation]:
     return out
 
 
-def _own_access(staff: Staff, handover: Handover) -> Access:
+def _own_access(staff: Staff, handover: Handover, case_steps: set[int] | None = None) -> Access:
     # a list asks this for every row: the database is asked only when nothing else decides
+    # (a list answers that for all its rows at once: `case_steps`, from case_steps_among)
     own = max((ACCESS[r] for r in _relations_in_memory(staff, handover)), default=Access.NONE)
-    if own < ACCESS[Relation.CASE_PARTY] and _in_my_cases(staff, handover):
+    if own >= ACCESS[Relation.CASE_PARTY]:
+        return own
+    if (handover.id in case_steps) if case_steps is not None else _in_my_cases(staff, handover):
         return ACCESS[Relation.CASE_PARTY]
     return own
 
 
-def access_to(staff: Staff, handover: Handover) -> Access:
-    own = _own_access(staff, handover)
+def access_to(staff: Staff, handover: Handover, *, case_steps: set[int] | None = None) -> Access:
+    """What `staff` may see of `handover`. `case_steps`: the ids among a batch of handovers
+    that are steps of `staff`'s refund cases (case_steps_among), so a list asks once."""
+    own = _own_access(staff, handover, case_steps)
     if own < Access.CONTENT and granting_approval(staff, handover) is not None:  # policy C3
         return Access.CONTENT
     return own
@@ -306,12 +311,34 @@ def _case_steps(staff: Staff) -> Select:
 
 
 def _in_my_cases(staff: Staff, handover: Handover) -> bool:
-    session = object_session(handover)
-    if (session is None or handover.kind not in CASE_KINDS or handover.status == Status.DRAFT
-            or not staff.active or staff.is_admin):
-        return False
-    steps = _case_steps(staff).subquery()
-    return session.scalar(select(steps.c.id).where(steps.c.id == handover.id)) is not None
+    return handover.id in case_steps_among(staff, [handover])
+
+
+def case_steps_among(staff: Staff, handovers: Iterable[Handover]) -> set[int]:
+    """The ids among `handovers` that are steps of a refund case in which `staff` sends or
+    receives a step (relation CASE_PARTY, policy F10-F13), in one query whose cost is that of
+    these handovers' cases, not of `staff`'s history: up the `parent_id` chain from each to
+    its case's F10, down to every step, and is `staff` a party of one of them."""
+    asked = [h for h in handovers if h.kind in CASE_KINDS and h.status != Status.DRAFT]
+    session = object_session(asked[0]) if asked else None
+    if session is None or not staff.active or staff.is_admin:
+        return set()
+    up = select(Handover.id.label("start"), Handover.id.label("id"),
+                Handover.parent_id.label("parent")).where(
+        Handover.id.in_(sorted(h.id for h in asked))).cte("case_up", recursive=True)
+    parent = aliased(Handover)
+    up = up.union(select(up.c.start, parent.id, parent.parent_id)
+                  .join(up, parent.id == up.c.parent).where(parent.kind.in_(CASE_KINDS)))
+    # every step below any ancestor: the case's F10 is one of them, so this is the whole case
+    down = select(up.c.start.label("start"), up.c.id.label("id")).cte("case_down",
+                                                                      recursive=True)
+    child = aliased(Handover)
+    down = down.union(select(down.c.start, child.id).join(down, child.parent_id == down.c.id)
+                      .where(child.kind.in_(CASE_KINDS)))
+    step = aliased(Handover)
+    return set(session.scalars(
+        select(down.c.start).distinct().join(step, step.id == down.c.id)
+        .where(or_(step.sender_id == staff.id, step.receiver_id == staff.id))))
 
 
 def _content_as_member(staff: Staff) -> ColumnElement[bool]:

@@ -219,10 +219,10 @@ def test_the_refund_chain_is_computed_checked_and_written_back(money):
 def test_finance_reads_the_steps_of_its_own_cases_and_no_other(money):
     """policy C1, F10-F13: each party of a refund case reads its steps; a colleague of the same
     department who took no part in it reads nothing of it, in the pages' rule and the lists'."""
-    from sqlalchemy import select
+    from sqlalchemy import event, select
 
     from records.handovers import Handover
-    from records.visibility import visible_handovers
+    from records.visibility import case_steps_among, visible_handovers
 
     w = money
     register(w)
@@ -244,6 +244,19 @@ def test_finance_reads_the_steps_of_its_own_cases_and_no_other(money):
         listed = set(w.session.scalars(select(Handover.id).where(
             visible_handovers(w.session, staff))))
         assert own.id in listed and other.id not in listed, login
+    # a list asks for all its rows at once: one statement, the same answer
+    seen = []
+    engine = w.session.get_bind()
+    count = lambda *args: seen.append(args[2])  # noqa: E731
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        found = {login: case_steps_among(w.staff(login), [mine, theirs, my_f11, their_f11])
+                 for login in ("fin", "fin2", "enr")}
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert found == {"fin": {mine.id, my_f11.id}, "fin2": {theirs.id, their_f11.id},
+                     "enr": set()}
+    assert len([q for q in seen if "case_up" in q]) == 3
 
 
 def test_ledger_show_on_the_command_line(money, runner):
