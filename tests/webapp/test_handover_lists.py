@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import re
 
+from sqlalchemy import select
+
 from records.handovers import Status
+from records.staff import Staff
 from tests.webapp.test_handover_pages import (  # noqa: F401  (fixtures)
     STUDENT_NAME,
     number_of,
@@ -24,7 +27,7 @@ def numbers(html: str, list_id: str) -> list[str]:
         if len(part) > 1 else []
 
 
-def test_rows_name_students_to_those_who_read_the_content(world):  # noqa: F811
+def test_rows_name_students_to_those_who_read_the_content(app, world):  # noqa: F811
     enr, aca, sup = world.as_("enr"), world.as_("aca"), world.as_("sup")
     number = number_of(submit_f2(enr, world.student_id))
     for person in (enr, aca):  # the sender; the receiving department (registry, may sign)
@@ -33,6 +36,14 @@ def test_rows_name_students_to_those_who_read_the_content(world):  # noqa: F811
     assert f"学生：{STUDENT_NAME}" in aca.get("/").get_data(as_text=True)  # home worklist
     html = sup.get("/handovers/").get_data(as_text=True)  # supervision: metadata only
     assert number in html and STUDENT_NAME not in html
+    # addressed to a colleague by name: another member of the department sees it as metadata,
+    # and so no name, although the registry's work shows them every student elsewhere
+    with app.extensions["handover"].session_factory() as db:
+        aca_id = db.scalar(select(Staff.id).where(Staff.login == "aca"))
+    named = number_of(submit_f2(enr, world.other_id, receiver=str(aca_id)))
+    html = world.as_("aca2").get("/handovers/").get_data(as_text=True)
+    assert named in html and "李明轩" not in html
+    assert "学生：李明轩" in aca.get("/handovers/").get_data(as_text=True)
 
 
 def test_filters_and_sorting_in_the_url(world):  # noqa: F811
