@@ -90,6 +90,7 @@ def test_filter_sort_page_and_save_a_filter(browser, live_server, school, screen
     enr.fill("#filter-name", "我的招生咨询")
     enr.click("#save-filter-submit")
     enr.wait_for_url(re.compile(r".*kind=F1.*"))
+    enr.locator(".all-visible").scroll_into_view_if_needed()
     screenshot(enr, "handover-list-filters")
 
     enr.goto(f"{live_server}/handovers/")
