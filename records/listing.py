@@ -9,7 +9,7 @@ loads neither versions nor events (their values are ciphertext that no list show
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from itertools import islice
 
@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, defaultload, lazyload, selectinload
 from records.catalogue import KINDS, HandoverKind
 from records.deadlines import WorkingCalendar
 from records.handovers import Handover, HandoverStudent, Status
+from records.list_filter import ListFilter
 from records.staff import Staff
 from records.visibility import (
     Access,
@@ -45,6 +46,9 @@ RUNNING_DUE = case((Handover.status == Status.SUBMITTED, Handover.receive_due_at
 URGENT_FIRST = (RUNNING_DUE.is_(None), RUNNING_DUE, Handover.created_at.desc(),
                 Handover.id.desc())
 NEWEST_FIRST = (Handover.created_at.desc(), Handover.id.desc())
+# records.list_filter.SORTS in SQL
+ORDERS = {"due": URGENT_FIRST, "created": NEWEST_FIRST,
+          "number": (Handover.number, Handover.id)}
 
 
 @dataclass(frozen=True)
@@ -61,6 +65,9 @@ class Row:
     """今日到期 / 剩 N 个工作日 / 逾期 N 个工作日 / 按时完成 ..., or empty."""
     overdue: bool
     """Open and past its deadline, or completed late."""
+    students: tuple[str, ...] = ()
+    """Names of the students it concerns that the viewer may see, when asked for
+    (records.row_students); empty otherwise."""
 
     @property
     def sort_key(self) -> tuple:
@@ -201,6 +208,11 @@ class HandoverList:
         found = self.session.scalars(self._query().limit(size).offset((number - 1) * size))
         return Page(list(_visible_rows(self.staff, found, self.now, self.calendar)), total,
                     number, size)
+
+    def filtered(self, chosen: ListFilter) -> HandoverList:
+        """This list narrowed and ordered as `chosen` asks, still in SQL."""
+        return replace(self, where=(*self.where, *chosen.where(self.calendar.zone)),
+                       order=ORDERS[chosen.sort])
 
     def stream(self, batch: int = 500) -> Iterator[Row]:
         """Every row, read from the database `batch` at a time (one query)."""

@@ -12,6 +12,7 @@ from records import (  # noqa: F401
     notify,
     obligation_model,
     oversight,
+    saved_filters,
     saved_searches,
     staff,
     students,

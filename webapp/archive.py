@@ -10,10 +10,20 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from records import staff_lookup
 from records.archive import PURPOSES, RETURN_CONDITIONS, LoanKind, Retention, Security
 from records.archive_rules import MANAGE_DENIED, may_approve, may_manage, sees_overdue
 from records.errors import (
@@ -234,6 +244,18 @@ def lend(number: str):
             return redirect(url_for("archive.loan", number=loan.number))
         get_db().rollback()  # nothing half-written
     return _lend_page(file, form, problems, error, status)
+
+
+@bp.post("/borrowers")
+@login_required
+def borrowers():
+    """Colleagues to pick as the borrower while typing (the lend form): at most
+    staff_lookup.LIMIT, by name, login or department. POSTed, as every lookup is."""
+    _require_manager()
+    found, more = staff_lookup.lookup(get_db(), request.form.get("q", ""))
+    response = jsonify(items=[p.as_dict() for p in found], more=more)
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def _lend_page(file, form: dict, problems: dict, error: str, status: int):

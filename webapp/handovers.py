@@ -59,9 +59,8 @@ from webapp.handover_input import (
     meeting_input,
     problems,
 )
-from webapp.paging import page_number
 
-__all__ = ["bp", "may_send", "worklists", "Row"]
+__all__ = ["bp", "may_send", "Row"]
 
 bp = Blueprint("handovers", __name__, url_prefix="/handovers")
 
@@ -78,8 +77,6 @@ EVENT_LABELS = {
     "reassigned": "改派接收人", "transferred": "转交移交人",
 }
 EMPTY_TABLE_ROWS = 3
-PER_PAGE = listing.PER_PAGE
-WORKLIST = 10  # rows of the inbox and the outbox above the full list; the rest a click away
 
 
 def _wf():
@@ -90,46 +87,12 @@ def _me() -> Staff:
     return current_user.staff
 
 
-# -- lists ------------------------------------------------------------------------------------
-
-
-def worklists(staff: Staff, *, limit: int) -> dict[str, listing.Page]:
-    """The first `limit` rows of the inbox (submitted, `staff` may countersign) and of the open
-    outbox, due first, each with its true total."""
-    now, calendar = utcnow(), services().calendar
-    return {"inbox": listing.inbox(get_db(), staff, now, calendar=calendar).page(1, limit),
-            "outbox": listing.outbox(get_db(), staff, now, calendar=calendar).page(1, limit)}
+# -- lists (webapp.handover_lists registers them) -------------------------------------------
 
 
 def may_send(staff: Staff) -> bool:
     """Whether `staff` sends any kind of handover (the "新建交接" button)."""
     return any(staff.belongs_to(k.sender) for k in KINDS.values())
-
-
-LISTS = {"inbox": listing.inbox, "outbox": listing.outbox}
-
-
-@bp.route("/")
-@login_required
-def index():
-    """Inbox and outbox (their first rows; `?list=inbox|outbox` pages through one of them) and
-    everything visible, filtered by status and kind, a page at a time."""
-    me, now, calendar = _me(), utcnow(), services().calendar
-    status = request.args.get("status", "")
-    kind = request.args.get("kind", "")
-    status = status if status in {s.value for s in Status} - {"superseded"} else ""
-    kind = kind if kind in KINDS else ""
-    shown = request.args.get("list", "")
-    common = {"statuses": [s for s in Status if s != Status.SUPERSEDED],
-              "kinds": KINDS.values(), "can_send": may_send(me)}
-    if shown in LISTS:
-        page = LISTS[shown](get_db(), me, now, calendar=calendar).page(page_number(), PER_PAGE)
-        return render_template("handovers/index.html", shown=shown, page=page,
-                               status="", kind="", **common)
-    visible = listing.visible(get_db(), me, now, calendar=calendar, status=status,
-                              kind=kind).page(page_number(), PER_PAGE)
-    return render_template("handovers/index.html", shown="", **worklists(me, limit=WORKLIST),
-                           visible=visible, status=status, kind=kind, **common)
 
 
 # -- the kind picker ----------------------------------------------------------------------------
@@ -509,3 +472,6 @@ def attachment(number: str, attachment_id: int):
     data = services().vault.get(att.object_id, actor=me.login, reason="下载附件")
     name = f"{h.number}-{att.code}-{att.id}.{EXTENSIONS.get(att.content_type, 'bin')}"
     return _file(data, att.content_type, name, download=True)
+
+
+from webapp import handover_lists  # noqa: E402, F401  (the list routes, on this blueprint)

@@ -15,7 +15,8 @@ from records.owed_list import owed_rows
 from webapp import services
 from webapp.approvals import approvals
 from webapp.db import get_db
-from webapp.handovers import may_send, worklists
+from webapp.handover_lists import worklists
+from webapp.handovers import may_send
 from webapp.supervision import may_supervise
 
 __all__ = ["bp"]

@@ -104,6 +104,10 @@ ROUTES: dict[str, RouteAccess] = {
     "handovers.submit": _r("handover", Rule.HANDOVER_SENDER),
     "handovers.withdraw": _r("handover", Rule.HANDOVER_SENDER),
     "handovers.correct": _r("handover", Rule.HANDOVER_SENDER),
+    # each checked handover is countersigned only if visibility.may_countersign allows it
+    "handovers.countersign_many": _r("handover list", Rule.HANDOVER_COUNTERSIGN),
+    "handovers.save_filter": _r("saved filter", Rule.OWN),
+    "handovers.delete_filter": _r("saved filter", Rule.OWN),
     "students.index": _r("student list", Rule.SIGNED_IN),
     "students.lookup": _r("student list", Rule.SIGNED_IN),
     "students.detail": _r("student", Rule.STUDENT_RECORD),
@@ -122,6 +126,7 @@ ROUTES: dict[str, RouteAccess] = {
     "archive.correct": _r("archive file", Rule.ARCHIVE_MANAGE),
     "archive.consult": _r("archive file", Rule.ARCHIVE_CONSULT),
     "archive.lend": _r("archive file", Rule.ARCHIVE_MANAGE),
+    "archive.borrowers": _r("staff list", Rule.ARCHIVE_MANAGE),  # names, departments, logins
     "archive.loan": _r("loan", Rule.LOAN),
     "archive.slip": _r("loan", Rule.LOAN),
     "archive.loan_consult": _r("loan", Rule.ARCHIVE_CONSULT),

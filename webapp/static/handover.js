@@ -40,8 +40,11 @@
   // Student fields: what is typed (the last 学号 of a students field) is sent to the lookup
   // (POST: it may be a name, which must not land in a URL), and up to 20 students come back
   // as a listbox; choosing one puts its 学号 in the box. Arrow keys, Enter and Escape work.
+  // Other lookups (the lend form's borrower) answer {items: [{value, label}]} instead.
   var SEPARATORS = /[\s,，、;；]+/;
   var csrf = document.querySelector('input[name="csrf_token"]');
+
+  function valueOf(item) { return item.value || item.student_no; }
 
   function picker(box) {
     var input = box.querySelector("input");
@@ -81,10 +84,10 @@
       if (multi) {
         var parts = input.value.split(SEPARATORS).filter(function (p) { return p; });
         if (typed()) { parts.pop(); }
-        parts.push(student.student_no);
+        parts.push(valueOf(student));
         input.value = parts.join("、") + "、";
       } else {
-        input.value = student.student_no;
+        input.value = valueOf(student);
       }
       var picked = document.getElementById(input.id + "-picked");
       if (!picked) {
@@ -93,7 +96,7 @@
         picked.className = "picked";
         box.appendChild(picked);
       }
-      var line = student.student_no + " " + student.name;
+      var line = student.label || student.student_no + " " + student.name;
       picked.textContent = multi && picked.textContent ? picked.textContent + "、" + line
         : "已选：" + line;
       close();
@@ -109,15 +112,15 @@
       }
     }
     function show(data) {
-      items = data.students || [];
+      items = data.students || data.items || [];
       list.textContent = "";
       items.forEach(function (student, i) {
         var li = document.createElement("li");
         li.id = list.id + "-" + i;
         li.setAttribute("role", "option");
         li.setAttribute("aria-selected", "false");
-        li.dataset.number = student.student_no;
-        li.textContent = student.student_no + " " + student.name
+        li.dataset.number = valueOf(student);
+        li.textContent = student.label || student.student_no + " " + student.name
           + (student.classes ? "（" + student.classes + "）" : "");
         li.addEventListener("mousedown", function (event) {
           event.preventDefault();  // keep the focus in the box
@@ -126,7 +129,8 @@
         list.appendChild(li);
       });
       if (!items.length) {
-        note(data.short ? "姓名请至少输入两个字，或输入学号。" : "没有找到可选的学生。");
+        note(data.short ? "姓名请至少输入两个字，或输入学号。"
+          : data.items ? "没有找到匹配的人员。" : "没有找到可选的学生。");
       } else if (data.more) {
         note("只显示前 " + items.length + " 个，请输入更多以缩小范围。");
       }
