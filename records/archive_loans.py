@@ -174,13 +174,16 @@ class Loans:
             security_label=Security(file.security).label_zh, borrower=borrower,
             department=Department(loan.borrower_dept).label_zh,
             approver=loan.approver.display_name if loan.approver else "",
-            out_day=self.today().isoformat(), registrar=actor)
+            out_day=self.today().isoformat(), registrar=actor,
+            registered_at=loan.out_at.astimezone(SCHOOL_TZ).strftime("%Y-%m-%d %H:%M"),
+            handover_number=self.session.scalar(select(Handover.number).where(
+                Handover.id == file.handover_id)) if file.handover_id else None)
         rendered = self.desk.renderer.render(html)
         stamp = StampText(role="借阅人", name=borrower.display_name,
                           department=Department(loan.borrower_dept).label_zh,
                           font=self.desk.stamp_font)
         try:
-            return sign_sender(prepare(rendered.pdf, rendered.boxes),
+            return sign_sender(prepare(rendered.pdf, rendered.boxes, roles=("sender",)),
                                self.credentials.require(borrower), password, stamp=stamp,
                                pki=self.desk.pki, tsa=self.desk.timestamper)
         except SigningError:

@@ -23,6 +23,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from .catalogue import (
     METHODS,
+    PAPER_SCAN,
     FieldSpec,
     FieldType,
     HandoverKind,
@@ -217,7 +218,7 @@ def render_form_html(doc: FormDocument, *, templates_dir: Path = TEMPLATES_DIR) 
         values=doc.values,
         scalar_fields=[f for f in spec.fields if f.type in _SCALAR_TYPES],
         block_fields=[f for f in spec.fields if f.type not in _SCALAR_TYPES],
-        attachment_rows=_attachment_rows(doc.attachments, declared),
+        attachment_rows=_attachment_rows(doc.attachments, declared, method),
         method_label=f"{method.value} {METHODS[method]}",
         deadline_rule=getattr(spec, "deadline", None),
         qr_uri=_qr_data_uri(doc.qr_payload(content_hash)),
@@ -226,15 +227,20 @@ def render_form_html(doc: FormDocument, *, templates_dir: Path = TEMPLATES_DIR) 
     )
 
 
-def _attachment_rows(refs: tuple[AttachmentRef, ...], declared: Mapping[str, Any]) -> list[dict]:
-    """Declared slots first (filled or marked missing), then extra files."""
+def _attachment_rows(refs: tuple[AttachmentRef, ...], declared: Mapping[str, Any],
+                     method: Method) -> list[dict]:
+    """Declared slots first (filled or marked missing), then extra files. The scan of the
+    paper checklist belongs to a paper handover only (policy M1); face to face the meeting
+    record replaces it (M3), so its slot is not printed as required or missing there."""
     rows = []
     for code, slot in declared.items():
         filled = [r for r in refs if r.code == code]
-        rows.extend({"label": slot.label_zh, "ref": r, "required": slot.required}
-                    for r in filled)
+        required = slot.required and (code != PAPER_SCAN.code or method is Method.PAPER)
+        if code == PAPER_SCAN.code and not required and not filled:
+            continue
+        rows.extend({"label": slot.label_zh, "ref": r, "required": required} for r in filled)
         if not filled:
-            rows.append({"label": slot.label_zh, "ref": None, "required": slot.required})
+            rows.append({"label": slot.label_zh, "ref": None, "required": required})
     rows.extend({"label": "其他附件", "ref": r, "required": False}
                 for r in refs if r.code not in declared)
     return rows

@@ -148,6 +148,10 @@ class HandoverVersion(Base):
     meeting_final_object_id: Mapped[str | None] = mapped_column(String(64))
     countersigned_by: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     countersigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # A draft's preview (issue 14): the unsigned PDF it showed, kept in the vault under the
+    # digest of the form's HTML; signing signs these bytes while the HTML is unchanged.
+    unsigned_object_id: Mapped[str | None] = mapped_column(String(64))
+    unsigned_html_sha256: Mapped[str | None] = mapped_column(String(64))
 
     handover: Mapped[Handover] = relationship(back_populates="versions")
     attachments: Mapped[list[Attachment]] = relationship(lazy="selectin")

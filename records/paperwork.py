@@ -94,9 +94,13 @@ class FormDesk:
     def unsigned_pdf(self, doc: FormDocument) -> bytes:
         """The rendered form with both signature fields in place (before any signature:
         adding one later would break the first signature's DocMDP check)."""
+        return self.unsigned_pdf_of(render_form_html(doc))
+
+    def unsigned_pdf_of(self, html: str) -> bytes:
+        """`unsigned_pdf` of a form's HTML (records.forms.render_form_html)."""
         from signing import prepare
 
-        rendered = self.renderer.render(render_form_html(doc))
+        rendered = self.renderer.render(html)
         return prepare(rendered.pdf, rendered.boxes)
 
     def _stamp(self, role: str, staff: Staff) -> StampText:

@@ -14,6 +14,7 @@ __all__ = ["referenced_object_ids"]
 
 _COLUMNS = (HandoverVersion.signed_object_id, HandoverVersion.final_object_id,
             HandoverVersion.meeting_signed_object_id, HandoverVersion.meeting_final_object_id,
+            HandoverVersion.unsigned_object_id,
             Attachment.object_id, ArchiveLoan.slip_object_id)
 
 

@@ -12,6 +12,7 @@ overwritten or deleted. A schedule change (F3) is a corrected version with its r
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -47,7 +48,7 @@ from records.obligations import Obligations
 from records.paperwork import FormDesk
 from records.staff import Staff
 from records.timeliness import Timeliness
-from records.unit_of_work import discard_on_rollback, record_change
+from records.unit_of_work import after_commit, discard_on_rollback, record_change
 from records.validation import validate_values
 from records.visibility import Access, access_to, may_countersign, reading_approval
 from vault import Ledger, Vault
@@ -209,12 +210,14 @@ class Workflow:
     @exactly_once
     def edit_draft(self, actor: Staff, handover: Handover, values: Mapping[str, Any], *,
                    uploads: Iterable[Upload] = (),
-                   meeting: Mapping[str, Any] | None = None) -> Handover:
+                   meeting: Mapping[str, Any] | None = None,
+                   remove: Iterable[int] = ()) -> Handover:
         """Change one's own unsigned draft. Nothing of a draft has been signed or sent, so it
         is a working copy: its one version takes the new values (and, face to face, the new
         meeting record), the students it concerns follow them, and a new file for an
         attachment slot takes the place of the draft's earlier one (whose vault object stays,
-        immutable). The event list and the ledger record every edit."""
+        immutable), and the attachments `remove` names (ids) leave it. The event list and the
+        ledger record every edit."""
         if handover.sender_id != actor.id:
             raise PermissionDenied(actor.login, "edit")
         if handover.status != Status.DRAFT:
@@ -227,12 +230,7 @@ class Workflow:
         draft.values_json = dumps(resolved)
         if meeting is not None:
             draft.meeting_json = meeting_json(meeting, draft=True)
-        uploads = list(uploads)
-        replaced = {up.code for up in uploads} - {"other"}
-        for old in [a for a in draft.attachments if a.code in replaced]:
-            draft.attachments.remove(old)
-            self.session.delete(old)
-        self.intake.store_uploads(actor, handover, draft, uploads)
+        self._file_into(actor, handover, uploads, remove)
         keep = set(student_ids)
         for link in [s for s in handover.students if s.student_id not in keep]:
             handover.students.remove(link)
@@ -244,6 +242,35 @@ class Workflow:
                           subject=f"handover:{handover.number}",
                           context={"version": draft.version})
         return handover
+
+    @exactly_once
+    def attach(self, actor: Staff, handover: Handover, uploads: Iterable[Upload]) -> Handover:
+        """Files added to one's own draft on their own (chosen beside its 签名并提交): they
+        stay with the draft whatever the signature then says (issue 14)."""
+        if handover.sender_id != actor.id:
+            raise PermissionDenied(actor.login, "edit")
+        if handover.status != Status.DRAFT:
+            raise Conflict("只有草稿可以修改；已提交的交接单被退回后可修改重新提交。")
+        self._file_into(actor, handover, uploads, ())
+        self._event(handover, "edited", actor, self.clock())
+        self._changed_entry(actor=actor.login, action="handover.edit",
+                            subject=f"handover:{handover.number}",
+                            context={"version": handover.current_version})
+        return handover
+
+    def _file_into(self, actor: Staff, handover: Handover, uploads: Iterable[Upload],
+                   remove: Iterable[int]) -> None:
+        """A draft's files: a new file for a slot takes the place of the earlier one (whose
+        vault object stays, immutable); `remove` (attachment ids of the draft) leave it."""
+        draft = handover.current
+        uploads, remove = list(uploads), set(remove)
+        if remove - {a.id for a in draft.attachments}:
+            raise NotFound("附件", "")
+        replaced = {up.code for up in uploads} - {"other"}
+        for old in [a for a in draft.attachments if a.code in replaced or a.id in remove]:
+            draft.attachments.remove(old)
+            self.session.delete(old)
+        self.intake.store_uploads(actor, handover, draft, uploads)
 
     @exactly_once
     def submit(self, actor: Staff, handover: Handover, password: str, *,
@@ -401,12 +428,14 @@ class Workflow:
             raise ValidationFailed(problems)
         answered = self._schedule(handover, kind, values)
         due = handover.due_at
-        doc = self._document(handover, actor, kind.code, values, due, tuple(
-            AttachmentRef(a.filename, a.sha256, a.code) for a in v.attachments))
+        doc = self._form_document(handover, actor, values)
         context = {"handover": handover.number, "version": v.version}
+        unsigned = self._unsigned_form(actor, v, doc)
         v.signed_object_id = self._put(
-            self._sign_document(doc, actor, password), actor=actor.login,
-            reason="移交人签名提交", context=context)
+            self.desk.sign_as_sender(unsigned, actor, self.credentials.require(actor),
+                                     password),
+            actor=actor.login, reason="移交人签名提交", context=context)
+        self._drop_unsigned(v)
         if face_to_face:
             record = self._document(handover, actor, Method.FACE_TO_FACE.value, meeting, due)
             v.meeting_signed_object_id = self._put(
@@ -415,6 +444,56 @@ class Workflow:
         v.content_sha256 = doc.content_sha256()
         v.status, v.signed_at = Status.SUBMITTED, self.clock()
         return answered
+
+    # -- the preview (issue 14: see before you sign) ---------------------------------------
+
+    def preview(self, actor: Staff, handover: Handover) -> bytes:
+        """The form as signing it now would sign it: the same values (with what the system
+        adds), deadline, attachments and renderer, watermarked 预览. The unsigned PDF is kept
+        with the draft under the digest of its HTML, so that `submit` signs exactly these
+        bytes unless the draft has changed since. Its author's own unsigned draft only."""
+        self.get(actor, handover.number, need=Access.CONTENT)
+        if handover.sender_id != actor.id:
+            raise NotFound("预览", "")
+        if handover.status != Status.DRAFT:
+            raise Conflict("只有草稿可以预览；已签名的交接单请查看其 PDF。")
+        v = handover.current
+        values = json.loads(v.values_json)
+        if self.form_rules is not None:
+            try:  # an incomplete draft is previewed as it stands
+                values = self.form_rules.complete(handover, values)
+            except ValidationFailed:
+                pass
+        unsigned = self._unsigned_form(actor, v, self._form_document(handover, actor, values))
+        from signing import watermark
+
+        return watermark(unsigned, ["预览 · 尚未签名，不作为交接凭证"], self.desk.renderer)
+
+    def _form_document(self, handover: Handover, actor: Staff, values: Mapping[str, Any]):
+        return self._document(handover, actor, handover.kind, values, handover.due_at, tuple(
+            AttachmentRef(a.filename, a.sha256, a.code) for a in handover.current.attachments))
+
+    def _unsigned_form(self, actor: Staff, v: HandoverVersion, doc) -> bytes:
+        """The unsigned PDF of `doc`: the one kept with the draft if it was rendered from the
+        same HTML, otherwise rendered now and kept (the previous one discarded)."""
+        html = render_form_html(doc)
+        digest = hashlib.sha256(html.encode("utf-8")).hexdigest()
+        if v.unsigned_object_id and v.unsigned_html_sha256 == digest:
+            return self.vault.get(v.unsigned_object_id, actor=actor.login, reason="签名前核对预览")
+        unsigned = self.desk.unsigned_pdf_of(html)
+        self._drop_unsigned(v)
+        v.unsigned_object_id = self._put(unsigned, actor=actor.login, reason="生成预览",
+                                         context={"handover": v.handover.number,
+                                                  "version": v.version, "document": "preview"})
+        v.unsigned_html_sha256 = digest
+        return unsigned
+
+    def _drop_unsigned(self, v: HandoverVersion) -> None:
+        """Forget the kept preview; its vault object goes once that is committed."""
+        old, v.unsigned_object_id, v.unsigned_html_sha256 = v.unsigned_object_id, None, None
+        if old:
+            after_commit(self.session, lambda: self.vault.discard(
+                old, actor="system", reason="预览已被新版本或签名取代"))
 
     def _document(self, handover: Handover, actor: Staff, kind_code: str,
                   values: Mapping[str, Any], due: datetime | None,
@@ -452,19 +531,36 @@ class Workflow:
         upload: it lists the form and its attachments by title only (no student data)."""
         self.get(actor, handover.number, need=Access.CONTENT)
         kind = get_kind(handover.kind)
-        items = [{"item": f"{kind.name_zh}（{handover.number} 第 {handover.current_version} 版）",
-                  "copies": 1}]
-        items += [{"item": a.label_zh, "copies": 1} for a in kind.attachments
-                  if a.code != PAPER_SCAN.code]
         receiver = handover.receiver.display_name if handover.receiver else "（接收人）"
-        doc = self.desk.document(
-            number=handover.number, version=handover.current_version, kind="M1",
-            method=Method.PAPER.value, sender=handover.sender, sender_dept=handover.sender_dept,
-            receiver_name=receiver, receiver_dept=handover.receiver_dept,
-            values={"handover_date": self.clock().date().isoformat(), "items": items},
-            attachments=(), due_at=handover.due_at)
+        pdf = self._checklist(
+            kind, f"{kind.name_zh}（{handover.number} 第 {handover.current_version} 版）",
+            number=handover.number, version=handover.current_version, sender=handover.sender,
+            receiver=receiver, due=handover.due_at)
         self.audit.append(actor=actor.login, action="handover.print_checklist",
                           subject=f"handover:{handover.number}")
+        return pdf
+
+    def blank_checklist_pdf(self, actor: Staff, kind_code: str) -> bytes:
+        """The checklist of a kind before its handover is saved (issue 14: it is needed to
+        fill the form's scan slot): the number is left to write in by hand."""
+        kind = get_kind(kind_code)
+        if not actor.belongs_to(kind.sender):
+            raise PermissionDenied(actor.login, f"checklist {kind.code}")
+        return self._checklist(kind, f"{kind.name_zh}（交接编号保存后生成，请手写）",
+                               number="（保存后生成）", version=1, sender=actor,
+                               receiver="（接收人）", due=None)
+
+    def _checklist(self, kind: HandoverKind, title: str, *, number: str, version: int,
+                   sender: Staff, receiver: str, due: datetime | None) -> bytes:
+        items = [{"item": title, "copies": 1}]
+        items += [{"item": a.label_zh, "copies": 1} for a in kind.attachments
+                  if a.code != PAPER_SCAN.code]
+        doc = self.desk.document(
+            number=number, version=version, kind="M1", method=Method.PAPER.value,
+            sender=sender, sender_dept=kind.sender.value, receiver_name=receiver,
+            receiver_dept=kind.receiver.value,
+            values={"handover_date": self.clock().date().isoformat(), "items": items},
+            attachments=(), due_at=due)
         return self.desk.renderer.render(render_form_html(doc)).pdf
 
     def _next_number(self, now: datetime) -> str:

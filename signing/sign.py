@@ -94,14 +94,16 @@ class _PendingKeySigner(signers.Signer):
         return key.sign(data, ECDSA(get_pyca_cryptography_hash(digest_algorithm)))
 
 
-def prepare(pdf: bytes, boxes: dict[str, SignatureBox]) -> bytes:
-    """Add both signature fields (sender and receiver) before anyone signs.
+def prepare(pdf: bytes, boxes: dict[str, SignatureBox],
+            roles: tuple[str, ...] = ("sender", "receiver")) -> bytes:
+    """Add the signature fields of `roles` (both, sender and receiver, by default) before
+    anyone signs; a document only one person signs (the loan slip) has the sender's alone.
 
     Adding the receiver's field after the sender's certification would count as an
     illegal modification of the certified document.
     """
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
-    for key, field_name in FIELDS.items():
+    for key, field_name in ((k, FIELDS[k]) for k in roles):
         box = boxes.get(key)
         if box is None:
             raise SignatureFieldMissing(f"sigbox-{key}")

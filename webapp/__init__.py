@@ -82,6 +82,7 @@ def _add_pages(app: Flask) -> None:
         approvals,
         archive,
         auth,
+        base_url_check,
         classes,
         errors,
         handovers,
@@ -100,6 +101,7 @@ def _add_pages(app: Flask) -> None:
     )
 
     security.init_app(app)
+    base_url_check.init_app(app, services(app).settings["BASE_URL"])
     auth.init_app(app)
     errors.init_app(app)
     notifications.init_app(app)

@@ -181,7 +181,7 @@ def _failed(render: Callable[..., Any], exc: Exception):
     get_db().rollback()
     if isinstance(exc, ValidationFailed):
         return render(errors=problems(exc), status=400,
-                      form_error="请更正标出的问题后重新提交（附件需要重新选择）。")
+                      form_error="请更正标出的问题后重新提交（草稿未能保存，附件需要重新选择）。")
     return render(status=400, form_error=str(exc))
 
 
@@ -207,13 +207,37 @@ def create(code: str):
         h = wf.create(me, kind.code, values, uploads=reader.uploads(request.files),
                       receiver_id=_receiver_id(), parent_number=parent, method=chosen,
                       meeting=meeting if face_to_face else None, obligation_id=obligation)
-        if request.form.get("action") == "submit":
-            wf.submit(me, h, request.form.get("password", ""))
     except (ValidationFailed, SigningError) as exc:
         return _failed(render, exc)
-    flash(f"交接单 {h.number} 已签名提交，等待{kind.receiver.label_zh}签收。"
-          if h.status == Status.SUBMITTED else f"草稿 {h.number} 已保存。", "success")
-    return redirect(url_for("handovers.view", number=h.number))
+    return _then(h, f"草稿 {h.number} 已保存。")
+
+
+def _then(h: Handover, saved: str):
+    """After a draft was saved (created or edited) from a form: what its button asked for.
+    The draft and its files are committed first, so that a signature that fails (a field
+    still missing, a wrong password) keeps them: the draft page shows the form again with
+    the files attached (issue 14). The signing itself is all or nothing."""
+    action = request.form.get("action", "draft")
+    number = h.number
+    get_db().commit()
+    if action == "preview":
+        return redirect(url_for("handovers.view", number=number, edit=1, preview=1)
+                        + "#preview")
+    if action != "submit":
+        flash(saved, "success")
+        return redirect(url_for("handovers.view", number=number))
+    wf = _wf()
+    try:
+        wf.submit(_me(), wf.get(_me(), number), request.form.get("password", ""))
+    except (ValidationFailed, SigningError) as exc:
+        get_db().rollback()
+        errors = problems(exc) if isinstance(exc, ValidationFailed) else {
+            "password": [str(exc)]}
+        return _view(number, errors=errors, status=400, editing=True,
+                     action_error="草稿和已选的附件已保存；请更正标出的问题后重新签名提交。")
+    kind = KINDS[h.kind]
+    flash(f"交接单 {number} 已签名提交，等待{kind.receiver.label_zh}签收。", "success")
+    return redirect(url_for("handovers.view", number=number))
 
 
 def _obligation_id() -> int | None:
@@ -281,7 +305,7 @@ def _changeable(me: Staff, h: Handover) -> bool:
 
 
 def _view(number: str, *, errors=None, status=200, action_error="", correction=None,
-          meeting=None):
+          meeting=None, editing=False):
     me, wf = _me(), _wf()
     h = wf.get(me, number)
     kind = KINDS[h.kind]
@@ -295,7 +319,8 @@ def _view(number: str, *, errors=None, status=200, action_error="", correction=N
             record = wf.meeting_of(me, h) or {}
             draft_meeting = [(f, display_value(f, record.get(f.name)))
                              for f in METHOD_DOCUMENTS["M3"].fields]
-    editing_draft = h.status == Status.DRAFT and h.sender_id == me.id and "edit" in request.args
+    editing_draft = h.status == Status.DRAFT and h.sender_id == me.id and (
+        editing or "edit" in request.args)
     if correction is None and content and (_changeable(me, h) or editing_draft):
         correction = form_values(kind, wf.values_of(me, h))
         if face_to_face:
@@ -317,6 +342,7 @@ def _view(number: str, *, errors=None, status=200, action_error="", correction=N
         next_kinds=[KINDS[c] for c in kind.next_kinds if me.belongs_to(KINDS[c].sender)],
         event_labels=EVENT_LABELS, errors=errors or {}, action_error=action_error,
         values=correction or {}, picked=picked, T=FieldType, empty_rows=1,
+        preview="preview" in request.args and editing_draft,
         method=METHODS[Method(h.method)], deadline=deadline_text(kind),
         face_to_face=face_to_face, draft_meeting=draft_meeting, meeting=meeting or {},
         meeting_spec=METHOD_DOCUMENTS["M3"], meeting_errors=meeting_errors(errors or {})), status
@@ -365,9 +391,28 @@ ACTIONS = (
     ("return", lambda wf, h: wf.return_(_me(), h, _reason()),
      "已退回交接单 {}，移交人将修改后重新提交。"),
     ("withdraw", lambda wf, h: wf.withdraw(_me(), h, _reason()), "已撤回交接单 {}。"),
-    ("submit", lambda wf, h: wf.submit(_me(), h, _password(), uploads=FormInput(
-        KINDS[h.kind], None).uploads(request.files)), "交接单 {} 已签名提交。"),
 )
+
+
+@bp.post("/<number>/submit")
+@login_required
+def submit(number: str):
+    """Sign and submit a draft from its page. Files chosen there join the draft first and
+    stay with it if the signature fails (issue 14)."""
+    me, wf = _me(), _wf()
+    h = wf.get(me, number, need=Access.CONTENT)
+    uploads = FormInput(KINDS[h.kind], None).uploads(request.files)
+    if uploads:
+        try:
+            wf.attach(me, h, uploads)
+        except (ValidationFailed, SigningError) as exc:
+            get_db().rollback()
+            return _view(number, errors=problems(exc) if isinstance(exc, ValidationFailed)
+                         else {}, status=400, action_error=str(exc))
+        get_db().commit()
+        h = wf.get(me, number)
+    return _act(number, lambda wf, h: wf.submit(_me(), h, _password()),
+                f"交接单 {number} 已签名提交。")
 
 
 def _action_view(do: Callable[[Any, Handover], Any], done: str):
@@ -407,9 +452,31 @@ def correct(number: str):
 def edit(number: str):
     """Save changes to one's own draft; signing stays a separate step."""
     me, values, uploads, meeting = _changed_content(number)
-    return _act(number, lambda wf, h: wf.edit_draft(me, h, values, uploads=uploads,
-                                                    meeting=meeting),
-                f"草稿 {number} 已保存。", correction=values, meeting=meeting)
+    wf = _wf()
+    h = wf.get(me, number)
+    try:
+        wf.edit_draft(me, h, values, uploads=uploads, meeting=meeting, remove=_removed())
+    except (ValidationFailed, SigningError) as exc:
+        get_db().rollback()
+        return _view(number, errors=problems(exc) if isinstance(exc, ValidationFailed) else {},
+                     status=400, correction=values, meeting=meeting,
+                     action_error="请更正标出的问题。" if isinstance(exc, ValidationFailed)
+                     else str(exc))
+    if request.form.get("remove_attachment"):  # the form again, without that file
+        get_db().commit()
+        flash("已移除附件。", "success")
+        return redirect(url_for("handovers.view", number=number, edit=1) + "#correction")
+    return _then(h, f"草稿 {number} 已保存。")
+
+
+def _removed() -> list[int]:
+    """The attachment a draft form's 移除 button names (an id of the draft's own)."""
+    raw = request.form.get("remove_attachment", "").strip()
+    if not raw:
+        return []
+    if not raw.isdecimal() or len(raw) > 12:
+        abort(400, description="附件选择无效，请刷新页面后重试。")
+    return [int(raw)]
 
 
 # -- files --------------------------------------------------------------------------------------
@@ -441,8 +508,11 @@ def pdf(number: str):
     older = version and int(version) != h.current_version
     suffix = "-meeting" if document == "meeting" else ""
     name = f"{h.number}{suffix}-v{version}.pdf" if older else f"{h.number}{suffix}.pdf"
-    response = _file(data, "application/pdf", name, download=download)
-    # Our own page frames the PDF; the app's default header denies all framing.
+    return _framed(_file(data, "application/pdf", name, download=download))
+
+
+def _framed(response: Response) -> Response:
+    """Our own page frames the PDF; the app's default header denies all framing."""
     response.headers["Content-Security-Policy"] = "frame-ancestors 'self'"
     response.headers["X-Frame-Options"] = "SAMEORIGIN"
     return response
@@ -458,6 +528,31 @@ def checklist(number: str):
         abort(404)
     return _file(wf.checklist_pdf(me, h), "application/pdf", f"{h.number}-checklist.pdf",
                  download=False)
+
+
+@bp.get("/<number>/preview")
+@login_required
+def preview(number: str):
+    """The draft's form as signing it now would sign it, watermarked 预览 (issue 14); only
+    the number is in the URL, the content stays with the draft (policy C2)."""
+    me, wf = _me(), _wf()
+    h = wf.get(me, number, need=Access.CONTENT)
+    response = _framed(_file(wf.preview(me, h), "application/pdf",
+                             f"{h.number}-preview.pdf", download=False))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/new/<code>/checklist")
+@login_required
+def blank_checklist(code: str):
+    """The paper checklist (policy M1) printed from the form before it is saved."""
+    me = _me()
+    kind = _kind_for(code, me)
+    if kind.method.value != "M1":
+        abort(404)
+    return _file(_wf().blank_checklist_pdf(me, kind.code), "application/pdf",
+                 f"{kind.code}-checklist.pdf", download=False)
 
 
 EXTENSIONS = {"application/pdf": "pdf", "image/png": "png", "image/jpeg": "jpg"}

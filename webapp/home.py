@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, current_app, render_template
 from flask_login import current_user, login_required
 
 from records.approvals import may_approve
@@ -12,7 +12,7 @@ from records.deadlines import SCHOOL_TZ
 from records.listing import count_due
 from records.obligations import may_waive
 from records.owed_list import owed_rows
-from webapp import services
+from webapp import base_url_check, services
 from webapp.approvals import approvals
 from webapp.db import get_db
 from webapp.handover_lists import worklists
@@ -50,5 +50,7 @@ def index():
                            approvals_waiting=approvals_waiting, my_overdue_loans=my_overdue,
                            owed=owed, can_waive=may_waive(me),
                            calendar_path=services().calendar_path,
+                           base_url_warning=base_url_check.warning_for(current_app)
+                           if me.is_admin else None,
                            **worklists(me, limit=HOME_LIMIT))
 

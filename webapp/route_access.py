@@ -94,9 +94,11 @@ ROUTES: dict[str, RouteAccess] = {
     "handovers.index": _r("handover list", Rule.SIGNED_IN),
     "handovers.new": _r("-", Rule.SIGNED_IN),
     "handovers.create": _r("handover", Rule.SIGNED_IN),
+    "handovers.blank_checklist": _r("-", Rule.SIGNED_IN),  # the kind's sending department
     "handovers.view": _r("handover", Rule.HANDOVER_METADATA),
     "handovers.checklist": _r("handover", Rule.HANDOVER_CONTENT),
     "handovers.pdf": _r("handover", Rule.HANDOVER_CONTENT),
+    "handovers.preview": _r("handover", Rule.HANDOVER_SENDER),  # of a draft (issue 14)
     "handovers.attachment": _r("handover", Rule.HANDOVER_CONTENT),
     "handovers.countersign": _r("handover", Rule.HANDOVER_COUNTERSIGN),
     "handovers.return": _r("handover", Rule.HANDOVER_COUNTERSIGN),

@@ -306,3 +306,19 @@ def test_two_desks_lending_the_same_file_at_once_make_one_loan(app, school, pass
         assert len([loan for loan in d.loans.of_file(d.file()) if loan.is_open]) == 1
     finally:
         d.db.close()
+
+
+def test_the_loan_slip_is_complete(app, school, desk, passwords):
+    """Issue 14: the slip names the handover the file came from, and has no box that nobody
+    signs: the borrower's signature is its only field, the registrar is printed."""
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.fields import enumerate_sig_fields
+
+    loan = desk.lend(desk.file(), password=passwords["enr"])
+    slip = desk.loans.slip(desk.staff("enr"), loan)
+    text = "".join("".join(p.extract_text().split()) for p in PdfReader(io.BytesIO(slip)).pages)
+    assert f"交接编号{school['handover']}" in text
+    assert "经办人：孙丽（档案室）" in text and loan.number in text
+    states = [value is not None for _, value, _ in
+              enumerate_sig_fields(PdfFileReader(io.BytesIO(slip)), filled_status=None)]
+    assert states == [True]

@@ -81,6 +81,7 @@ def _handover_rule(rule: Rule, staff: Staff, h: Handover) -> bool:
 
 def _url(endpoint: str, h: Handover) -> str:
     tail = {"handovers.view": "", "handovers.pdf": "/pdf", "handovers.checklist": "/checklist",
+            "handovers.preview": "/preview",
             "handovers.countersign": "/countersign", "handovers.return": "/return",
             "handovers.edit": "/edit", "handovers.submit": "/submit",
             "handovers.withdraw": "/withdraw", "handovers.correct": "/correct"}
@@ -106,7 +107,7 @@ def test_handover_routes_follow_the_rule(world, clients):
                     url = _url(endpoint, h)
                     allowed = _handover_rule(entry.rule, staff, h) and (
                         endpoint != "handovers.checklist" or h.method == "M1")  # paper only
-                    get = endpoint in ("handovers.view", "handovers.pdf",
+                    get = endpoint in ("handovers.view", "handovers.pdf", "handovers.preview",
                                        "handovers.checklist", "handovers.attachment")
                     if not get and allowed:
                         continue  # a permitted change is the workflow tests' business

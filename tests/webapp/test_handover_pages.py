@@ -92,7 +92,8 @@ def f2_form(student_id, **overrides):
 
 
 def submit_f2(person, student_id, *, upload=True, **overrides):
-    data = f2_form(student_id, action="submit", password=person.password, **overrides)
+    data = f2_form(student_id, **{"action": "submit", "password": person.password,
+                                  **overrides})
     if upload:
         data["att.enrollment_agreement"] = (BytesIO(AGREEMENT), "入学协议.pdf")
         data["att.paper_scan"] = (BytesIO(AGREEMENT), "交接清单.pdf")
@@ -148,19 +149,23 @@ def test_missing_required_field_and_attachment_are_shown_next_to_fields(world):
     assert re.search(r'data-field="attachment:enrollment_agreement".*?缺少必需的附件「入学协议」',
                      html, re.S)
     assert 'value="XY-2026-0457"' in html  # the other values are kept
-    assert world.count() == 0
+    # issue 14: the draft is kept (not signed), to be completed
+    assert world.count() == 1 and 'id="action-error"' in html
 
 
-def test_wrong_password_is_a_form_error_and_nothing_is_stored(world):
+def test_wrong_password_is_a_form_error_and_nothing_is_signed(world):
     enr = world.as_("enr")
     data = f2_form(world.student_id, action="submit", password="wrong-password-1")
     data["att.enrollment_agreement"] = (BytesIO(AGREEMENT), "a.pdf")
     data["att.paper_scan"] = (BytesIO(AGREEMENT), "b.pdf")
     r = enr.post("/handovers/new/F2", data, content_type="multipart/form-data")
     assert r.status_code == 400
-    assert "密码" in unescape(re.search(r'id="form-error">([^<]+)', r.get_data(as_text=True))
+    assert "密码" in unescape(re.search(r'id="err-password">([^<]+)', r.get_data(as_text=True))
                             .group(1))
-    assert world.count() == 0
+    # issue 14: the draft and its files are kept; nothing is signed
+    html = r.get_data(as_text=True)
+    assert world.count() == 1 and "已附：a.pdf" in html and "已附：b.pdf" in html
+    assert world.status(re.search(r"JJ-\d{4}-\d{6}", html).group(0)) == Status.DRAFT
 
 
 @pytest.mark.parametrize("tamper, status", [
@@ -383,3 +388,115 @@ def test_the_second_of_two_receivers_gets_a_409_naming_who_signed_first(world):
     returned = aca2.post(f"{url}/return", {"reason": "缺件"})
     assert returned.status_code == 409 and "已由测试aca签收" in returned.get_data(as_text=True)
     assert world.status(number) == Status.COMPLETED
+
+
+# -- issue 14: forms that keep what you gave them, and see before you sign -------------------
+
+
+def draft_number(html: str) -> str:
+    return re.search(r'id="handover-number">(JJ-\d{4}-\d{6})<', html).group(1)
+
+
+def test_files_stay_with_the_draft_until_the_corrected_submit_signs_them(world, app):
+    """The first 签名并提交 fails (a required field missing): the draft keeps the files; the
+    corrected submit signs with them, without choosing them again."""
+    enr = world.as_("enr")
+    r = submit_f2(enr, world.student_id, **{"f.course": ""})
+    assert r.status_code == 400
+    html = r.get_data(as_text=True)
+    number = draft_number(html)
+    assert "已附：入学协议.pdf" in html and "已附：交接清单.pdf" in html
+    assert world.status(number) == Status.DRAFT
+    fixed = f2_form(world.student_id, action="submit", password=enr.password)
+    r = enr.post(f"/handovers/{number}/edit", fixed, content_type="multipart/form-data")
+    assert r.status_code == 302, r.get_data(as_text=True)
+    assert world.status(number) == Status.SUBMITTED
+    svc = app.extensions["handover"]
+    with svc.session_factory() as db:
+        h = db.scalar(select(Handover).where(Handover.number == number))
+        assert sorted(a.code for a in h.current.attachments) == [
+            "enrollment_agreement", "paper_scan"]
+
+
+def test_a_draft_file_can_be_removed(world, app):
+    enr = world.as_("enr")
+    number = number_of(submit_f2(enr, world.student_id, action="draft"))
+    svc = app.extensions["handover"]
+    with svc.session_factory() as db:
+        h = db.scalar(select(Handover).where(Handover.number == number))
+        scan = next(a.id for a in h.current.attachments if a.code == "paper_scan")
+    r = enr.post(f"/handovers/{number}/edit",
+                 f2_form(world.student_id, remove_attachment=str(scan)))
+    assert r.status_code == 302
+    html = enr.get(f"/handovers/{number}?edit=1").get_data(as_text=True)
+    assert "已附：入学协议.pdf" in html and "已附：交接清单.pdf" not in html
+    # an attachment of another handover is not this draft's to remove
+    assert enr.post(f"/handovers/{number}/edit", f2_form(
+        world.student_id, remove_attachment="999999")).status_code == 404
+
+
+def test_the_checklist_prints_from_the_form_before_saving(world):
+    from pypdf import PdfReader
+
+    enr = world.as_("enr")
+    html = enr.get("/handovers/new/F2").get_data(as_text=True)
+    assert 'href="/handovers/new/F2/checklist"' in html
+    r = enr.get("/handovers/new/F2/checklist")
+    assert r.status_code == 200 and r.mimetype == "application/pdf"
+    text = "".join(p.extract_text() for p in PdfReader(BytesIO(r.data)).pages)
+    assert "交接清单" in text and "入学协议" in text
+    assert world.count() == 0
+    assert world.as_("tea").get("/handovers/new/F2/checklist").status_code == 403
+
+
+def test_preview_shows_the_pdf_that_signing_signs(world, app):
+    """预览 is the unsigned form with a watermark; the submit signs exactly the previewed
+    bytes (the signed file begins with them: pyHanko appends the signature)."""
+    from pypdf import PdfReader
+
+    enr = world.as_("enr")
+    r = submit_f2(enr, world.student_id, action="preview")
+    assert r.status_code == 302 and r.headers["Location"].endswith("preview=1#preview")
+    number = re.search(r"/handovers/(JJ-\d{4}-\d{6})", r.headers["Location"]).group(1)
+    page = enr.get(r.headers["Location"].split("#")[0]).get_data(as_text=True)
+    assert f'src="/handovers/{number}/preview"' in page
+    preview = enr.get(f"/handovers/{number}/preview")
+    assert preview.status_code == 200 and preview.mimetype == "application/pdf"
+    assert "frame-ancestors 'self'" in preview.headers["Content-Security-Policy"]
+    shown = "".join(p.extract_text() for p in PdfReader(BytesIO(preview.data)).pages)
+    assert "预览" in shown
+    svc = app.extensions["handover"]
+    with svc.session_factory() as db:
+        v = db.scalar(select(Handover).where(Handover.number == number)).current
+        unsigned = svc.vault.get(v.unsigned_object_id, actor="test", reason="测试")
+    r = enr.post(f"/handovers/{number}/submit", {"password": enr.password})
+    assert r.status_code == 302 and world.status(number) == Status.SUBMITTED
+    signed = enr.get(f"/handovers/{number}/pdf").data
+    assert signed.startswith(unsigned)
+    words = "".join(p.extract_text() for p in PdfReader(BytesIO(signed)).pages)
+    assert STUDENT_NAME in words and "预览" not in words
+    squash = lambda t: re.sub(r"\s+", "", t)  # noqa: E731
+    assert squash(words) in squash(shown)  # what was shown, but the watermark
+    # only the sender previews, only a draft
+    assert world.as_("aca").get(f"/handovers/{number}/preview").status_code in (404, 409)
+    assert enr.get(f"/handovers/{number}/preview").status_code == 409
+
+
+def test_a_changed_draft_is_rendered_again_before_signing(world, app):
+    enr = world.as_("enr")
+    number = number_of(submit_f2(enr, world.student_id, action="draft"))
+    enr.get(f"/handovers/{number}/preview")
+    svc = app.extensions["handover"]
+
+    def kept():
+        with svc.session_factory() as db:
+            v = db.scalar(select(Handover).where(Handover.number == number)).current
+            return v.unsigned_html_sha256
+    before = kept()
+    assert before
+    r = enr.post(f"/handovers/{number}/edit", f2_form(
+        world.student_id, action="submit", password=enr.password, **{"f.course": "初三物理"}))
+    assert r.status_code == 302 and world.status(number) == Status.SUBMITTED
+    text = "".join(p.extract_text() for p in __import__("pypdf").PdfReader(
+        BytesIO(enr.get(f"/handovers/{number}/pdf").data)).pages)
+    assert "初三物理" in text and kept() is None

@@ -185,4 +185,99 @@
     input.addEventListener("blur", function () { setTimeout(close, 150); });
   }
   document.querySelectorAll(".picker[data-lookup]").forEach(picker);
+
+  // Issue 14: forms that keep what they were given.
+  var forms = document.querySelectorAll("#handover-form, #correct-form");
+
+  // "Leave this page?" once something was typed or chosen, until the form is submitted.
+  var dirty = false;
+  forms.forEach(function (form) {
+    form.addEventListener("input", function () { dirty = true; });
+    form.addEventListener("change", function () { dirty = true; });
+    form.addEventListener("submit", function () { dirty = false; });
+  });
+  window.addEventListener("beforeunload", function (event) {
+    if (!dirty) { return; }
+    event.preventDefault();
+    event.returnValue = "";  // the browser shows its own "leave this page?" text
+  });
+
+  // Drag and drop onto an attachment's file box; the plain file input stays underneath and
+  // works without JavaScript.
+  function dropZone(input) {
+    var zone = document.createElement("div");
+    zone.className = "drop-zone";
+    var hint = document.createElement("span");
+    hint.className = "drop-hint";
+    hint.textContent = "可将文件拖放到这里";
+    input.parentNode.insertBefore(zone, input);
+    zone.appendChild(input);
+    zone.appendChild(hint);
+    function show() {
+      hint.textContent = input.files.length ? "已选择：" + input.files[0].name
+        + "（" + (input.files[0].size / 1024).toFixed(1) + " KB）" : "可将文件拖放到这里";
+    }
+    ["dragenter", "dragover"].forEach(function (type) {
+      zone.addEventListener(type, function (event) {
+        event.preventDefault();
+        zone.classList.add("drop-over");
+      });
+    });
+    ["dragleave", "drop"].forEach(function (type) {
+      zone.addEventListener(type, function () { zone.classList.remove("drop-over"); });
+    });
+    zone.addEventListener("drop", function (event) {
+      event.preventDefault();
+      var files = event.dataTransfer && event.dataTransfer.files;
+      if (!files || !files.length) { return; }
+      var one = new DataTransfer();
+      one.items.add(files[0]);
+      input.files = one.files;
+      input.dispatchEvent(new Event("change", { bubbles: true }));
+    });
+    input.addEventListener("change", show);
+  }
+  forms.forEach(function (form) {
+    form.querySelectorAll('input[type="file"]').forEach(dropZone);
+  });
+
+  // Large files go up with a progress bar (XMLHttpRequest reports upload progress; a plain
+  // form post does not). The answer replaces the page as a normal submit would.
+  var LARGE = 1024 * 1024;
+  forms.forEach(function (form) {
+    form.addEventListener("submit", function (event) {
+      var total = 0;
+      form.querySelectorAll('input[type="file"]').forEach(function (input) {
+        Array.prototype.forEach.call(input.files, function (f) { total += f.size; });
+      });
+      if (total < LARGE || !window.FormData) { return; }
+      event.preventDefault();
+      var bar = document.getElementById("upload-progress");
+      if (!bar) {
+        bar = document.createElement("progress");
+        bar.id = "upload-progress";
+        bar.max = 100;
+        bar.setAttribute("aria-label", "上传进度");
+        form.querySelector(".actions").appendChild(bar);
+      }
+      form.querySelectorAll("button").forEach(function (b) { b.disabled = true; });
+      var xhr = new XMLHttpRequest();
+      xhr.open("POST", form.getAttribute("action"));  // form.action: the buttons named action
+      xhr.upload.addEventListener("progress", function (e) {
+        if (e.lengthComputable) { bar.value = Math.round(100 * e.loaded / e.total); }
+      });
+      xhr.addEventListener("load", function () {
+        history.replaceState(null, "", xhr.responseURL);
+        document.open();
+        document.write(xhr.responseText);
+        document.close();
+      });
+      xhr.addEventListener("error", function () {
+        form.querySelectorAll("button").forEach(function (b) { b.disabled = false; });
+        bar.remove();
+        alert("上传失败，请检查网络后重试。");
+      });
+      xhr.send(new FormData(form, event.submitter));
+    });
+  });
 })();
