@@ -1,9 +1,11 @@
 """Encrypted object store, key management, field encryption and the access ledger.
 
-Knows nothing of students or handovers; configuration enters through constructors.
+Knows nothing of students or handovers; configuration enters through constructors. The S3
+blob store is in vault.blobstore_s3 (imported only where used: it brings in botocore).
 """
 
 from .blobstore import BlobStore, FileBlobStore
+from .blobstore_sql import SqlBlobStore
 from .categories import PrivateCategory
 from .entry import Entry, VerifyResult
 from .errors import (
@@ -22,6 +24,7 @@ from .errors import (
     LedgerReadOnly,
     LedgerUnavailable,
     ObjectNotFound,
+    ObjectStoreUnavailable,
     VaultError,
     WrongPassphrase,
 )
@@ -66,7 +69,9 @@ __all__ = [
     "LedgerReadOnly",
     "LedgerUnavailable",
     "ObjectNotFound",
+    "ObjectStoreUnavailable",
     "PrivateCategory",
+    "SqlBlobStore",
     "Vault",
     "VaultError",
     "VerifyResult",
