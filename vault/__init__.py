@@ -23,6 +23,7 @@ from .errors import (
     LedgerCorrupt,
     LedgerReadOnly,
     LedgerUnavailable,
+    ObjectCopyMismatch,
     ObjectNotFound,
     ObjectStoreUnavailable,
     VaultError,
@@ -38,6 +39,7 @@ from .fields import (
 from .keyfile import MIN_PASSPHRASE, KeyEntry
 from .keyring import PURPOSES, Keyring
 from .ledger import Ledger, LedgerKeys
+from .migrate import MigrateReport, migrate_objects
 from .store import BadObject, CheckReport, Vault, committed_object_ids
 
 __all__ = [
@@ -68,6 +70,8 @@ __all__ = [
     "LedgerKeys",
     "LedgerReadOnly",
     "LedgerUnavailable",
+    "MigrateReport",
+    "ObjectCopyMismatch",
     "ObjectNotFound",
     "ObjectStoreUnavailable",
     "PrivateCategory",
@@ -78,6 +82,7 @@ __all__ = [
     "WrongPassphrase",
     "attach_field_cipher",
     "committed_object_ids",
+    "migrate_objects",
     "normalize_id_number",
     "normalize_phone",
 ]

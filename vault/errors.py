@@ -26,6 +26,7 @@ __all__ = [
     "LedgerCorrupt",
     "LedgerReadOnly",
     "ObjectStoreUnavailable",
+    "ObjectCopyMismatch",
 ]
 
 
@@ -190,3 +191,12 @@ class ObjectStoreUnavailable(VaultError):
         self.backend = backend
         self.cause = cause
         super().__init__(f"存储服务暂不可用，请稍后再试（{backend}：{cause}）")
+
+
+class ObjectCopyMismatch(VaultError):
+    """Copying an object to another store failed its check: the target holds other bytes
+    under the name (an object file is never replaced), or read back other bytes."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        super().__init__(f"迁移校验失败：目标存储中的 {name} 与源存储不一致，未覆盖")
