@@ -182,7 +182,7 @@ class Services:
         from webapp.vault_store import open_blob_store
 
         return open_blob_store(backend, self.settings, vault_root=self.vault_root,
-                               engine=self.engine)
+                               engine=self.engine if backend == "postgresql" else None)
 
     @cached_property
     def blobs(self) -> BlobStore:

@@ -31,7 +31,7 @@ def _s3_client(settings: dict[str, Any]):
 
 
 def open_blob_store(backend: str, settings: dict[str, Any], *, vault_root: Path,
-                    engine: Engine) -> BlobStore:
+                    engine: Engine | None) -> BlobStore:
     """The store of `backend` (a VAULT_BACKENDS value; settings are checked at start)."""
     if backend == "local":
         return FileBlobStore(vault_root)
