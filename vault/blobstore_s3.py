@@ -72,6 +72,7 @@ class S3BlobStore:
         return self.prefix + name
 
     def _lock(self) -> dict[str, Any]:
+        # policy R-ARC (no loss, no damage): retention the store itself enforces
         if self.lock_mode is None:
             return {}
         until = datetime.now(UTC) + timedelta(days=self.lock_days)

@@ -112,7 +112,7 @@ class Vault:
         record = seal_key(object_id, kek_version, kek, secret)
         try:
             self.blobs.put_atomic(_obj(object_id), blob)
-        except ObjectStoreUnavailable:
+        except ObjectStoreUnavailable:  # policy C1: a refused attempt is recorded too
             self._record(actor, "vault.put", object_id, reason, "store_unavailable", context)
             raise
         try:
