@@ -7,11 +7,14 @@ import secrets
 import shutil
 import socket
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+
+from tests.object_stores import s3_server  # noqa: F401  (a fixture for every test folder)
 
 PG_HOST, PG_PORT = "127.0.0.1", 5432
 PG_BASE = f"postgresql+psycopg://postgres@{PG_HOST}:{PG_PORT}/test"
@@ -25,12 +28,10 @@ def _postgres_reachable() -> bool:
         return False
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def db_url(request, tmp_path: Path):
-    """A fresh, empty database: an SQLite file, or a private schema in PostgreSQL."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'test.sqlite3'}"
-        return
+@contextmanager
+def pg_schema_url():
+    """A private, empty schema in the machine's PostgreSQL for the block (skips the test when
+    PostgreSQL is down): its URL, the schema dropped afterwards."""
     if not _postgres_reachable():
         pytest.skip(f"PostgreSQL not reachable on {PG_HOST}:{PG_PORT}: its variant is skipped")
     from sqlalchemy import create_engine, text
@@ -45,6 +46,16 @@ def db_url(request, tmp_path: Path):
         with admin.begin() as conn:
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request, tmp_path: Path):
+    """A fresh, empty database: an SQLite file, or a private schema in PostgreSQL."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'test.sqlite3'}"
+        return
+    with pg_schema_url() as url:
+        yield url
 
 
 def make_app(instance: Path, template: Path | None = None, **config):

@@ -1,9 +1,11 @@
 """Encrypted object store, key management, field encryption and the access ledger.
 
-Knows nothing of students or handovers; configuration enters through constructors.
+Knows nothing of students or handovers; configuration enters through constructors. The S3
+blob store is in vault.blobstore_s3 (imported only where used: it brings in botocore).
 """
 
 from .blobstore import BlobStore, FileBlobStore
+from .blobstore_sql import SqlBlobStore
 from .categories import PrivateCategory
 from .entry import Entry, VerifyResult
 from .errors import (
@@ -21,7 +23,9 @@ from .errors import (
     LedgerCorrupt,
     LedgerReadOnly,
     LedgerUnavailable,
+    ObjectCopyMismatch,
     ObjectNotFound,
+    ObjectStoreUnavailable,
     VaultError,
     WrongPassphrase,
 )
@@ -35,6 +39,7 @@ from .fields import (
 from .keyfile import MIN_PASSPHRASE, KeyEntry
 from .keyring import PURPOSES, Keyring
 from .ledger import Ledger, LedgerKeys
+from .migrate import MigrateReport, migrate_objects
 from .store import BadObject, CheckReport, Vault, committed_object_ids
 
 __all__ = [
@@ -65,14 +70,19 @@ __all__ = [
     "LedgerKeys",
     "LedgerReadOnly",
     "LedgerUnavailable",
+    "MigrateReport",
+    "ObjectCopyMismatch",
     "ObjectNotFound",
+    "ObjectStoreUnavailable",
     "PrivateCategory",
+    "SqlBlobStore",
     "Vault",
     "VaultError",
     "VerifyResult",
     "WrongPassphrase",
     "attach_field_cipher",
     "committed_object_ids",
+    "migrate_objects",
     "normalize_id_number",
     "normalize_phone",
 ]

@@ -1,8 +1,10 @@
 """Where the vault keeps its bytes: a small interface and a crash-safe local implementation.
 
 The vault only ever stores ciphertext and sealed key records here, so a blob store needs no
-confidentiality of its own; it must be atomic. An S3-compatible store can implement the same
-Protocol (DESIGN "Beyond one machine").
+confidentiality of its own; it must be atomic. The same Protocol is implemented over a
+database table (vault.blobstore_sql) and an S3-compatible object store (vault.blobstore_s3),
+for several app servers sharing one store (DESIGN "Beyond one machine"). A store that cannot
+be reached raises ObjectStoreUnavailable, never a partial result.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from typing import Protocol, runtime_checkable
 
 from . import _fsutil
 
-__all__ = ["BlobStore", "FileBlobStore", "Buffer"]
+__all__ = ["BlobStore", "FileBlobStore", "Buffer", "check_name"]
 
 #: What `read_view` yields: bytes, or a read-only mapping of the stored blob.
 Buffer = bytes | memoryview | mmap.mmap
@@ -54,7 +56,8 @@ class BlobStore(Protocol):
         """Remove a blob (used only to undo a write that was never committed)."""
 
 
-def _check_name(name: str) -> None:
+def check_name(name: str) -> None:
+    """ValueError unless `name` is a plain blob name (no path, no leading dot)."""
     if len(name) < 3 or not all(c.isalnum() or c in "._-" for c in name) or name[0] == ".":
         raise ValueError(f"invalid blob name {name!r}")
 
@@ -62,12 +65,14 @@ def _check_name(name: str) -> None:
 class FileBlobStore:
     """Blobs as files under `root`, sharded by the first two characters of the name."""
 
+    backend = "local"
+
     def __init__(self, root: str | os.PathLike[str]) -> None:
         """`root` is created on first write."""
         self.root = Path(root)
 
     def _path(self, name: str) -> Path:
-        _check_name(name)
+        check_name(name)
         return self.root / name[:2] / name
 
     def _folder(self, name: str) -> Path:

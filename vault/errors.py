@@ -25,6 +25,8 @@ __all__ = [
     "LedgerUnavailable",
     "LedgerCorrupt",
     "LedgerReadOnly",
+    "ObjectStoreUnavailable",
+    "ObjectCopyMismatch",
 ]
 
 
@@ -178,3 +180,23 @@ class LedgerReadOnly(VaultError):
     def __init__(self, path: str) -> None:
         self.path = path
         super().__init__(f"访问日志以只读方式打开（仅有公钥），不能追加：{path}")
+
+
+class ObjectStoreUnavailable(VaultError):
+    """The object store (database table or S3-compatible service) could not be reached or
+    refused the request for a reason of its own; nothing was made visible by the failed call.
+    `backend` names the store ("postgresql", "s3"), `cause` the error type or code."""
+
+    def __init__(self, backend: str, cause: str) -> None:
+        self.backend = backend
+        self.cause = cause
+        super().__init__(f"存储服务暂不可用，请稍后再试（{backend}：{cause}）")
+
+
+class ObjectCopyMismatch(VaultError):
+    """Copying an object to another store failed its check: the target holds other bytes
+    under the name (an object file is never replaced), or read back other bytes."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        super().__init__(f"迁移校验失败：目标存储中的 {name} 与源存储不一致，未覆盖")

@@ -9,10 +9,15 @@ Order of a put: object file (invisible on its own), ledger entry, key record (th
 point: `object_ids()` lists key records). A crash leaves either a visible, complete object
 or an invisible orphan file; a crash between the ledger entry and the key record leaves an
 entry for an object that never became visible (the ledger records attempts, never hides one).
+
+An object store that cannot be reached (ObjectStoreUnavailable) fails the put or get with
+nothing made visible, and the failed attempt is recorded in the ledger (outcome
+"store_unavailable"), as every other refused read or write is.
 """
 
 from __future__ import annotations
 
+import contextlib
 import re
 import secrets
 from collections.abc import Callable
@@ -27,6 +32,7 @@ from .errors import (
     LedgerCorrupt,
     LedgerUnavailable,
     ObjectNotFound,
+    ObjectStoreUnavailable,
     VaultError,
 )
 from .keyring import Keyring
@@ -104,7 +110,11 @@ class Vault:
         kek_version, kek = self.keyring.current("kek")
         blob, secret = encrypt_object(object_id, data)
         record = seal_key(object_id, kek_version, kek, secret)
-        self.blobs.put_atomic(_obj(object_id), blob)
+        try:
+            self.blobs.put_atomic(_obj(object_id), blob)
+        except ObjectStoreUnavailable:  # policy C1: a refused attempt is recorded too
+            self._record(actor, "vault.put", object_id, reason, "store_unavailable", context)
+            raise
         try:
             self._record(
                 actor,
@@ -119,9 +129,12 @@ class Vault:
             raise
         try:
             self.blobs.put_atomic(_key(object_id), record.to_bytes())  # commit point
-        except OSError:
-            self.blobs.delete(_obj(object_id))
-            self._record(actor, "vault.put", object_id, reason, "write_failed", context)
+        except (OSError, ObjectStoreUnavailable) as exc:
+            # without its key record the object file is invisible; if the store is down the
+            # file stays as an orphan that `vault check` counts
+            with contextlib.suppress(OSError, ObjectStoreUnavailable):
+                self.blobs.delete(_obj(object_id))
+            self._record(actor, "vault.put", object_id, reason, _outcome(exc), context)
             raise
         return object_id
 
@@ -269,6 +282,8 @@ class Vault:
         for done, object_id in enumerate(ids, start=1):
             try:
                 self._read(object_id)
+            except ObjectStoreUnavailable:
+                raise  # the store is down, not the object bad
             except VaultError as exc:
                 bad.append(BadObject(object_id, str(exc)))
             if progress is not None:
@@ -288,7 +303,11 @@ class Vault:
         return CheckReport(len(ids), tuple(bad), orphans)
 
 
-def _outcome(exc: VaultError) -> str:
+def _outcome(exc: Exception) -> str:
+    if isinstance(exc, ObjectStoreUnavailable):
+        return "store_unavailable"
+    if isinstance(exc, OSError):
+        return "write_failed"
     if isinstance(exc, ObjectNotFound):
         return "not_found"
     if isinstance(exc, IntegrityError):

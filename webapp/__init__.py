@@ -29,6 +29,7 @@ from webapp.settings import (
     SettingsError,
     check_deadline_settings,
     check_notify_settings,
+    check_vault_settings,
     load_settings,
     payout_limits,
     prepayment_caps,
@@ -142,6 +143,7 @@ def create_app(test_config: dict[str, Any] | None = None, *, pages: bool = True)
     check_deadline_settings(settings)
     prepayment_caps(settings)  # refuses to start on a cap switched off without its basis
     check_notify_settings(settings)
+    check_vault_settings(settings)
     payout_limits(settings)  # and on a refund payout limit out of range
     app.config.update(
         TESTING=bool(test_config.get("TESTING", False)),

@@ -12,6 +12,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from records import errors as domain
+from vault import ObjectStoreUnavailable
 from webapp.services import NotInitialised
 
 __all__ = ["init_app", "STATUS_BY_ERROR"]
@@ -86,6 +87,14 @@ def init_app(app: Flask) -> None:
         # Our own abort(400, description=...) messages are Chinese; Werkzeug's are English.
         message = exc.description if _is_chinese(exc.description) else None
         return render_error(code, message or DEFAULT_MESSAGES.get(code, TITLES.get(code, "")))
+
+    @app.errorhandler(ObjectStoreUnavailable)
+    def _store_down(exc: ObjectStoreUnavailable):
+        # the vault refused with nothing made visible, and recorded the attempt; the request's
+        # database work is rolled back with the error status (webapp/__init__.py)
+        log.error("vault object store unavailable (%s: %s) on %s %s", exc.backend, exc.cause,
+                  request.method, request.path)
+        return render_error(503, "存储服务暂不可用，请稍后再试。您的操作没有保存。")
 
     @app.errorhandler(StaleDataError)
     def _raced(exc: StaleDataError):

@@ -146,7 +146,10 @@ def health_checks(svc) -> dict[str, str]:
             conn.execute(text("SELECT 1"))
 
     check("database", database)
-    check("vault", lambda: _writable(Path(svc.vault_root)))
+    if svc.settings["VAULT_BACKEND"] == "local":
+        check("vault", lambda: _writable(Path(svc.vault_root)))
+    else:  # the table or bucket answers (and has object lock when it is asked for)
+        check("vault", lambda: svc.blobs.check())
     check("ledger", lambda: _writable(Path(svc.ledger.folder)))
     check("keys", lambda: svc.keyring.current("kek"))
     return checks

@@ -51,7 +51,7 @@ from records.students import Students
 from records.teaching import attach_teaching
 from records.web_sessions import SessionStore
 from records.workflow import Workflow
-from vault import FieldCipher, FileBlobStore, Keyring, Ledger, Vault, attach_field_cipher
+from vault import BlobStore, FieldCipher, Keyring, Ledger, SqlBlobStore, Vault, attach_field_cipher
 from webapp.origin import current_origin
 from webapp.settings import DEADLINE_KEYS, SettingsError, payout_limits, prepayment_caps
 
@@ -133,6 +133,8 @@ class Services:
         made += [f"keys/{p}" for p in Keyring.open(self.keyring_path).ensure()]
         self.__dict__.pop("keyring", None)  # reopen: init may just have created it
         migrate(self.engine)
+        if isinstance(self.blobs, SqlBlobStore):  # the vault's own table, outside migrations
+            self.blobs.create_table()
         if not (self.pki_path / "ca.pem").exists():
             made.append("pki")
         from signing import SchoolPKI
@@ -175,9 +177,21 @@ class Services:
     def vault_root(self) -> Path:
         return self.instance / "vault"
 
+    def blob_store(self, backend: str) -> BlobStore:
+        """The vault store of `backend` with this instance's settings."""
+        from webapp.vault_store import open_blob_store
+
+        return open_blob_store(backend, self.settings, vault_root=self.vault_root,
+                               engine=self.engine if backend == "postgresql" else None)
+
+    @cached_property
+    def blobs(self) -> BlobStore:
+        """Where the vault's objects are (VAULT_BACKEND)."""
+        return self.blob_store(self.settings["VAULT_BACKEND"])
+
     @cached_property
     def vault(self) -> Vault:
-        return Vault(FileBlobStore(self.vault_root), self.keyring, self.ledger)
+        return Vault(self.blobs, self.keyring, self.ledger)
 
     @cached_property
     def session_factory(self) -> sessionmaker:
@@ -199,7 +213,7 @@ class Services:
 
     @property
     def pki_path(self) -> Path:
-        return self.instance / "pki"
+        return Path(self.settings["PKI_PATH"] or self.instance / "pki")
 
     def _pki_seal_key(self) -> bytes:
         return self.keyring.get("pki", 1)  # the school CA key is sealed under pki key v1
@@ -249,7 +263,7 @@ class Services:
     @property
     def backup_parts(self) -> InstanceParts:
         """What a backup of this instance holds and where a restore puts it (not the keys)."""
-        return InstanceParts(blobs=FileBlobStore(self.vault_root), ledger_folder=self.ledger_path,
+        return InstanceParts(blobs=self.blobs, ledger_folder=self.ledger_path,
                              pki_folder=self.pki_path, config_file=self.config_path,
                              calendar_file=self.calendar_path)
 

@@ -23,7 +23,8 @@ from records.money.caps import (
 from records.money.payouts import PayoutLimits
 
 __all__ = ["DEADLINE_KEYS", "ENV_PREFIX", "SETTINGS", "Setting", "SettingsError",
-           "check_deadline_settings", "check_notify_settings", "load_settings",
+           "VAULT_BACKENDS", "check_deadline_settings", "check_notify_settings",
+           "check_vault_settings", "load_settings",
            "payout_limits", "prepayment_caps"]
 
 ENV_PREFIX = "HANDOVER_"
@@ -47,6 +48,7 @@ SETTINGS: tuple[Setting, ...] = (
             "SQLite: seconds a write waits for a locked file before the request gets 503."),
     Setting("SECRET_KEY", str, None, "Signs session cookies; default a key file made by init."),
     Setting("KEYRING_PATH", str, None, "Folder of the vault keys; default <instance>/keys."),
+    Setting("PKI_PATH", str, None, "Folder of the school CA and TSA; default <instance>/pki."),
     Setting("SCHOOL_NAME", str, "示例培训学校", "School name on forms and pages."),
     Setting("BASE_URL", str, "http://127.0.0.1:5000", "Public address, used in QR codes."),
     Setting("SESSION_IDLE_MINUTES", int, 30, "Sign out after this many idle minutes."),
@@ -119,6 +121,16 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("NOTIFY_DIGEST_HOUR", int, 8, "School-time hour from which the daily digest goes."),
     Setting("NOTIFY_SOON_HOURS", int, 24, "The digest lists what falls due within this."),
     Setting("WORKER_INTERVAL_SECONDS", int, 60, "Pause between passes of `handover worker`."),
+    # Where the vault's encrypted objects live (docs/operations.md "Object store").
+    Setting("VAULT_BACKEND", str, "local", "local (instance folder), postgresql or s3."),
+    Setting("VAULT_S3_ENDPOINT", str, "", "S3-compatible endpoint URL (MinIO, OSS, COS)."),
+    Setting("VAULT_S3_BUCKET", str, "", "Bucket of the vault objects (required for s3)."),
+    Setting("VAULT_S3_REGION", str, "us-east-1", "Region of the bucket."),
+    Setting("VAULT_S3_ADDRESSING", str, "path", "path (MinIO) or virtual (OSS, COS, AWS)."),
+    Setting("VAULT_S3_ACCESS_KEY_ID", str, "", "Access key; empty: the AWS_* environment."),
+    Setting("VAULT_S3_SECRET_ACCESS_KEY", str, "", "Secret key; empty: the AWS_* environment."),
+    Setting("VAULT_S3_OBJECT_LOCK", str, "", "Object lock: empty (off), governance, compliance."),
+    Setting("VAULT_S3_OBJECT_LOCK_DAYS", int, 0, "Days each new object is locked."),
     # Refund payout limits (DOMAIN-RULES "Refunds"): finance's overdue list counts them.
     Setting("REFUND_PAYOUT_BEFORE_START_DAYS", int, 5,
             "Working days to pay back a withdrawal before classes start."),
@@ -194,6 +206,37 @@ def check_notify_settings(settings: Mapping[str, Any]) -> None:
                             ("WORKER_INTERVAL_SECONDS", 1, 86400)):
         if not low <= settings[name] <= high:
             raise SettingsError(f"{name} 应在 {low} 到 {high} 之间，而不是 {settings[name]}")
+
+
+VAULT_BACKENDS = ("local", "postgresql", "s3")
+
+
+def check_vault_settings(settings: Mapping[str, Any], backend: str | None = None) -> None:
+    """A vault store that cannot work stops the start, naming the setting: the first upload
+    must not be where an operator learns of a typo. `backend` checks another backend than
+    VAULT_BACKEND with the same settings (the target of `vault migrate`)."""
+    backend = backend or settings["VAULT_BACKEND"]
+    if backend not in VAULT_BACKENDS:
+        raise SettingsError(f"VAULT_BACKEND 应为 {'、'.join(VAULT_BACKENDS)} 之一，"
+                            f"而不是 {backend!r}")
+    url = settings["DATABASE_URL"] or ""
+    if backend == "postgresql" and not url.startswith("postgresql"):
+        raise SettingsError("VAULT_BACKEND = postgresql 需要 DATABASE_URL 指向 PostgreSQL"
+                            "（加密对象存放在该数据库的 vault_blobs 表中）")
+    if backend == "s3" and not settings["VAULT_S3_BUCKET"]:
+        raise SettingsError("VAULT_BACKEND = s3 时必须设置 VAULT_S3_BUCKET")
+    if bool(settings["VAULT_S3_ACCESS_KEY_ID"]) != bool(settings["VAULT_S3_SECRET_ACCESS_KEY"]):
+        raise SettingsError("VAULT_S3_ACCESS_KEY_ID 与 VAULT_S3_SECRET_ACCESS_KEY 须同时设置"
+                            "（或都不设置，使用 AWS_ACCESS_KEY_ID 等环境变量）")
+    if settings["VAULT_S3_ADDRESSING"] not in ("path", "virtual"):
+        raise SettingsError(f"VAULT_S3_ADDRESSING 应为 path 或 virtual，"
+                            f"而不是 {settings['VAULT_S3_ADDRESSING']!r}")
+    lock, days = settings["VAULT_S3_OBJECT_LOCK"], settings["VAULT_S3_OBJECT_LOCK_DAYS"]
+    if lock not in ("", "governance", "compliance"):
+        raise SettingsError(f"VAULT_S3_OBJECT_LOCK 应为空、governance 或 compliance，"
+                            f"而不是 {lock!r}")
+    if lock and not 1 <= days <= 36500:
+        raise SettingsError(f"VAULT_S3_OBJECT_LOCK_DAYS 应在 1 到 36500 之间，而不是 {days}")
 
 
 def payout_limits(settings: Mapping[str, Any]) -> PayoutLimits:

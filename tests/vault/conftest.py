@@ -1,4 +1,6 @@
-"""Fixtures for the vault tests: a real keyring, ledger and file blob store under tmp_path."""
+"""Fixtures for the vault tests: a real keyring and ledger under tmp_path, and a blob store of
+each backend (local folder, PostgreSQL table, S3 bucket on moto's loopback server): the
+vault's tests run against all three."""
 
 from __future__ import annotations
 
@@ -6,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from vault import FileBlobStore, Keyring, Ledger, Vault
+from tests.object_stores import BACKENDS, StoreSpec, store_spec
+from vault import BlobStore, Keyring, Ledger, Vault
 
 
 @pytest.fixture
@@ -19,11 +22,18 @@ def ledger(tmp_path: Path, keyring: Keyring) -> Ledger:
     return Ledger(tmp_path / "ledger", keyring)
 
 
-@pytest.fixture
-def blobs(tmp_path: Path) -> FileBlobStore:
-    return FileBlobStore(tmp_path / "objects")
+@pytest.fixture(params=BACKENDS)
+def store(request, tmp_path: Path) -> StoreSpec:
+    """Where this test's blobs live (one variant per backend)."""
+    with store_spec(request.param, tmp_path, request) as spec:
+        yield spec
 
 
 @pytest.fixture
-def vault(blobs: FileBlobStore, keyring: Keyring, ledger: Ledger) -> Vault:
+def blobs(store: StoreSpec) -> BlobStore:
+    return store.open()
+
+
+@pytest.fixture
+def vault(blobs: BlobStore, keyring: Keyring, ledger: Ledger) -> Vault:
     return Vault(blobs, keyring, ledger)

@@ -1,5 +1,7 @@
 """Library-level canary (policy C2): a student-like record in SQLite with EncryptedText, a
-PDF-like blob in the vault and its ledger entries leave no private value in any file."""
+PDF-like blob in the vault and its ledger entries leave no private value in any file; the
+vault's store is each backend in turn, and what a PostgreSQL table or an S3 bucket holds
+(every object version) is copied, as stored, into the scanned folder."""
 
 from __future__ import annotations
 
@@ -16,7 +18,19 @@ PHONE = "13987654321"
 ADDRESS = "上海市浦东新区锦绣路1234弄56号"
 
 
-def test_canary_values_absent_everywhere(tmp_path: Path, vault: Vault, keyring):
+def _dump_store(store, folder: Path) -> None:
+    """What a table or bucket holds, as files the canary scan reads (a local store's
+    files are under tmp_path already)."""
+    if store.backend == "local":
+        return
+    folder.mkdir()
+    stored = store.raw()
+    assert len(stored) == 2  # the object and its key record: the scan sees them
+    for i, data in enumerate(stored.values()):
+        (folder / f"{i}.bin").write_bytes(data)
+
+
+def test_canary_values_absent_everywhere(tmp_path: Path, vault: Vault, keyring, store):
     cipher = FieldCipher(keyring)
     engine = create_engine(f"sqlite:///{tmp_path / 'instance' / 'archive.sqlite3'}")
     (tmp_path / "instance").mkdir()
@@ -62,6 +76,7 @@ def test_canary_values_absent_everywhere(tmp_path: Path, vault: Vault, keyring):
         assert_absent(tmp_path, [NAME, PHONE, ADDRESS])  # WAL file still present here
     engine.dispose()
     assert vault.ledger.verify().ok
+    _dump_store(store, tmp_path / "store-dump")
     assert_absent(tmp_path, [NAME, PHONE, ADDRESS])
 
 

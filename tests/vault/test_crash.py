@@ -3,6 +3,7 @@
 Every object that is listed afterwards reads back and verifies, and the ledger verifies.
 The child is forked from this test process (its imports are already done), so a trial costs
 milliseconds; each child opens its own keyring, store and ledger, as a restarted server would.
+The puts go to each blob store backend in turn (a new engine or S3 client in the child).
 The kill comes at a random time within about one put's duration after the child's first
 complete put, measured in the same trial: fsync latency here varies from 0.1 ms to hundreds
 of milliseconds with the other work on the disk, so fixed delays would miss the puts.
@@ -18,18 +19,20 @@ import threading
 import time
 from pathlib import Path
 
-from vault import FileBlobStore, Keyring, Ledger, Vault
+from tests.object_stores import StoreSpec
+from vault import Keyring, Ledger, Vault
 
 TRIALS = 50
 
 
-def _open(root: Path) -> Vault:
+def _open(root: Path, store: StoreSpec) -> Vault:
     keyring = Keyring.open(root / "keys")
-    return Vault(FileBlobStore(root / "objects"), keyring, Ledger(root / "ledger", keyring))
+    return Vault(store.open(), keyring, Ledger(root / "ledger", keyring))
 
 
-def _child(root: Path, signals: int) -> None:
-    vault = _open(root)
+def _child(root: Path, store: StoreSpec, signals: int) -> None:
+    store.engines.clear()  # the parent's connections are not this process's to close
+    vault = _open(root, store)
     rnd = random.Random(os.getpid())
     os.write(signals, b"r")
     while True:
@@ -47,14 +50,14 @@ def _read_byte(fd: int) -> bytes:
     return os.read(fd, 1)
 
 
-def _run_and_kill(root: Path, rnd: random.Random) -> None:
+def _run_and_kill(root: Path, store: StoreSpec, rnd: random.Random) -> None:
     read_end, write_end = os.pipe()
     pid = os.fork()
     if pid == 0:  # child: never returns into pytest
         code = 1
         try:
             os.close(read_end)
-            _child(root, write_end)
+            _child(root, store, write_end)
         finally:
             os._exit(code)
     os.close(write_end)
@@ -72,15 +75,16 @@ def _run_and_kill(root: Path, rnd: random.Random) -> None:
     )
 
 
-def test_sigkill_during_puts_leaves_only_whole_objects(tmp_path: Path):
+def test_sigkill_during_puts_leaves_only_whole_objects(tmp_path: Path, store: StoreSpec):
     Keyring.open(tmp_path / "keys", create=True)
     rnd = random.Random(20261128)
     for _trial in range(TRIALS):
-        _run_and_kill(tmp_path, rnd)
-        result = _open(tmp_path).ledger.verify()
+        _run_and_kill(tmp_path, store, rnd)
+        result = _open(tmp_path, store).ledger.verify()
         assert result.ok, result
+        store.close()
 
-    vault = _open(tmp_path)
+    vault = _open(tmp_path, store)
     ids = vault.object_ids()
     assert len(ids) >= TRIALS  # at least one complete put per trial
     sizes = {e.subject: e.context["n"] for e in vault.ledger.entries(action="vault.put")}
