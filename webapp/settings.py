@@ -23,8 +23,8 @@ from records.money.caps import (
 from records.money.payouts import PayoutLimits
 
 __all__ = ["DEADLINE_KEYS", "ENV_PREFIX", "SETTINGS", "Setting", "SettingsError",
-           "check_deadline_settings", "check_notify_settings", "load_settings",
-           "payout_limits", "prepayment_caps"]
+           "check_deadline_settings", "check_notify_settings", "check_search_settings",
+           "load_settings", "payout_limits", "prepayment_caps"]
 
 ENV_PREFIX = "HANDOVER_"
 
@@ -119,6 +119,13 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("NOTIFY_DIGEST_HOUR", int, 8, "School-time hour from which the daily digest goes."),
     Setting("NOTIFY_SOON_HOURS", int, 24, "The digest lists what falls due within this."),
     Setting("WORKER_INTERVAL_SECONDS", int, 60, "Pause between passes of `handover worker`."),
+    # Search replicas (issue 15; docs/operations.md "Search on several servers").
+    Setting("SEARCH_UPDATES", str, None,
+            "inline (the request writes the index) or outbox (each server's indexer applies "
+            "the search outbox); default inline on SQLite, outbox on PostgreSQL."),
+    Setting("SEARCH_OUTBOX_RETENTION_DAYS", int, 7,
+            "Days the worker keeps applied search outbox rows; a replica further behind "
+            "is rebuilt."),
     # Refund payout limits (DOMAIN-RULES "Refunds"): finance's overdue list counts them.
     Setting("REFUND_PAYOUT_BEFORE_START_DAYS", int, 5,
             "Working days to pay back a withdrawal before classes start."),
@@ -194,6 +201,16 @@ def check_notify_settings(settings: Mapping[str, Any]) -> None:
                             ("WORKER_INTERVAL_SECONDS", 1, 86400)):
         if not low <= settings[name] <= high:
             raise SettingsError(f"{name} 应在 {low} 到 {high} 之间，而不是 {settings[name]}")
+
+
+def check_search_settings(settings: Mapping[str, Any]) -> None:
+    """How the index is kept up to date, checked at start (issue 15)."""
+    if settings["SEARCH_UPDATES"] not in (None, "inline", "outbox"):
+        raise SettingsError(f"SEARCH_UPDATES 应为 inline 或 outbox，"
+                            f"而不是 {settings['SEARCH_UPDATES']!r}")
+    if not 1 <= settings["SEARCH_OUTBOX_RETENTION_DAYS"] <= 365:
+        raise SettingsError(f"SEARCH_OUTBOX_RETENTION_DAYS 应在 1 到 365 之间，"
+                            f"而不是 {settings['SEARCH_OUTBOX_RETENTION_DAYS']}")
 
 
 def payout_limits(settings: Mapping[str, Any]) -> PayoutLimits:
