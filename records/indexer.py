@@ -6,8 +6,9 @@ Order of a pass: read the rows not applied yet, commit them to the index, *then*
 new position. A crash between the two applies those rows again on the next pass, which
 replaces the same documents by id: nothing lost, nothing doubled.
 
-A replica too far behind (no readable position, or changes it has not applied already pruned
-from the outbox) is rebuilt from the database instead, its position taken *before* the
+A replica too far behind (no readable position, or one that has not read the outbox for so
+long that rows it never saw may have been pruned: `retention` less `grace`) is rebuilt from
+the database instead, its position taken *before* the
 documents are read, so that whatever commits meanwhile is applied afterwards.
 
 `IndexerLoop` runs passes in a thread of `handover worker` or of a web server, under a lock
@@ -29,7 +30,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from records.clock import utcnow
 from records.finding import handover_document, indexable_documents, student_document
 from records.handovers import Handover, Status
-from records.search_outbox import OutboxEntry, oldest_id
+from records.search_outbox import OutboxEntry
 from records.students import Student
 from search.locking import FileLock
 from search.position import Position, position_path, read_position, write_position
@@ -52,21 +53,24 @@ class IndexerPass:
 
 class Indexer:
     def __init__(self, sessions: sessionmaker, index: SearchIndex, *,
+                 retention: timedelta = timedelta(days=7),
                  grace: timedelta = timedelta(minutes=10), batch: int = 500,
                  clock: Callable[[], datetime] = utcnow):
-        """`grace`: how long an outbox id missing below the highest applied one is still
+        """`retention`: how long the outbox keeps a row (records.search_outbox.prune).
+        `grace`: how long an outbox id missing below the highest applied one is still
         waited for (a transaction that took its id and has not committed yet)."""
         self.sessions, self.index, self.grace = sessions, index, grace
+        self.retention = retention
         self.batch, self.clock = batch, clock
         self.position_file = position_path(index.path)
 
     def run_once(self) -> IndexerPass:
         """Apply everything committed so far (or rebuild when too far behind)."""
         position = read_position(self.position_file)
-        with self.sessions() as db:
-            if self._too_far_behind(db, position):
+        if self._too_far_behind(position):
+            with self.sessions() as db:
                 self.rebuild(db)
-                return IndexerPass(rebuilt=True)
+            return IndexerPass(rebuilt=True)
         applied = 0
         while True:
             position, count = self._apply_batch(position)
@@ -74,11 +78,13 @@ class Indexer:
             if count < self.batch:
                 return IndexerPass(applied=applied)
 
-    def _too_far_behind(self, db: Session, position: Position | None) -> bool:
+    def _too_far_behind(self, position: Position | None) -> bool:
+        """Rows it never saw were made after it last read the outbox, less `grace` (a late
+        commit); pruning takes rows older than `retention`. Not by ids: ids rolled back
+        leave holes that look like pruned rows."""
         if position is None:
             return True
-        oldest = oldest_id(db)  # pruning keeps the newest row (records.search_outbox.prune)
-        return oldest is not None and oldest > position.applied + 1
+        return self._now() - position.checked_at >= (self.retention - self.grace).total_seconds()
 
     def rebuild(self, db: Session) -> None:
         """Rebuild the index from the database and start the position from there."""
@@ -97,7 +103,7 @@ class Indexer:
         committed now, with the ids below it not committed yet as gaps."""
         top = db.scalar(select(OutboxEntry.id).order_by(OutboxEntry.id.desc()).limit(1))
         if top is None:
-            return Position(0)
+            return Position(0, {}, self._now())
         recent = list(db.scalars(select(OutboxEntry.id).where(
             OutboxEntry.id > top - self.batch).order_by(OutboxEntry.id)))
         return Position(max(0, top - self.batch)).advanced(recent, self._now(), self._grace())
@@ -113,7 +119,7 @@ class Indexer:
             if rows:
                 self.index.apply(docs, deleted)
         after = position.advanced([i for i, _ in rows], self._now(), self._grace())
-        if after != position:
+        if after.worth_writing(position):
             write_position(self.position_file, after)
         return after, len(rows)
 

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from records.db import Base, UTCDateTime
 from search.position import Position
 
-__all__ = ["Op", "OutboxEntry", "enqueue", "oldest_unapplied", "oldest_id", "prune"]
+__all__ = ["Op", "OutboxEntry", "enqueue", "oldest_unapplied", "prune"]
 
 
 class Op(StrEnum):
@@ -50,13 +50,8 @@ def oldest_unapplied(session: Session, position: Position | None) -> datetime | 
     return session.scalar(select(func.min(OutboxEntry.created_at)).where(unapplied))
 
 
-def oldest_id(session: Session) -> int | None:
-    return session.scalar(select(func.min(OutboxEntry.id)))
-
-
 def prune(session: Session, now: datetime, retention: timedelta) -> int:
-    """Delete the rows older than `retention`, except the newest row: it shows a replica that
-    has applied everything that it has missed nothing (records.indexer's "too far behind")."""
-    newest = select(func.max(OutboxEntry.id)).scalar_subquery()
+    """Delete the rows older than `retention`; a replica that has not read the outbox for
+    that long rebuilds (records.indexer)."""
     return session.execute(delete(OutboxEntry).where(
-        OutboxEntry.created_at < now - retention, OutboxEntry.id < newest)).rowcount
+        OutboxEntry.created_at < now - retention)).rowcount

@@ -20,6 +20,9 @@ __all__ = ["Position", "position_path", "read_position", "write_position"]
 
 #: Most gaps kept; beyond that the oldest are given up (a burst of rolled-back transactions).
 MAX_GAPS = 1000
+#: A replica with nothing new still writes its position this often (seconds), so that
+#: `checked_at` tells how long it has not read the outbox.
+REFRESH = 3600.0
 
 
 @dataclass(frozen=True)
@@ -28,6 +31,9 @@ class Position:
     """Every outbox id up to this one is applied, except those in `gaps`."""
     gaps: dict[int, float] = field(default_factory=dict)
     """Outbox id -> when (epoch seconds) it was first found missing."""
+    checked_at: float = 0.0
+    """When (epoch seconds) the replica last read the outbox: every row committed before
+    then, bar `gaps`, is applied (how long it was off, against the outbox's retention)."""
 
     def advanced(self, seen: list[int], now: float, grace: float) -> Position:
         """The position after applying `seen` (ascending ids, all those above `applied`
@@ -40,7 +46,13 @@ class Position:
         gaps = {i: t for i, t in gaps.items() if now - t < grace}
         if len(gaps) > MAX_GAPS:
             gaps = dict(sorted(gaps.items())[-MAX_GAPS:])
-        return Position(top, gaps)
+        return Position(top, gaps, now)
+
+    def worth_writing(self, before: Position) -> bool:
+        """Whether this position, after `before`, must be written down: it moved, or the
+        stored one says it has not read the outbox for over REFRESH."""
+        return (self.applied, self.gaps) != (before.applied, before.gaps) \
+            or self.checked_at - before.checked_at >= REFRESH
 
 
 def position_path(index_folder: Path) -> Path:
@@ -56,11 +68,13 @@ def read_position(path: Path) -> Position | None:
     try:
         data = json.loads(Path(path).read_text("utf-8"))
         return Position(int(data["applied"]),
-                        {int(k): float(v) for k, v in data.get("gaps", {}).items()})
+                        {int(k): float(v) for k, v in data.get("gaps", {}).items()},
+                        float(data.get("checked_at", 0.0)))
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
 
 
 def write_position(path: Path, position: Position) -> None:
     write_atomically(Path(path), json.dumps(
-        {"applied": position.applied, "gaps": {str(k): v for k, v in position.gaps.items()}}))
+        {"applied": position.applied, "gaps": {str(k): v for k, v in position.gaps.items()},
+         "checked_at": position.checked_at}))

@@ -385,7 +385,11 @@ class Services:
         """This server's replica indexer (records.indexer)."""
         from records.indexer import Indexer
 
-        return Indexer(self.session_factory, self.search_index)
+        return Indexer(self.session_factory, self.search_index, retention=self.search_retention)
+
+    @property
+    def search_retention(self) -> timedelta:
+        return timedelta(days=self.settings["SEARCH_OUTBOX_RETENTION_DAYS"])
 
     def start_indexer(self):
         """Apply the search outbox in a thread of this process, while it is the host's
@@ -402,8 +406,7 @@ class Services:
         from records.search_outbox import prune
 
         with self.session_factory() as db:
-            pruned = prune(db, utcnow(),
-                           timedelta(days=self.settings["SEARCH_OUTBOX_RETENTION_DAYS"]))
+            pruned = prune(db, utcnow(), self.search_retention)
             db.commit()
         return pruned
 
