@@ -33,7 +33,13 @@ from records.handovers import Handover, Status
 from records.search_outbox import OutboxEntry
 from records.students import Student
 from search.locking import FileLock
-from search.position import Position, position_path, read_position, write_position
+from search.position import (
+    MAX_GAPS,
+    Position,
+    position_path,
+    read_position,
+    write_position,
+)
 
 if TYPE_CHECKING:
     from search import IndexDocument, SearchIndex
@@ -104,9 +110,9 @@ class Indexer:
         top = db.scalar(select(OutboxEntry.id).order_by(OutboxEntry.id.desc()).limit(1))
         if top is None:
             return Position(0, {}, self._now())
-        recent = list(db.scalars(select(OutboxEntry.id).where(
-            OutboxEntry.id > top - self.batch).order_by(OutboxEntry.id)))
-        return Position(max(0, top - self.batch)).advanced(recent, self._now(), self._grace())
+        below = max(0, top - MAX_GAPS)  # as many ids as a position waits for at most
+        recent = list(db.scalars(select(OutboxEntry.id).where(OutboxEntry.id > below)))
+        return Position(below).advanced(sorted(recent), self._now(), self._grace())
 
     def _apply_batch(self, position: Position) -> tuple[Position, int]:
         with self.sessions() as db:
