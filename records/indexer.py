@@ -165,7 +165,7 @@ class IndexerLoop:
     is made (`make_indexer`: the index opened) by the holder only, in its thread."""
 
     def __init__(self, make_indexer: Callable[[], Indexer], lock_path: Path, *,
-                 interval: float = 0.5, retry: float = 5.0):
+                 interval: float = 0.25, retry: float = 5.0):
         self.make_indexer, self.interval, self.retry = make_indexer, interval, retry
         self.lock_path = Path(lock_path)
         self._stop = threading.Event()

@@ -70,7 +70,7 @@ def found(svc, text: str) -> list[str]:
 
 
 @pytest.mark.parametrize("db_url", ["sqlite", "postgresql"], indirect=True)
-def test_a_change_and_its_outbox_row_commit_or_roll_back_together(servers, db_url):
+def test_a_change_and_its_outbox_row_commit_or_roll_back_together(db_url, servers):
     svc = servers(db_url)
     assert svc.indexer().run_once().rebuilt  # a replica without a position starts afresh
     with svc.session_factory() as db:
@@ -130,7 +130,7 @@ def test_a_killed_indexer_resumes_with_nothing_lost_or_doubled(servers, monkeypa
 
 
 @ON_POSTGRESQL
-def test_a_row_committed_after_a_later_one_is_not_skipped(servers, db_url):
+def test_a_row_committed_after_a_later_one_is_not_skipped(db_url, servers):
     """Sequence ids are taken in one order and committed in another: the replica that applied
     the later id still applies the earlier one once it commits."""
     svc = servers(db_url)
@@ -164,7 +164,8 @@ def test_a_row_committed_after_a_later_one_is_not_skipped(servers, db_url):
 
 
 @ON_POSTGRESQL
-def test_two_servers_find_a_new_handover_within_two_seconds(servers, db_url, passwords):
+def test_two_servers_find_a_new_handover_within_two_seconds(db_url, servers, passwords):
+    # db_url first: its schema is dropped after the servers (and their indexers) stop
     a, b = servers(db_url, "a"), servers(db_url, "b")
     for login, dept in (("enr", "ENR"), ("aca", "ACA")):  # made through server A
         _add_staff(SimpleNamespace(extensions={"handover": a}), passwords, login, depts=(dept,))
