@@ -8,7 +8,8 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
@@ -18,6 +19,7 @@ from records.catalogue import FieldType, get_kind
 from records.clock import utcnow
 from records.forms import display_value
 from records.handovers import Handover, HandoverVersion, Status
+from records.search_outbox import Op, enqueue, oldest_unapplied
 from records.staff import Staff
 from records.students import FIELD_CATEGORY, Student
 from records.visibility import (
@@ -34,12 +36,17 @@ from records.visibility import (
 )
 from records.work_categories import work_categories
 from search import Filters, IndexDocument, Visibility
+from search.position import read_position
 from vault import Ledger
 
 if TYPE_CHECKING:
     from search import SearchIndex
 
-__all__ = ["Finder", "Found", "FoundItem", "findable_students", "indexable_documents"]
+__all__ = ["Finder", "Found", "FoundItem", "OutboxUpkeep", "behind_zh", "findable_students",
+           "indexable_documents"]
+
+# A replica this far behind or less is "up to date": a page does not mention it.
+LAG_SHOWN = timedelta(seconds=1)
 
 
 
@@ -66,6 +73,8 @@ class Found:
     pages: int
     ranked_by_date: bool = False
     """Too many matches to rank by relevance: the newest come first (the page says so)."""
+    behind: timedelta | None = None
+    """How far this server's replica of the index lags the database, when it does."""
 
 
 def _handover_text(handover: Handover) -> dict[str, str]:
@@ -183,11 +192,39 @@ def findable_students(session: Session, staff: Staff, student_ids: Iterable[int]
     return own | (ids & granted)
 
 
-class Finder:
-    def __init__(self, session: Session, index: SearchIndex, *, audit: Ledger, clock=utcnow):
-        self.session, self.index, self.audit, self.clock = session, index, audit, clock
+def behind_zh(lag: timedelta) -> str:
+    """"索引落后 3 秒": how far a replica lags, for the page and the command line."""
+    seconds = int(lag.total_seconds())
+    for unit, size in (("天", 86400), ("小时", 3600), ("分钟", 60)):
+        if seconds >= size:
+            return f"索引落后 {seconds // size} {unit}"
+    return f"索引落后 {seconds} 秒"
 
-    # -- upkeep (called in the same operation as every change) ------------------------------
+
+class OutboxUpkeep:
+    """Index upkeep by the outbox (SEARCH_UPDATES = outbox): a change is a row in the
+    transaction of the change (records.search_outbox); each server's indexer applies it."""
+
+    def __init__(self, session: Session, *, clock=utcnow):
+        self.session, self.clock = session, clock
+
+    def handover_changed(self, handover: Handover) -> None:
+        op = Op.DELETE if handover.status == Status.DRAFT else Op.UPSERT
+        enqueue(self.session, f"h{handover.id}", op, self.clock())
+
+    def student_changed(self, student: Student) -> None:
+        enqueue(self.session, f"s{student.id}", Op.UPSERT, self.clock())
+
+
+class Finder:
+    def __init__(self, session: Session, index: SearchIndex, *, audit: Ledger, clock=utcnow,
+                 replica: Path | None = None):
+        """`replica`: the position file of an index fed by the outbox (search.position);
+        a search then says how far the index is behind."""
+        self.session, self.index, self.audit, self.clock = session, index, audit, clock
+        self.replica = replica
+
+    # -- upkeep in the request itself (SEARCH_UPDATES = inline) ----------------------------
 
     def handover_changed(self, handover: Handover) -> None:
         if handover.status == Status.DRAFT:  # drafts are the sender's alone: not indexed
@@ -201,6 +238,15 @@ class Finder:
     def documents(self) -> Iterator[IndexDocument]:
         return indexable_documents(self.session, self.clock())
 
+    def behind(self) -> timedelta | None:
+        """How far the replica lags: the age of the oldest change it has not applied (one
+        statement), when over LAG_SHOWN."""
+        if self.replica is None:
+            return None
+        oldest = oldest_unapplied(self.session, read_position(self.replica))
+        lag = self.clock() - oldest if oldest is not None else None
+        return lag if lag is not None and lag > LAG_SHOWN else None
+
     # -- searching --------------------------------------------------------------------------
 
     def search(self, actor: Staff, query: str, *, filters: Filters | None = None,
@@ -213,7 +259,7 @@ class Finder:
                           context={"hits": results.total,
                                    "shown": [i.key for i in items if i.snippet is not None]})
         return Found(results.total, items, results.facets, results.page, results.pages,
-                     results.ranked_by_date)
+                     results.ranked_by_date, self.behind())
 
     def _items(self, actor: Staff, hits, query: str) -> list[FoundItem]:
         """The hits as the page shows them, read together whatever their number: the

@@ -16,7 +16,6 @@ or reported as ``IndexCorrupt`` when there is none.
 from __future__ import annotations
 
 import logging
-import os
 import secrets
 import shutil
 import threading
@@ -29,6 +28,7 @@ from typing import Literal
 from ._whoosh import Damaged, Engine, Writer, segmenter
 from .documents import IndexDocument
 from .errors import IndexCorrupt
+from .files import write_atomically
 from .locking import FileLock
 from .query import parse
 from .results import SearchResults
@@ -88,17 +88,7 @@ class SearchIndex:
         return name
 
     def _write_current(self, name: str) -> None:
-        tmp = self.path / f".{_CURRENT}.{secrets.token_hex(4)}"
-        with open(tmp, "w", encoding="ascii") as f:
-            f.write(name + "\n")
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, self.path / _CURRENT)
-        dir_fd = os.open(self.path, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
+        write_atomically(self.path / _CURRENT, name + "\n")
 
     def _ensure_open(self, *, locked: bool) -> Engine:
         with self._open_lock:
@@ -170,14 +160,19 @@ class SearchIndex:
 
     def add_or_update(self, docs: Iterable[IndexDocument]) -> None:
         """Index ``docs``, replacing earlier versions with the same ids (one transaction)."""
-        with self._writing() as w:
-            for doc in docs:
-                w.update(doc)
+        self.apply(docs, ())
 
     def delete(self, doc_ids: Iterable[str]) -> None:
         """Remove these documents (one transaction); unknown ids are ignored."""
+        self.apply((), doc_ids)
+
+    def apply(self, docs: Iterable[IndexDocument], deleted: Iterable[str]) -> None:
+        """Index ``docs`` and remove ``deleted`` in one transaction: applying the same change
+        twice leaves the index as once (documents are replaced by id)."""
         with self._writing() as w:
-            for doc_id in doc_ids:
+            for doc in docs:
+                w.update(doc)
+            for doc_id in deleted:
                 w.delete(doc_id)
 
     def rebuild(

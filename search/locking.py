@@ -1,4 +1,4 @@
-"""A cross-process write lock: one writer at a time, whichever process or thread it is in."""
+"""A cross-process lock: one holder at a time, whichever process or thread it is in."""
 
 from __future__ import annotations
 
@@ -22,6 +22,24 @@ class FileLock:
         self.path = path
         self.timeout = timeout
         self.poll = poll
+
+    @contextmanager
+    def held_if_free(self) -> Iterator[bool]:
+        """Take the lock if nobody holds it, without waiting; yields whether it was taken
+        (e.g. one replica indexer per host and index folder, whichever process it is in)."""
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                yield False
+                return
+            try:
+                yield True
+            finally:
+                fcntl.flock(fd, fcntl.LOCK_UN)
+        finally:
+            os.close(fd)
 
     @contextmanager
     def held(self) -> Iterator[None]:

@@ -29,6 +29,7 @@ from webapp.settings import (
     SettingsError,
     check_deadline_settings,
     check_notify_settings,
+    check_search_settings,
     check_vault_settings,
     load_settings,
     payout_limits,
@@ -144,6 +145,7 @@ def create_app(test_config: dict[str, Any] | None = None, *, pages: bool = True)
     prepayment_caps(settings)  # refuses to start on a cap switched off without its basis
     check_notify_settings(settings)
     check_vault_settings(settings)
+    check_search_settings(settings)
     payout_limits(settings)  # and on a refund payout limit out of range
     app.config.update(
         TESTING=bool(test_config.get("TESTING", False)),
@@ -169,6 +171,8 @@ def create_app(test_config: dict[str, Any] | None = None, *, pages: bool = True)
 
     if pages:
         _add_pages(app)
+        if services.search_updates == "outbox" and not app.config["TESTING"]:
+            services.start_indexer()  # one per host and index folder runs (a lock file)
 
     from webapp import cli
 

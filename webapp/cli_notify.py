@@ -1,6 +1,10 @@
 """`handover worker`: sends notifications (e-mail, group robot) and makes the daily digest.
 Run it as a service (a loop), or with `--once` from cron or a systemd timer; several may run
-at once, each notification is sent by one of them (records.notify.worker)."""
+at once, each notification is sent by one of them (records.notify.worker).
+
+With SEARCH_UPDATES = outbox it also keeps this server's search replica (records.indexer): a
+thread of the loop (one per host and index folder), or one pass with `--once`; and it prunes
+the search outbox."""
 
 from __future__ import annotations
 
@@ -26,6 +30,7 @@ def one_pass():
     with svc.session_factory() as db:
         svc.workflow(db).obligations.refresh(utcnow())
         db.commit()
+    svc.prune_search_outbox()
     return svc.notify_worker().run_once()
 
 
@@ -37,13 +42,19 @@ def one_pass():
 @domain_errors
 def worker_command(once, interval):
     """Send pending notifications (e-mail, WeCom/DingTalk robot) and the daily digest."""
+    outbox = services().search_updates == "outbox"
     if once:
+        if outbox:
+            services().indexer().run_once()
         done = one_pass()
         click.echo(f"每日提醒 {done.digests} 人；已发送 {done.sent}，稍后重试 {done.retried}，"
                    f"发送失败 {done.failed}")
         return
     pause = interval or services().settings["WORKER_INTERVAL_SECONDS"]
     click.echo(f"通知发送进程已启动，每 {pause} 秒检查一次（Ctrl+C 停止）。")
+    if outbox:
+        services().start_indexer()
+        click.echo("搜索索引更新线程已启动（每台服务器每个索引目录一个）。")
     while True:
         try:
             one_pass()

@@ -8,6 +8,7 @@ import re
 import click
 from flask.cli import with_appcontext
 
+from records.finding import behind_zh
 from search import QuerySyntaxError
 from webapp import services
 from webapp.cli import acting, domain_errors
@@ -36,6 +37,7 @@ def search_command(query, login, page, as_json):
         click.echo(json.dumps({
             "total": found.total, "page": found.page, "pages": found.pages,
             "facets": found.facets,
+            "behind_seconds": found.behind and int(found.behind.total_seconds()),
             "items": [{"kind": i.kind, "key": i.key, "title": i.title, "snippet": i.snippet}
                       for i in found.items]}, ensure_ascii=False, indent=1))
         return
@@ -44,6 +46,8 @@ def search_command(query, login, page, as_json):
         if item.snippet:
             click.echo("    " + _TAGS.sub("", item.snippet).replace("\n", " "))
     click.echo(f"共 {found.total} 条结果（第 {found.page}/{max(found.pages, 1)} 页）。", err=True)
+    if found.behind is not None:
+        click.echo(f"{behind_zh(found.behind)}，最近的更改可能尚未出现在结果中。", err=True)
 
 
 @click.command("reindex")
@@ -51,10 +55,12 @@ def search_command(query, login, page, as_json):
 def reindex_command():
     """Rebuild the search index from the database (private fields decrypted in memory)."""
     svc = services()
-    finder = svc.finder(get_db())
-    docs = list(finder.documents())
+    indexer = svc.indexer()
+    start = indexer.snapshot(get_db())  # the outbox position, before the documents are read
+    docs = list(svc.finder(get_db()).documents())
     with click.progressbar(length=len(docs), label="重建搜索索引") as bar:
         svc.search_index.rebuild(docs, progress=lambda n: bar.update(n - bar.pos))
+    indexer.rebuilt_from(start)
     click.echo(f"已重建索引：{len(docs)} 个文档。")
 
 

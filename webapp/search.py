@@ -15,6 +15,7 @@ from werkzeug.datastructures import MultiDict
 
 from records.catalogue import KINDS
 from records.departments import Department
+from records.finding import behind_zh
 from records.handovers import Status
 from records.saved_searches import SavedSearches
 from search import Filters, QuerySyntaxError
@@ -24,6 +25,7 @@ from webapp.db import get_db
 __all__ = ["bp"]
 
 bp = Blueprint("search", __name__, url_prefix="/search")
+bp.add_app_template_filter(behind_zh, "behind_zh")
 
 MAX_QUERY = 200
 FIELDS = ("q", "kind", "status", "dept", "from", "to", "overdue", "sort", "page")

@@ -36,7 +36,7 @@ from records.clock import utcnow
 from records.credentials import Credentials
 from records.db import make_engine, make_session_factory, migrate
 from records.deadlines import WorkingCalendar
-from records.finding import Finder, indexable_documents
+from records.finding import Finder, OutboxUpkeep, indexable_documents
 from records.forms import TEMPLATES_DIR as FORM_TEMPLATES
 from records.money.amounts import yuan_zh
 from records.money.feed import LedgerFeed
@@ -304,7 +304,8 @@ class Services:
                                               caps=prepayment_caps(self.settings)),
                         on_change=[
                             # the index is opened when a handover changes, not for every use
-                            lambda handover: self.finder(session).handover_changed(handover),
+                            lambda handover: self.index_upkeep(session).handover_changed(
+                                handover),
                             archive.handover_changed, feed.handover_changed,
                             # who is told, in the same transaction (the worker sends)
                             lambda handover: handover_changed(session, handover)])
@@ -354,7 +355,7 @@ class Services:
 
     def students(self, session: Session) -> Students:
         return Students(session, cipher=self.field_cipher, audit=self.ledger,
-                        on_change=[self.finder(session).student_changed])
+                        on_change=[self.index_upkeep(session).student_changed])
 
     @cached_property
     def search_index(self) -> SearchIndex:
@@ -364,12 +365,64 @@ class Services:
             with self.session_factory() as db:
                 yield from indexable_documents(db, utcnow())
 
-        return SearchIndex(self.instance / "search", self.keyring.current("search")[1],
+        return SearchIndex(self.search_path, self.keyring.current("search")[1],
                            logger=logging.getLogger("handover.search"), rebuild=documents,
                            jieba_cache_dir=self.instance / "cache" / "jieba")
 
+    @property
+    def search_updates(self) -> str:
+        """How a change reaches the index: "inline" (the request writes this server's index)
+        or "outbox" (a row in the request's transaction, applied by every server's indexer;
+        the default on PostgreSQL, where several servers may share the database)."""
+        default = "inline" if self.database_url.startswith("sqlite") else "outbox"
+        return self.settings["SEARCH_UPDATES"] or default
+
+    def index_upkeep(self, session: Session) -> Finder | OutboxUpkeep:
+        """What a change calls to keep the search index up to date (SEARCH_UPDATES)."""
+        if self.search_updates == "outbox":
+            return OutboxUpkeep(session)
+        return self.finder(session)
+
     def finder(self, session: Session) -> Finder:
-        return Finder(session, self.search_index, audit=self.ledger)
+        replica = None
+        if self.search_updates == "outbox":
+            from search.position import position_path
+
+            replica = position_path(self.search_path)
+        return Finder(session, self.search_index, audit=self.ledger, replica=replica)
+
+    @property
+    def search_path(self) -> Path:
+        return self.instance / "search"
+
+    def indexer(self):
+        """This server's replica indexer (records.indexer)."""
+        from records.indexer import Indexer
+
+        return Indexer(self.session_factory, self.search_index, retention=self.search_retention)
+
+    @property
+    def search_retention(self) -> timedelta:
+        return timedelta(days=self.settings["SEARCH_OUTBOX_RETENTION_DAYS"])
+
+    def start_indexer(self):
+        """Apply the search outbox in a thread of this process, while it is the host's
+        indexer for this index folder (a lock file); stopped by close()."""
+        from records.indexer import IndexerLoop
+
+        if "_indexer_loop" not in self.__dict__:
+            self._indexer_loop = IndexerLoop(
+                self.indexer, self.search_path / "indexer.lock").start()
+        return self._indexer_loop
+
+    def prune_search_outbox(self) -> int:
+        """Delete outbox rows older than SEARCH_OUTBOX_RETENTION_DAYS (by `handover worker`)."""
+        from records.search_outbox import prune
+
+        with self.session_factory() as db:
+            pruned = prune(db, utcnow(), self.search_retention)
+            db.commit()
+        return pruned
 
     def classes(self, session: Session) -> Classes:
         return Classes(session, audit=self.ledger)
@@ -433,6 +486,8 @@ class Services:
         return make_engine(self.database_url, busy_seconds=0.25)
 
     def close(self) -> None:
+        if "_indexer_loop" in self.__dict__:
+            self.__dict__.pop("_indexer_loop").stop()
         if "search_index" in self.__dict__:
             self.search_index.close()
         if "touch_engine" in self.__dict__:

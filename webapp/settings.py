@@ -24,7 +24,7 @@ from records.money.payouts import PayoutLimits
 
 __all__ = ["DEADLINE_KEYS", "ENV_PREFIX", "SETTINGS", "Setting", "SettingsError",
            "VAULT_BACKENDS", "check_deadline_settings", "check_notify_settings",
-           "check_vault_settings", "load_settings",
+           "check_search_settings", "check_vault_settings", "load_settings",
            "payout_limits", "prepayment_caps"]
 
 ENV_PREFIX = "HANDOVER_"
@@ -131,6 +131,13 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("VAULT_S3_SECRET_ACCESS_KEY", str, "", "Secret key; empty: the AWS_* environment."),
     Setting("VAULT_S3_OBJECT_LOCK", str, "", "Object lock: empty (off), governance, compliance."),
     Setting("VAULT_S3_OBJECT_LOCK_DAYS", int, 0, "Days each new object is locked."),
+    # Search replicas (issue 15; docs/operations.md "Search on several servers").
+    Setting("SEARCH_UPDATES", str, None,
+            "inline (the request writes the index) or outbox (each server's indexer applies "
+            "the search outbox); default inline on SQLite, outbox on PostgreSQL."),
+    Setting("SEARCH_OUTBOX_RETENTION_DAYS", int, 7,
+            "Days the worker keeps applied search outbox rows; a replica further behind "
+            "is rebuilt."),
     # Refund payout limits (DOMAIN-RULES "Refunds"): finance's overdue list counts them.
     Setting("REFUND_PAYOUT_BEFORE_START_DAYS", int, 5,
             "Working days to pay back a withdrawal before classes start."),
@@ -237,6 +244,16 @@ def check_vault_settings(settings: Mapping[str, Any], backend: str | None = None
                             f"而不是 {lock!r}")
     if lock and not 1 <= days <= 36500:
         raise SettingsError(f"VAULT_S3_OBJECT_LOCK_DAYS 应在 1 到 36500 之间，而不是 {days}")
+
+
+def check_search_settings(settings: Mapping[str, Any]) -> None:
+    """How the index is kept up to date, checked at start (issue 15)."""
+    if settings["SEARCH_UPDATES"] not in (None, "inline", "outbox"):
+        raise SettingsError(f"SEARCH_UPDATES 应为 inline 或 outbox，"
+                            f"而不是 {settings['SEARCH_UPDATES']!r}")
+    if not 1 <= settings["SEARCH_OUTBOX_RETENTION_DAYS"] <= 365:
+        raise SettingsError(f"SEARCH_OUTBOX_RETENTION_DAYS 应在 1 到 365 之间，"
+                            f"而不是 {settings['SEARCH_OUTBOX_RETENTION_DAYS']}")
 
 
 def payout_limits(settings: Mapping[str, Any]) -> PayoutLimits:
