@@ -6,7 +6,9 @@ from __future__ import annotations
 import secrets
 import shutil
 import socket
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,12 +27,10 @@ def _postgres_reachable() -> bool:
         return False
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def db_url(request, tmp_path: Path):
-    """A fresh, empty database: an SQLite file, or a private schema in PostgreSQL."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'test.sqlite3'}"
-        return
+@contextmanager
+def private_pg_schema() -> Iterator[str]:
+    """The URL of a fresh, empty schema in PostgreSQL, dropped afterwards; the test is
+    skipped when PostgreSQL is not reachable."""
     if not _postgres_reachable():
         pytest.skip(f"PostgreSQL not reachable on {PG_HOST}:{PG_PORT}: its variant is skipped")
     from sqlalchemy import create_engine, text
@@ -45,6 +45,16 @@ def db_url(request, tmp_path: Path):
         with admin.begin() as conn:
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request, tmp_path: Path):
+    """A fresh, empty database: an SQLite file, or a private schema in PostgreSQL."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'test.sqlite3'}"
+        return
+    with private_pg_schema() as url:
+        yield url
 
 
 def make_app(instance: Path, template: Path | None = None, **config):

@@ -35,6 +35,7 @@ from .fields import (
 from .keyfile import MIN_PASSPHRASE, KeyEntry
 from .keyring import PURPOSES, Keyring
 from .ledger import Ledger, LedgerKeys
+from .ledger_db import DbLedger
 from .store import BadObject, CheckReport, Vault, committed_object_ids
 
 __all__ = [
@@ -43,6 +44,7 @@ __all__ = [
     "BadObject",
     "BlobStore",
     "CheckReport",
+    "DbLedger",
     "EncryptedText",
     "Entry",
     "FieldCipher",

@@ -147,7 +147,8 @@ def health_checks(svc) -> dict[str, str]:
 
     check("database", database)
     check("vault", lambda: _writable(Path(svc.vault_root)))
-    check("ledger", lambda: _writable(Path(svc.ledger.folder)))
+    check("ledger", lambda: _writable(Path(svc.ledger.folder)) if svc.ledger_backend == "file"
+          else svc.ledger.head())
     check("keys", lambda: svc.keyring.current("kek"))
     return checks
 

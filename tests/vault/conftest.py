@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.vault.ledger_backends import any_ledger, backend, pg_engine, pg_url  # noqa: F401
 from vault import FileBlobStore, Keyring, Ledger, Vault
 
 
