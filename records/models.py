@@ -13,6 +13,7 @@ from records import (  # noqa: F401
     obligation_model,
     oversight,
     saved_searches,
+    scheduled,
     staff,
     students,
     web_sessions,
