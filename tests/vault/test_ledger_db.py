@@ -105,6 +105,7 @@ def test_a_read_logged_while_a_change_waits_to_commit(pg_engine, keyring):
     """The head row is locked from `append_in` to the commit: another server's append waits
     for it, then follows it in the chain."""
     ledger = DbLedger(pg_engine, keyring)
+    ledger.append(actor="u", action="before")
     done = threading.Event()
     with pg_engine.begin() as conn:
         ledger.append_in(conn, [{"actor": "u", "action": "change"}])
@@ -114,7 +115,8 @@ def test_a_read_logged_while_a_change_waits_to_commit(pg_engine, keyring):
         assert not done.wait(0.5)  # waits for the change's transaction
     reader.join(10)
     assert done.is_set()
-    assert [(e.seq, e.action) for e in ledger.entries()] == [(1, "change"), (2, "read")]
+    assert [(e.seq, e.action) for e in ledger.entries()] == [
+        (1, "before"), (2, "change"), (3, "read")]
     assert ledger.verify().ok
 
 
