@@ -15,8 +15,9 @@ appending transaction until it commits or rolls back. An append either runs in a
 transaction of its own, committed before it returns (a private read is logged durably before
 its data is returned, whatever becomes of the caller's transaction: policy C3), or joins the
 caller's transaction (`append_in`): a state change and its entry then commit or roll back
-together. PostgreSQL's commit makes them durable; its WAL flush is shared by concurrent
-commits (group commit), as the file ledger shares its fsyncs.
+together. Since the head row is held across the commit's WAL flush, appends of one process
+share transactions (group commit, as the file ledger shares its fsyncs): while one thread
+commits, the others queue, and the next of them commits them all at once.
 
 The caller hands in the engine (or connection): the vault never reads configuration.
 """
@@ -27,6 +28,7 @@ import contextlib
 import json
 import os
 import threading
+import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime
 from pathlib import Path
@@ -79,6 +81,29 @@ LEDGER_HEAD = Table(
 _COPIED = ("seq", "time", "actor", "action", "subject")
 
 
+class _Pending:
+    """One append waiting for the group commit that covers it."""
+
+    __slots__ = ("what", "origin", "entry", "error", "done")
+
+    def __init__(self, what: Mapping[str, Any], origin: Mapping[str, str] | None) -> None:
+        self.what, self.origin = what, origin
+        self.entry: Entry | None = None
+        self.error: BaseException | None = None
+        self.done = False
+
+
+_LEDGERS: weakref.WeakSet[DbLedger] = weakref.WeakSet()
+
+
+def _after_fork_in_child() -> None:
+    for ledger in list(_LEDGERS):  # a leader of the parent's threads does not exist here
+        ledger._reset_process_state()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
 class DbLedger:
     """An append-only, hash-chained, signed access ledger in the tables of `engine`."""
 
@@ -92,6 +117,13 @@ class DbLedger:
         self._keys, self._can_sign = _as_keys(signing_key_provider)
         self._origin = origin
         self._batch = threading.local()  # the connection of this thread's open batch()
+        self._reset_process_state()
+        _LEDGERS.add(self)
+
+    def _reset_process_state(self) -> None:
+        self._cond = threading.Condition(threading.Lock())
+        self._queue: list[_Pending] = []
+        self._leading = False
 
     # -- appending -------------------------------------------------------------------------
 
@@ -102,8 +134,39 @@ class DbLedger:
         conn = getattr(self._batch, "conn", None)
         if conn is not None:
             return self.append_in(conn, [what])[0]
-        with self._guard(), self.engine.begin() as conn:
-            return self.append_in(conn, [what])[0]
+        if not self._can_sign:
+            raise LedgerReadOnly(self.path)
+        pending = _Pending(what, self._origin() if self._origin is not None else None)
+        group = None
+        with self._cond:
+            self._queue.append(pending)
+            while not pending.done and self._leading:
+                self._cond.wait()
+            if not pending.done:  # lead: commit every queued append, this one included
+                self._leading = True
+                group, self._queue = self._queue, []
+        if group is not None:
+            self._commit_group(group)
+        if pending.error is not None:
+            raise pending.error
+        assert pending.entry is not None
+        return pending.entry
+
+    def _commit_group(self, group: list[_Pending]) -> None:
+        try:
+            with self._guard(), self.engine.begin() as conn:
+                entries = self._write(conn, [(p.what, p.origin) for p in group])
+            for p, entry in zip(group, entries, strict=True):
+                p.entry = entry
+        except BaseException as exc:  # every append of the group fails: none was committed
+            for p in group:
+                p.error = exc
+        finally:
+            with self._cond:
+                for p in group:
+                    p.done = True
+                self._leading = False
+                self._cond.notify_all()
 
     def append_in(self, connection: Connection, entries: Iterable[Mapping[str, Any]]
                   ) -> list[Entry]:
@@ -112,11 +175,16 @@ class DbLedger:
         locked until then, so call this just before the commit (records.unit_of_work does)."""
         if not self._can_sign:
             raise LedgerReadOnly(self.path)
+        origin = self._origin() if self._origin is not None else None
+        return self._write(connection, [(what, origin) for what in entries])
+
+    def _write(self, connection: Connection,
+               items: list[tuple[Mapping[str, Any], Mapping[str, str] | None]]) -> list[Entry]:
+        """Lock the head, add the entries (each with the origin its caller had), sign."""
         with self._guard():
             seq, prev = self._lock_head(connection)
-            origin = self._origin() if self._origin is not None else None
             written = []
-            for what in entries:
+            for what, origin in items:
                 fields = new_entry(seq + 1, prev, origin, **what)
                 written.append(fields)
                 seq, prev = fields["seq"], fields["hash"]
