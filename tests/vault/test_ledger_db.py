@@ -7,6 +7,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import threading
+import time
 from collections import Counter
 
 import pytest
@@ -140,3 +141,38 @@ def test_unreachable_table_fails_closed(pg_engine, keyring):
     with pytest.raises(LedgerUnavailable) as info:
         ledger.append(actor="u", action="x")
     assert info.value.path == ledger.path and "ledger_head" in info.value.cause
+
+
+def test_concurrent_appends_share_commits(pg_engine, keyring):
+    """Group commit: the head row is held across a commit's WAL flush, so threads queue behind
+    it and the next one commits them all; each append still returns committed."""
+    from sqlalchemy import event
+
+    ledger = DbLedger(pg_engine, keyring)
+    commits = []
+
+    def slow_disk(conn) -> None:  # a commit that takes a while, as on a busy disk
+        commits.append(1)
+        time.sleep(0.01)
+
+    event.listen(pg_engine, "commit", slow_disk)
+    threads, per_thread = 8, 20
+    not_committed: list[int] = []
+
+    def work() -> None:
+        for _ in range(per_thread):
+            entry = ledger.append(actor="t", action="test.append")
+            with pg_engine.connect() as conn:  # visible to another connection: committed
+                if conn.scalar(text("SELECT count(*) FROM ledger_entry WHERE seq = :s"),
+                               {"s": entry.seq}) != 1:
+                    not_committed.append(entry.seq)
+
+    pool = [threading.Thread(target=work) for _ in range(threads)]
+    for t in pool:
+        t.start()
+    for t in pool:
+        t.join()
+    total = threads * per_thread
+    assert not_committed == []
+    assert ledger.verify().count == total
+    assert len(commits) < total * 0.8, (len(commits), total)
