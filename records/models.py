@@ -14,6 +14,7 @@ from records import (  # noqa: F401
     oversight,
     saved_filters,
     saved_searches,
+    scheduled,
     search_outbox,
     staff,
     students,

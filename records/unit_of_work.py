@@ -1,16 +1,19 @@
 """One request, one transaction (DESIGN "Correct under real conditions"): what lies outside
 the database follows the database's outcome.
 
-- A ledger entry that records a state change ("handover.countersign ok") is written only once
-  the change is committed, so an entry never claims an effect the database does not have.
+- A ledger entry that records a state change ("handover.countersign ok") never claims an
+  effect the database does not have. With the ledger in the database (vault.DbLedger) it is
+  written in the change's own transaction, just before the commit, so the two commit or roll
+  back together; with the file ledger it is written once the change is committed (a process
+  that dies in between leaves a change without its entry, which `audit verify` reports).
   Reads of private data are different: their entry is written *before* the data is returned
   (the vault and `Workflow.values_of` do that), whatever happens to the transaction.
 - A vault object written by a request that is rolled back is discarded, so no encrypted
   object is left that no record refers to (a process that dies leaves it for
   `handover vault check --repair`).
 
-Both hang on the SQLAlchemy session: `after_commit` and `after_soft_rollback` run the callbacks
-registered by the work done in that session, once.
+All hang on the SQLAlchemy session: `before_commit`, `after_commit` and `after_soft_rollback`
+run what the work done in that session registered, once.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ __all__ = ["after_commit", "discard_on_rollback", "on_rollback", "record_change"
 log = logging.getLogger("handover.records")
 
 _COMMIT, _ROLLBACK = "after_commit_callbacks", "on_rollback_callbacks"
+_ENTRIES = "ledger_entries_in_transaction"
 
 
 def after_commit(session: Session, callback: Callable[[], object]) -> None:
@@ -40,8 +44,13 @@ def on_rollback(session: Session, callback: Callable[[], object]) -> None:
 
 
 def record_change(session: Session, ledger, **entry) -> None:
-    """Append a state change's ledger entry once it is committed."""
-    after_commit(session, lambda: ledger.append(**entry))
+    """Append a state change's ledger entry: in the same transaction when the ledger is in
+    the database (at the commit, so the head row is locked for the commit only, and a
+    private read logged later in the request does not wait on it), else once committed."""
+    if hasattr(ledger, "append_in"):
+        session.info.setdefault(_ENTRIES, []).append((ledger, entry))
+    else:
+        after_commit(session, lambda: ledger.append(**entry))
 
 
 def discard_on_rollback(session: Session, vault, object_id: str) -> None:
@@ -60,6 +69,16 @@ def _run(session: Session, run: str, drop: str) -> None:
             log.exception("after-transaction step failed")
 
 
+@event.listens_for(Session, "before_commit")
+def _write_entries(session: Session) -> None:
+    if session.get_nested_transaction() is not None:  # a savepoint released; it goes on
+        return
+    pending = session.info.pop(_ENTRIES, [])
+    for ledger in {id(ledger): ledger for ledger, _ in pending}.values():
+        # a failure (LedgerUnavailable) fails the commit: the change is rolled back with it
+        ledger.append_in(session.connection(), [e for lg, e in pending if lg is ledger])
+
+
 @event.listens_for(Session, "after_commit")
 def _committed(session: Session) -> None:
     if session.get_nested_transaction() is not None:  # a savepoint released; it goes on
@@ -72,4 +91,5 @@ def _rolled_back(session: Session, previous_transaction) -> None:
     # Every rollback of the outermost transaction, also when the database had not been
     # touched yet; a savepoint's rollback (a duplicate insert that was expected) is not one.
     if previous_transaction.parent is None and not previous_transaction.nested:
+        session.info.pop(_ENTRIES, None)
         _run(session, _ROLLBACK, _COMMIT)

@@ -39,6 +39,7 @@ from .fields import (
 from .keyfile import MIN_PASSPHRASE, KeyEntry
 from .keyring import PURPOSES, Keyring
 from .ledger import Ledger, LedgerKeys
+from .ledger_db import DbLedger
 from .migrate import MigrateReport, migrate_objects
 from .store import BadObject, CheckReport, Vault, committed_object_ids
 
@@ -48,6 +49,7 @@ __all__ = [
     "BadObject",
     "BlobStore",
     "CheckReport",
+    "DbLedger",
     "EncryptedText",
     "Entry",
     "FieldCipher",

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from .errors import LedgerCorrupt
 
-__all__ = ["Entry", "VerifyResult", "GENESIS_HASH", "canonical", "entry_hash", "utc_now"]
+__all__ = ["Entry", "VerifyResult", "GENESIS_HASH", "canonical", "entry_hash", "new_entry",
+           "utc_now"]
 
 #: `prev` of the first entry.
 GENESIS_HASH = "0" * 64
@@ -30,6 +32,28 @@ def entry_hash(fields: dict[str, Any]) -> str:
 def utc_now() -> str:
     """The current UTC time as ISO 8601 with microseconds and a Z."""
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def new_entry(seq: int, prev: str, origin: Mapping[str, str] | None, *, actor: str,
+              action: str, subject: str | None = None, reason: str = "", outcome: str = "ok",
+              context: dict[str, Any] | None = None, anonymous: bool = False) -> dict[str, Any]:
+    """The stored fields of entry `seq` after the entry hashed `prev`, hash included: the same
+    for every ledger backend. `anonymous` keeps only the channel of `origin`."""
+    fields: dict[str, Any] = {
+        "seq": seq,
+        "time": utc_now(),
+        "actor": actor,
+        "action": action,
+        "subject": subject,
+        "reason": reason,
+        "outcome": outcome,
+        "context": dict(context or {}),
+        "prev": prev,
+    }
+    if origin:
+        fields["origin"] = {"channel": origin["channel"]} if anonymous else dict(origin)
+    fields["hash"] = entry_hash(fields)
+    return fields
 
 
 @dataclass(frozen=True)

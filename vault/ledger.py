@@ -41,7 +41,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 )
 
 from . import _fsutil
-from .entry import GENESIS_HASH, Entry, VerifyResult, canonical, entry_hash, utc_now
+from .entry import GENESIS_HASH, Entry, VerifyResult, canonical, new_entry
 from .errors import LedgerCorrupt, LedgerReadOnly, LedgerUnavailable
 from .ledger_commit import GroupCommit, Waiter
 from .ledger_file import flocked, read_tail, write_all
@@ -166,21 +166,10 @@ class Ledger:
         keeps only the channel of the origin (a public lookup counted without its viewer).
         """
         with self.batch() as pos:
-            fields: dict[str, Any] = {
-                "seq": pos.seq + 1,
-                "time": utc_now(),
-                "actor": actor,
-                "action": action,
-                "subject": subject,
-                "reason": reason,
-                "outcome": outcome,
-                "context": dict(context or {}),
-                "prev": pos.hash,
-            }
             origin = self._origin() if self._origin is not None else None
-            if origin:
-                fields["origin"] = {"channel": origin["channel"]} if anonymous else dict(origin)
-            fields["hash"] = entry_hash(fields)
+            fields = new_entry(pos.seq + 1, pos.hash, origin, actor=actor, action=action,
+                               subject=subject, reason=reason, outcome=outcome,
+                               context=context, anonymous=anonymous)
             line = canonical(fields) + b"\n"
             self._guard(lambda: write_all(pos.fd, line))
             pos.seq, pos.hash, pos.size = fields["seq"], fields["hash"], pos.size + len(line)

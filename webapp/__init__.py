@@ -141,6 +141,7 @@ def create_app(test_config: dict[str, Any] | None = None, *, pages: bool = True)
     except CalendarFileError as exc:
         raise SettingsError(str(exc)) from None
     services.archive_terms  # noqa: B018  (a wrong ARCHIVE_RETENTION stops the start too)
+    services.ledger_backend  # noqa: B018  (and a wrong LEDGER_BACKEND)
     check_deadline_settings(settings)
     prepayment_caps(settings)  # refuses to start on a cap switched off without its basis
     check_notify_settings(settings)

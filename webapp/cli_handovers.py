@@ -17,6 +17,7 @@ from records.departments import Department
 from records.handovers import Status
 from records.listing import due_and_overdue, visible
 from records.paperwork import SCHOOL_TZ
+from records.scheduled import claim_run, release_run
 from records.text_rules import escape_for_terminal
 from records.visibility import Access
 from webapp import services
@@ -134,17 +135,45 @@ def _yes(flag: bool) -> str:
               help="Refresh forms whose newest archive timestamp's certificate expires before "
                    "this date (default: two years from today).")
 @click.option("--dry-run", is_flag=True, help="Only list what would be refreshed.")
+@click.option("--scheduled", is_flag=True,
+              help="Started by a timer on several servers: only the first run this year "
+                   "works, the others say so and exit 0.")
 @with_appcontext
 @domain_errors
-def pdf_refresh(before, dry_run):
+def pdf_refresh(before, dry_run, scheduled):
     """Add a new archive timestamp (PAdES B-LTA) to every stored countersigned form whose
     newest one expires before --before, or that has none; run yearly from cron. Each form
     becomes a new vault object (the old one is a byte prefix of it), recorded in the ledger."""
-    from records.ltv import ArchiveTimestamps
 
     svc = services()
     until = (before.replace(tzinfo=SCHOOL_TZ) if before
              else utcnow().astimezone(SCHOOL_TZ) + REFRESH_AHEAD)
+    year = str(utcnow().astimezone(SCHOOL_TZ).year)
+    if scheduled and not dry_run and not _first_run("pdf-refresh", year):
+        click.echo(f"{year} 年的存档时间戳更新已由另一台服务器（或更早的一次运行）完成。", err=True)
+        return
+    try:
+        count = _refresh(svc, until, dry_run)
+    except BaseException:
+        if scheduled and not dry_run:  # the next timer tries again; done forms are skipped
+            get_db().rollback()
+            release_run(get_db(), "pdf-refresh", year)
+            get_db().commit()
+        raise
+    verb = "需要追加" if dry_run else "已追加"
+    click.echo(f"{verb}存档时间戳：{count} 份（截止 {until:%Y-%m-%d}）。", err=True)
+
+
+def _first_run(job: str, period: str) -> bool:
+    """Whether this is the school's first run of `job` in `period` (records.scheduled)."""
+    claimed = claim_run(get_db(), job, period, utcnow())
+    get_db().commit()
+    return claimed
+
+
+def _refresh(svc, until, dry_run: bool) -> int:
+    from records.ltv import ArchiveTimestamps
+
     stamps = ArchiveTimestamps(get_db(), vault=svc.vault, audit=svc.ledger, pki=svc.pki,
                                tsa=svc.form_desk.timestamper)
     count = 0
@@ -157,8 +186,7 @@ def pdf_refresh(before, dry_run):
         doc = "沟通记录" if item.document == "meeting" else "交接单"
         click.echo(f"{item.number} 第{item.version}版 {doc}：{last}"
                    + ("" if dry_run else f" → 已追加（{item.object_id}）"))
-    verb = "需要追加" if dry_run else "已追加"
-    click.echo(f"{verb}存档时间戳：{count} 份（截止 {until:%Y-%m-%d}）。", err=True)
+    return count
 
 
 #: How far ahead `pdf refresh` looks by default: a timestamp whose certificate expires within
@@ -169,14 +197,21 @@ REFRESH_AHEAD = timedelta(days=2 * 365)
 @click.command("remind")
 @click.option("--days", default=1, show_default=True, help="Also list what is due within N days.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+@click.option("--scheduled", is_flag=True,
+              help="Started by a timer on several servers: only the first run today lists, "
+                   "the others say so and exit 0.")
 @with_appcontext
-def remind_command(days, as_json):
+def remind_command(days, as_json, scheduled):
     """List what is overdue or due soon (run daily from cron): handovers waiting for their
     receiver or still with their sender, and obligations nobody has met yet (policy T)."""
     from records.owed_list import owed_rows
     from webapp.cli_obligations import obligations_of
 
     now = utcnow()
+    today = now.astimezone(SCHOOL_TZ).date().isoformat()
+    if scheduled and not _first_run("remind", today):
+        click.echo(f"{today} 的到期提醒已由另一台服务器（或更早的一次运行）列出。", err=True)
+        return
     until = now + timedelta(days=days)
     items = due_and_overdue(get_db(), now, until)
     owed = owed_rows(get_db(), obligations_of().due_before(until), now,

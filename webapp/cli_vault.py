@@ -137,10 +137,12 @@ def audit_verify():
 
     ledger = services().ledger
     result = ledger.verify()
+    where = "数据库" if services().ledger_backend == "db" else "文件"
     if not result.ok:
-        click.echo(f"访问日志校验失败：第 {result.first_bad} 条，{result.reason}", err=True)
+        click.echo(f"访问日志（{where}）校验失败：第 {result.first_bad} 条，{result.reason}",
+                   err=True)
         raise SystemExit(1)
-    click.echo(f"访问日志完整：共 {result.count} 条，哈希链与签名均有效。")
+    click.echo(f"访问日志（{where}）完整：共 {result.count} 条，哈希链与签名均有效。")
     mismatches = ledger_mismatches(get_db(), ledger.entries())
     if mismatches:
         click.echo(f"访问日志与数据库不一致：{len(mismatches)} 处。", err=True)
@@ -148,6 +150,46 @@ def audit_verify():
             click.echo(f"  {m.describe_zh()}", err=True)
         raise SystemExit(1)
     click.echo("访问日志与数据库中的交接状态变更一致。")
+
+
+@audit_group.command("migrate")
+@domain_errors
+def audit_migrate():
+    """Move this instance's file ledger into the database (PostgreSQL) and verify it there.
+    Refused when the database's ledger already holds other entries; run again, it says the
+    move is done. The file stays as it was (keep it with the backups)."""
+    svc = services()
+    if not svc.database_url.startswith("postgresql"):
+        click.echo("访问日志只能迁移到 PostgreSQL 数据库（DATABASE_URL）；"
+                   "SQLite 上请继续使用文件。", err=True)
+        raise SystemExit(1)
+    source, target = svc.file_ledger, svc.db_ledger
+    checked = source.verify()
+    if not checked.ok:
+        click.echo(f"文件访问日志校验失败：第 {checked.first_bad} 条，{checked.reason}；未迁移。",
+                   err=True)
+        raise SystemExit(1)
+    if not target.is_empty():
+        last = source.head()["hash"] if checked.count else None
+        if checked.count and target.hash_at(checked.head_seq) == last:
+            click.echo(f"已迁移过：数据库中的访问日志已包含文件中的全部 {checked.count} 条记录。")
+            return
+        click.echo("数据库中的访问日志不是空的，且不是由本实例的文件迁移而来：拒绝迁移。", err=True)
+        raise SystemExit(1)
+    if not checked.count:
+        click.echo("文件访问日志是空的，无需迁移。")
+        return
+    with open(source.path, "rb") as lines:  # a torn last line was never acknowledged: left out
+        count = target.import_lines(line for line in lines if line.endswith(b"\n"))
+    result = target.verify()
+    if not result.ok or result.count != checked.count:
+        why = result.reason or f"{result.count} 条，应为 {checked.count} 条"
+        click.echo(f"迁移后校验失败：{why}", err=True)
+        raise SystemExit(1)
+    target.append(actor="cli", action="audit.migrate", reason="文件访问日志迁移到数据库",
+                  context={"entries": count, "file_head": checked.head_seq})
+    click.echo(f"已将 {count} 条访问日志迁移到数据库，哈希链与签名校验通过。"
+               "此后的记录写入数据库（LEDGER_BACKEND = db）；原文件保持不变，请随备份保存。")
 
 
 def _date(value: str | None) -> datetime | None:

@@ -150,7 +150,8 @@ def health_checks(svc) -> dict[str, str]:
         check("vault", lambda: _writable(Path(svc.vault_root)))
     else:  # the table or bucket answers (and has object lock when it is asked for)
         check("vault", lambda: svc.blobs.check())
-    check("ledger", lambda: _writable(Path(svc.ledger.folder)))
+    check("ledger", lambda: _writable(Path(svc.ledger.folder)) if svc.ledger_backend == "file"
+          else svc.ledger.head())
     check("keys", lambda: svc.keyring.current("kek"))
     return checks
 

@@ -51,7 +51,17 @@ from records.students import Students
 from records.teaching import attach_teaching
 from records.web_sessions import SessionStore
 from records.workflow import Workflow
-from vault import BlobStore, FieldCipher, Keyring, Ledger, SqlBlobStore, Vault, attach_field_cipher
+from vault import (
+    BlobStore,
+    DbLedger,
+    FieldCipher,
+    Keyring,
+    Ledger,
+    LedgerUnavailable,
+    SqlBlobStore,
+    Vault,
+    attach_field_cipher,
+)
 from webapp.origin import current_origin
 from webapp.settings import DEADLINE_KEYS, SettingsError, payout_limits, prepayment_caps
 
@@ -207,9 +217,44 @@ class Services:
     def ledger_path(self) -> Path:
         return self.instance / "ledger"
 
+    LEDGER_BACKENDS = ("file", "db")
+
+    @property
+    def ledger_backend(self) -> str:
+        """file or db (LEDGER_BACKEND; by default db on PostgreSQL, where several app servers
+        may share the database, and file on SQLite). A wrong value stops the start."""
+        on_postgres = self.database_url.startswith("postgresql")
+        backend = self.settings["LEDGER_BACKEND"] or ("db" if on_postgres else "file")
+        if backend not in self.LEDGER_BACKENDS:
+            raise SettingsError(f"LEDGER_BACKEND 应为 file 或 db，而不是 {backend!r}")
+        if backend == "db" and not on_postgres:
+            raise SettingsError("LEDGER_BACKEND = db 需要 PostgreSQL（DATABASE_URL）；"
+                                "SQLite 上请用 file")
+        return backend
+
     @cached_property
-    def ledger(self) -> Ledger:
+    def ledger(self) -> Ledger | DbLedger:
+        if self.ledger_backend == "file":
+            return self.file_ledger
+        if self.db_ledger.is_empty() and self.file_ledger_has_entries():
+            # appending now would start a second chain beside the file's history
+            raise LedgerUnavailable(self.db_ledger.path, "实例中的文件访问日志尚未迁移到数据库："
+                                    "请运行 handover audit migrate（或设置 LEDGER_BACKEND = file）")
+        return self.db_ledger
+
+    @cached_property
+    def file_ledger(self) -> Ledger:
+        """The ledger folder of the instance (`handover audit migrate` reads it)."""
         return Ledger(self.ledger_path, self.keyring, origin=current_origin)
+
+    @cached_property
+    def db_ledger(self) -> DbLedger:
+        """The ledger's tables in the database (PostgreSQL only, see `ledger_backend`)."""
+        return DbLedger(self.engine, self.keyring, origin=current_origin)
+
+    def file_ledger_has_entries(self) -> bool:
+        path = self.ledger_path / "ledger.jsonl"
+        return path.exists() and path.stat().st_size > 0
 
     @property
     def pki_path(self) -> Path:
@@ -265,7 +310,8 @@ class Services:
         """What a backup of this instance holds and where a restore puts it (not the keys)."""
         return InstanceParts(blobs=self.blobs, ledger_folder=self.ledger_path,
                              pki_folder=self.pki_path, config_file=self.config_path,
-                             calendar_file=self.calendar_path)
+                             calendar_file=self.calendar_path,
+                             ledger_db=self.db_ledger if self.ledger_backend == "db" else None)
 
     @cached_property
     def calendar(self) -> WorkingCalendar:

@@ -47,6 +47,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SQLITE_BUSY_SECONDS", int, 15,
             "SQLite: seconds a write waits for a locked file before the request gets 503."),
     Setting("SECRET_KEY", str, None, "Signs session cookies; default a key file made by init."),
+    Setting("LEDGER_BACKEND", str, None,
+            "Where the access ledger lives: file or db; default db on PostgreSQL, else file."),
     Setting("KEYRING_PATH", str, None, "Folder of the vault keys; default <instance>/keys."),
     Setting("PKI_PATH", str, None, "Folder of the school CA and TSA; default <instance>/pki."),
     Setting("SCHOOL_NAME", str, "示例培训学校", "School name on forms and pages."),

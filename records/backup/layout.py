@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from records.errors import Conflict, DomainError
-from vault import BlobStore
+from vault import BlobStore, DbLedger
 
 __all__ = ["BackupInvalid", "BackupKeysMismatch", "BackupReport", "InstanceParts"]
 
@@ -39,6 +39,9 @@ class InstanceParts:
     """The instance's config.toml (may be absent)."""
     calendar_file: Path
     """The holiday supplement (may be absent)."""
+    ledger_db: DbLedger | None = None
+    """The ledger in the database, when LEDGER_BACKEND is db: a restore loads the backup's
+    ledger files into it instead of into `ledger_folder`."""
 
 
 @dataclass(frozen=True)

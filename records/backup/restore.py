@@ -50,7 +50,12 @@ def restore_backup(engine: Engine, keyring: Keyring, parts: InstanceParts, src: 
     with engine.begin() as conn:
         load_rows(conn, src / DATABASE)
     copy_blobs(FileBlobStore(src / VAULT), parts.blobs)
-    _copy_folder(src / LEDGER, parts.ledger_folder)
+    if parts.ledger_db is not None:
+        if (src / LEDGER / "ledger.jsonl").is_file():
+            with open(src / LEDGER / "ledger.jsonl", "rb") as lines:
+                parts.ledger_db.import_lines(lines)
+    else:
+        _copy_folder(src / LEDGER, parts.ledger_folder)
     _copy_folder(src / PKI, parts.pki_folder)
     kept = []
     for name, target in ((CONFIG, parts.config_file), (CALENDAR, parts.calendar_file)):
@@ -99,6 +104,8 @@ def _check_empty(engine: Engine, parts: InstanceParts) -> None:
     with engine.connect() as conn:
         if tables_with_rows(conn):
             raise Conflict("目标实例的数据库不是空的：只能恢复到新的空实例。")
+    if parts.ledger_db is not None and not parts.ledger_db.is_empty():
+        raise Conflict("目标实例数据库中的访问日志不是空的：只能恢复到新的空实例。")
     if next(iter(parts.blobs.list()), None) is not None:
         raise Conflict("目标实例的加密文件库不是空的：只能恢复到新的空实例。")
     for folder in (parts.ledger_folder, parts.pki_folder):

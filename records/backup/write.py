@@ -8,7 +8,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from records.errors import Conflict
-from vault import FileBlobStore, Keyring, Ledger
+from vault import DbLedger, FileBlobStore, Keyring, Ledger
 
 from .files import copy_blobs, copy_private, make_private_dir
 from .layout import (
@@ -29,7 +29,7 @@ from .rows import dump_rows, snapshot
 __all__ = ["write_backup"]
 
 
-def write_backup(engine: Engine, ledger: Ledger, keyring: Keyring, parts: InstanceParts,
+def write_backup(engine: Engine, ledger: Ledger | DbLedger, keyring: Keyring, parts: InstanceParts,
                  dest: Path) -> BackupReport:
     """Write a backup of the instance to `dest` (must not exist or be empty). Consistent
     while the service runs, by its order:
@@ -50,10 +50,13 @@ def write_backup(engine: Engine, ledger: Ledger, keyring: Keyring, parts: Instan
     make_private_dir(dest)
     make_private_dir(dest / LEDGER)
     with snapshot(engine) as (conn, revision):
-        with ledger.batch():  # holds the ledger lock: no append while the two files are copied
-            for name in LEDGER_FILES:
-                if (ledger.folder / name).exists():
-                    copy_private(ledger.folder / name, dest / LEDGER / name)
+        if isinstance(ledger, DbLedger):  # its tables, as the file ledger's two files
+            ledger.export(dest / LEDGER)
+        else:
+            with ledger.batch():  # holds the ledger lock: no append while the files are copied
+                for name in LEDGER_FILES:
+                    if (ledger.folder / name).exists():
+                        copy_private(ledger.folder / name, dest / LEDGER / name)
         rows = dump_rows(conn, dest / DATABASE)
     copy_blobs(parts.blobs, FileBlobStore(dest / VAULT))
     _copy_pki(parts.pki_folder, dest / PKI)

@@ -48,14 +48,19 @@ class Digest:
     def key(self, day: date) -> str:
         return f"digest:{day.isoformat()}"
 
+    def day(self) -> date | None:
+        """The school day whose digest is due now; None before the digest hour."""
+        local = self.clock().astimezone(SCHOOL_TZ)
+        return local.date() if local.hour >= self.hour else None
+
     def run(self) -> int:
         """Today's digests, from the digest hour on, once a day (a second run, or a second
         worker, adds none); returns how many people were told."""
         now = self.clock()
-        local = now.astimezone(SCHOOL_TZ)
-        if local.hour < self.hour:
+        day = self.day()
+        if day is None:
             return 0
-        key = self.key(local.date())
+        key = self.key(day)
         done = set(self.session.scalars(select(Notification.recipient_id).where(
             Notification.channel == Channel.INAPP, Notification.dedupe_key.like(f"{key}:%"))))
         told = 0

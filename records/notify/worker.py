@@ -1,17 +1,23 @@
 """The background worker (`handover worker`, or `handover worker --once` from cron): makes the
-daily digest, then sends what is due, each row claimed by one worker only.
+daily digest, then sends what is due, each row claimed by one worker only, however many
+workers run on however many servers (issue 15).
 
-A claim is compare-and-set: `UPDATE ... SET status='sending' WHERE id=? AND status='pending'`
-in its own short transaction; of two workers running at once, one gets the row and the other
-an update of no rows. Sending runs outside any transaction. A failed attempt is retried with
-exponential backoff (`retry_base`, doubled each time); after `max_attempts` the row is failed
-and shown to the administrator. A worker that died while sending leaves a claim that is taken
-back after `stale_after` (the message may then go twice: at least once, never lost)."""
+The digest is made once per school and day: its notifications commit with the day's
+`scheduled_run` row (records.scheduled). A claim of a row to send is its own short
+transaction. On PostgreSQL it takes the next due row no other worker has locked
+(`UPDATE ... WHERE id = (SELECT ... FOR UPDATE SKIP LOCKED)`): workers never wait for each
+other nor pick the same row. On SQLite, which has no row locks, it is compare-and-set:
+`UPDATE ... SET status='sending' WHERE id=? AND status='pending'`; of two workers, one gets
+the row and the other an update of no rows. Sending runs outside any transaction. A failed
+attempt is retried with exponential backoff (`retry_base`, doubled each time); after
+`max_attempts` the row is failed and shown to the administrator. A worker that died while
+sending leaves a claim that is taken back after `stale_after` (the message may then go twice:
+at least once, never lost)."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -25,6 +31,7 @@ from records.notify.digest import Digest
 from records.notify.messages import full_text
 from records.notify.model import Channel, DeliveryState, Notification
 from records.notify.outbox import choice_of
+from records.scheduled import claim_run
 
 __all__ = ["Worker", "WorkerPass"]
 
@@ -58,7 +65,7 @@ class Worker:
         digests = self._digest()
         self._take_back_stale()
         sent = retried = failed = 0
-        for row_id in self._due():
+        for row_id in self._claims():
             outcome = self._deliver(row_id)
             sent += outcome == DeliveryState.SENT
             retried += outcome == DeliveryState.PENDING
@@ -69,10 +76,16 @@ class Worker:
 
     def _digest(self) -> int:
         with self.sessions() as db:
+            digest = Digest(db, hour=self.digest_hour, soon=self.soon, clock=self.clock)
+            day = digest.day()
+            # once per school and day: another server's claim (even one not committed yet)
+            # leaves this one nothing to do
+            if day is None or not claim_run(db, "digest", day.isoformat(), self.clock()):
+                return 0
             try:
-                told = Digest(db, hour=self.digest_hour, soon=self.soon, clock=self.clock).run()
+                told = digest.run()
                 db.commit()
-            except IntegrityError:  # another worker made today's digest at the same moment
+            except IntegrityError:  # a digest row of today made before the claim existed
                 db.rollback()
                 return 0
         return told
@@ -85,28 +98,54 @@ class Worker:
                 .values(status=DeliveryState.PENDING, claimed_at=None))
             db.commit()
 
-    def _due(self) -> list[int]:
-        with self.sessions() as db:
-            return list(db.scalars(select(Notification.id).where(
-                Notification.status == DeliveryState.PENDING,
-                Notification.channel != Channel.INAPP,
-                Notification.next_attempt_at <= self.clock())
-                .order_by(Notification.next_attempt_at, Notification.id).limit(self.batch)))
+    def _due(self):
+        return (select(Notification.id).where(
+            Notification.status == DeliveryState.PENDING,
+            Notification.channel != Channel.INAPP,
+            Notification.next_attempt_at <= self.clock())
+            .order_by(Notification.next_attempt_at, Notification.id))
 
-    def _claim(self, db: Session, row_id: int) -> bool:
-        """Compare-and-set: this worker's if it was still pending."""
-        claimed = db.execute(update(Notification).where(
-            Notification.id == row_id, Notification.status == DeliveryState.PENDING)
-            .values(status=DeliveryState.SENDING, claimed_at=self.clock(),
-                    attempts=Notification.attempts + 1)
-            .execution_options(synchronize_session=False)).rowcount == 1
-        db.commit()
+    def _claiming(self):
+        return (update(Notification).values(
+            status=DeliveryState.SENDING, claimed_at=self.clock(),
+            attempts=Notification.attempts + 1).execution_options(synchronize_session=False))
+
+    def _claims(self) -> Iterator[int]:
+        """Rows claimed by this worker, one at a time, each just before it is sent."""
+        with self.sessions() as db:
+            if db.get_bind().dialect.name == "postgresql":
+                candidates = None
+            else:
+                candidates = list(db.scalars(self._due().limit(self.batch)))
+        if candidates is None:
+            for _ in range(self.batch):
+                row_id = self._claim_unlocked()
+                if row_id is None:
+                    return
+                yield row_id
+            return
+        yield from (row_id for row_id in candidates if self._claim(row_id))
+
+    def _claim_unlocked(self) -> int | None:
+        """PostgreSQL: the next due row that no other worker holds, now this one's."""
+        with self.sessions() as db:
+            row_id = db.scalar(self._claiming().where(
+                Notification.id == self._due().limit(1).with_for_update(skip_locked=True)
+                .scalar_subquery()).returning(Notification.id))
+            db.commit()
+        return row_id
+
+    def _claim(self, row_id: int) -> bool:
+        """SQLite: compare-and-set, this worker's if it was still pending."""
+        with self.sessions() as db:
+            claimed = db.execute(self._claiming().where(
+                Notification.id == row_id,
+                Notification.status == DeliveryState.PENDING)).rowcount == 1
+            db.commit()
         return claimed
 
     def _deliver(self, row_id: int) -> DeliveryState | None:
         with self.sessions() as db:
-            if not self._claim(db, row_id):
-                return None  # another worker has it
             row = db.get(Notification, row_id)
             outgoing = self._outgoing(db, row)
             db.commit()  # no transaction stays open while sending

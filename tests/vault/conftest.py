@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.object_stores import BACKENDS, StoreSpec, store_spec
+from tests.vault.ledger_backends import any_ledger, backend, pg_engine, pg_url  # noqa: F401
 from vault import BlobStore, Keyring, Ledger, Vault
 
 

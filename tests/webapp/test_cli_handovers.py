@@ -78,6 +78,17 @@ def test_remind_lists_overdue(runner, handovers):
     assert f"已逾期  {handovers['waiting']} F2  接收方 教务部  截止 2026-03-03 18:00" in text
 
 
+def test_remind_scheduled_on_every_server_lists_once_a_day(runner, handovers):
+    """A timer on each app server runs `remind --scheduled`: the first of the day lists, the
+    others say who did it and exit 0 (issue 15: once per school, not once per server)."""
+    first = runner.invoke(args=["remind", "--json", "--scheduled"])
+    assert first.exit_code == 0 and handovers["waiting"] in first.stdout
+    second = runner.invoke(args=["remind", "--json", "--scheduled"])
+    assert second.exit_code == 0 and second.stdout == ""
+    assert "已由另一台服务器" in second.stderr
+    assert handovers["waiting"] in runner.invoke(args=["remind", "--json"]).stdout  # by hand
+
+
 def test_ca_cert_export(runner, tmp_path):
     out = tmp_path / "ca.pem"
     assert runner.invoke(args=["pki", "ca-cert", str(out)]).exit_code == 0
