@@ -19,7 +19,15 @@ test: setup
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
-setup: sysdeps $(STAMP)
+# axe-core for the browser tests' accessibility check, from the npm registry at the version and
+# hash of tests/e2e/axe/package-lock.json; the tests inject it into the pages (never served).
+AXE := tests/e2e/axe/node_modules/axe-core/axe.min.js
+
+setup: sysdeps $(STAMP) $(AXE)
+
+$(AXE): tests/e2e/axe/package.json tests/e2e/axe/package-lock.json
+	npm ci --prefix tests/e2e/axe --no-audit --no-fund
+	touch $(AXE)
 
 sysdeps:
 	@sh scripts/system-deps.sh

@@ -5,6 +5,8 @@ set -eu
 PKGS="fonts-noto-cjk libharfbuzz-subset0 poppler-utils qpdf libnss3-tools"
 # The browser is for the browser tests only: a production server (BROWSER=no) goes without.
 [ "${BROWSER:-yes}" = "no" ] || PKGS="$PKGS chromium"
+# npm fetches axe-core for the browser tests' accessibility check (Makefile); any npm will do.
+if [ "${BROWSER:-yes}" != "no" ] && ! command -v npm >/dev/null 2>&1; then PKGS="$PKGS npm"; fi
 # Python 3.11+ with venv: Debian 12 has it as python3; Ubuntu 22.04 needs python3.11.
 if ! python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
   PKGS="$PKGS python3.11 python3.11-venv"

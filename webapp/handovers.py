@@ -59,6 +59,7 @@ from webapp.handover_input import (
     meeting_input,
     problems,
 )
+from webapp.return_reasons import last_return_reason
 
 __all__ = ["bp", "may_send", "Row"]
 
@@ -330,7 +331,7 @@ def _view(number: str, *, errors=None, status=200, action_error="", correction=N
                          | {v.countersigned_by for v in h.versions if v.countersigned_by})
     # what the sender must put right, at the top and beside the correction form, not only in
     # the history at the bottom of the page
-    return_reason = next((e.note for e in reversed(h.events) if e.action == "returned"), None) \
+    return_reason = last_return_reason(h.events) \
         if content and h.status == Status.RETURNED else None
     return render_template(
         "handovers/view.html", h=h, kind=kind, content=content, return_reason=return_reason,

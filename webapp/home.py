@@ -17,6 +17,7 @@ from webapp.approvals import approvals
 from webapp.db import get_db
 from webapp.handover_lists import worklists
 from webapp.handovers import may_send
+from webapp.return_reasons import return_reasons
 from webapp.supervision import may_supervise
 
 __all__ = ["bp"]
@@ -45,6 +46,7 @@ def index():
     obligations = services().obligations(get_db(), now)
     owed = owed_rows(get_db(), obligations.owed_by(me, limit=HOME_LIMIT + 1), now,
                      calendar=services().calendar)
+    lists = worklists(me, limit=HOME_LIMIT)
     return render_template("home.html", me=me, limit=HOME_LIMIT, can_send=may_send(me),
                            missing_years=missing_years, school_overdue=school_overdue,
                            approvals_waiting=approvals_waiting, my_overdue_loans=my_overdue,
@@ -52,5 +54,6 @@ def index():
                            calendar_path=services().calendar_path,
                            base_url_warning=base_url_check.warning_for(current_app)
                            if me.is_admin else None,
-                           **worklists(me, limit=HOME_LIMIT))
+                           # what the sender must put right, on the returned item itself
+                           reasons=return_reasons(get_db(), lists["outbox"].rows), **lists)
 

@@ -85,3 +85,16 @@ def sign_in_page(page, live_server):
         return page
 
     return sign_in
+
+
+def signed_in(browser, base: str, login: str, password: str, **context):
+    """A new browser context (`context`: Playwright's options, e.g. a viewport) signed in as
+    `login` through the login form, and its page on the home page."""
+    ctx = browser.new_context(**{"locale": "zh-CN", **context})
+    page = ctx.new_page()
+    page.goto(f"{base}/login")
+    page.fill("#login", login)
+    page.fill("#password", password)
+    page.click("#submit")
+    page.wait_for_url(f"{base}/")
+    return ctx, page

@@ -14,6 +14,7 @@ import pytest
 
 from records.students import StudentInput
 from records.workflow import Upload
+from tests.e2e.conftest import signed_in as signed_in_as
 
 pytestmark = pytest.mark.e2e
 
@@ -45,14 +46,7 @@ def people(app, add_staff):
 
 
 def signed_in(browser, base, login, password, viewport=LAPTOP):
-    context = browser.new_context(locale="zh-CN", viewport=viewport, accept_downloads=True)
-    page = context.new_page()
-    page.goto(f"{base}/login")
-    page.fill("#login", login)
-    page.fill("#password", password)
-    page.click("#submit")
-    page.wait_for_url(f"{base}/")
-    return context, page
+    return signed_in_as(browser, base, login, password, viewport=viewport, accept_downloads=True)
 
 
 def off_loop(fn, *args):
@@ -153,7 +147,6 @@ def test_register_sign_countersign_and_verify(app, browser, live_server, people,
     phone_ctx, phone = signed_in(browser, live_server, *people["aca"], viewport=PHONE)
     phone.goto(f"{live_server}/handovers/{number}")
     assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
-    screenshot(phone, "handover-view-phone")
     for ctx in (enr_ctx, aca_ctx, phone_ctx):
         ctx.close()
 

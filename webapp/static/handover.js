@@ -13,6 +13,8 @@
     row.querySelectorAll("input, select, textarea").forEach(function (el) {
       el.name = el.name.replace(/\.\d+\.([^.]+)$/, "." + index + ".$1");
       el.id = el.id.replace(/-\d+-([^-]+)$/, "-" + index + "-$1");
+      var named = el.getAttribute("aria-label");
+      if (named) { el.setAttribute("aria-label", named.replace(/第 \d+ 行/, "第 " + (index + 1) + " 行")); }
       if (el.tagName === "SELECT") { el.selectedIndex = 0; } else { el.value = ""; }
     });
     body.appendChild(row);
