@@ -28,6 +28,7 @@ from webapp.services import Services
 from webapp.settings import (
     SettingsError,
     check_deadline_settings,
+    check_import_settings,
     check_notify_settings,
     load_settings,
     payout_limits,
@@ -140,6 +141,7 @@ def create_app(test_config: dict[str, Any] | None = None, *, pages: bool = True)
     check_deadline_settings(settings)
     prepayment_caps(settings)  # refuses to start on a cap switched off without its basis
     check_notify_settings(settings)
+    check_import_settings(settings)
     payout_limits(settings)  # and on a refund payout limit out of range
     app.config.update(
         TESTING=bool(test_config.get("TESTING", False)),

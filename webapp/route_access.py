@@ -110,6 +110,8 @@ ROUTES: dict[str, RouteAccess] = {
     "students.new": _r("student", Rule.REGISTRY),
     "students.import_": _r("student", Rule.REGISTRY),
     "students.import_template": _r("-", Rule.SIGNED_IN),
+    "students.import_template_xlsx": _r("-", Rule.SIGNED_IN),  # class names only
+    "students.import_abandon": _r("student", Rule.REGISTRY),
     "classes.index": _r("class list", Rule.SIGNED_IN),
     "classes.detail": _r("class", Rule.CLASS_VIEW),
     "classes.new": _r("class", Rule.CLASS_MANAGE),
