@@ -97,6 +97,7 @@ DEFAULT_NUMBER_PATTERN = r"[A-Z0-9][A-Z0-9-]{0,31}"
 DATE_RE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
 DAY_FIRST_RE = re.compile(r"^\d{1,2}\s*[-/.]\s*\d{1,2}\s*[-/.]\s*\d{2,4}$")
 SCIENTIFIC_RE = re.compile(r"^\d(\.\d+)?[eE]\+?\d+$")
+CLASS_SEPARATORS = re.compile(r"[、;；]")
 NOTE_RE = re.compile(r"^\s*(注|说明|备注|填表|制表|※|\*)")
 EXCEL_EPOCH = date(1899, 12, 30)  # serial 1 is 1900-01-01 (Excel's 1900 leap-year bug)
 LOST_DIGITS = ("数字已被 Excel 改成科学计数法（如 3.10105E+17），后几位已丢失：请在 Excel 中"
@@ -138,7 +139,7 @@ class Placement:
     """What a good row keeps besides the record: the school's 学号, the class to join."""
 
     student_no: str | None = None
-    class_id: int | None = None
+    class_ids: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -362,6 +363,14 @@ def _map_headers(headers: tuple[str, ...], row: int, mapping: Mapping[int, str] 
     return by_index, problems
 
 
+def _class_names(cell: tuple[str, str | None] | None) -> list[str]:
+    """The classes a 班级 cell names: one, or several separated by 、 (as a roster export
+    writes them)."""
+    if not cell or not cell[0]:
+        return []
+    return list(dict.fromkeys(n.strip() for n in CLASS_SEPARATORS.split(cell[0]) if n.strip()))
+
+
 def _classes_named(students: Students | None, names: set[str]) -> dict[str, Any]:
     from records.classes import SchoolClass
 
@@ -396,8 +405,8 @@ def plan_import(table: Table, students: Students | None = None, *,
     pattern = re.compile(number_pattern or DEFAULT_NUMBER_PATTERN)
     cells_of = [(number, {f: _cell_text(f, cells[i] if i < len(cells) else None)
                           for i, f in by_index.items()}) for number, cells in table.rows]
-    classes = _classes_named(students, {v["class_name"][0] for _, v in cells_of
-                                        if "class_name" in v and v["class_name"][0]})
+    classes = _classes_named(students, {name for _, v in cells_of
+                                        for name in _class_names(v.get("class_name"))})
     taken = _numbers_taken(students, {v["student_no"][0] for _, v in cells_of
                                       if "student_no" in v and v["student_no"][0]})
     good, placements = [], {}
@@ -422,18 +431,18 @@ def plan_import(table: Table, students: Students | None = None, *,
                 row_problems.append(ImportProblem(
                     number, "学号", f"与第 {seen_numbers[student_no]} 行的学号重复。"))
             seen_numbers.setdefault(student_no, number)
-        class_name = texts.get("class_name", ("", None))[0]
-        school_class = classes.get(class_name) if class_name else None
-        if class_name and not may_assign_classes:
+        names = _class_names(texts.get("class_name"))
+        joined = [classes[n] for n in names if n in classes]
+        if names and not may_assign_classes:
             row_problems.append(ImportProblem(number, "班级", "只有教务部可以分班（制度 R-ACA）："
                                               "请清空“班级”列，或由教务部导入。"))
-        elif class_name and school_class is None:
+        elif len(joined) < len(names):
             row_problems.append(ImportProblem(number, "班级", "没有这个班级：请先在“班级”页"
                                               "建立，或核对班级名称。"))
         course = texts.get("course", ("", None))[0]
-        if course and school_class is not None and course != school_class.course:
+        if course and joined and course not in {c.course for c in joined}:
             row_problems.append(ImportProblem(number, "课程", "课程与该班级的课程"
-                                              f"（{school_class.course}）不一致。"))
+                                              f"（{joined[0].course}）不一致。"))
         if data.name.strip() and not row_problems:
             key = (data.name.strip(), data.birth_date)
             if key in seen:
@@ -447,8 +456,8 @@ def plan_import(table: Table, students: Students | None = None, *,
             problems += row_problems
         else:
             good.append((number, data))
-            if student_no or school_class is not None:
-                placements[number] = Placement(student_no, school_class and school_class.id)
+            if student_no or joined:
+                placements[number] = Placement(student_no, tuple(c.id for c in joined))
     return ImportPlan(tuple(good), tuple(sorted(problems, key=lambda p: p.row)), hr,
                       placements, tuple(notes))
 
@@ -494,8 +503,8 @@ def apply_import(plan: ImportPlan, students: Students, *, only_good_rows: bool, 
                 student = students.add(data, actor_id=actor_id, actor=actor,
                                        student_no=place.student_no)
                 added.append((number, student))
-                if place.class_id is not None:
-                    joining.setdefault(place.class_id, []).append(student.id)
+                for class_id in place.class_ids:
+                    joining.setdefault(class_id, []).append(student.id)
             for class_id, ids in joining.items():
                 classes.enrol(staff, class_id, ids)
     except Exception as exc:

@@ -85,6 +85,7 @@ def _add_pages(app: Flask) -> None:
         auth,
         classes,
         errors,
+        exports,
         handovers,
         home,
         money,
@@ -107,7 +108,7 @@ def _add_pages(app: Flask) -> None:
     for blueprint in (auth.bp, home.bp, handovers.bp, students.bp, verify.bp, search.bp,
                       classes.bp, supervision.bp, approvals.bp,
                       archive.bp, oversight.bp, obligations.bp, observability.bp,
-                      staff_work.bp, notifications.bp, money.bp):
+                      staff_work.bp, notifications.bp, money.bp, exports.bp):
         app.register_blueprint(blueprint)
     # The pages import the PDF stack; the search engine (Whoosh, jieba) is imported on first
     # use elsewhere, but a web server imports it at start, so the first search does not wait.
