@@ -9,6 +9,7 @@ again; the vault already encrypts every object under its own key and records eve
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 
 from sqlalchemy import ForeignKey, Integer, String, delete, select
@@ -21,6 +22,7 @@ __all__ = ["KEPT_MINUTES", "ImportUpload", "drop", "keep", "sweep", "take"]
 
 KEPT_MINUTES = 60
 """How long an uploaded file waits for its import after the preview."""
+_ID = re.compile(r"[0-9a-f]{32}")  # a vault object id, as vault.put makes them
 REASON_KEEP = "批量导入：待确认"
 REASON_READ = "批量导入：预览或确认"
 
@@ -49,6 +51,8 @@ def keep(session: Session, vault, data: bytes, suffix: str, *, staff_id: int, ac
 def take(session: Session, vault, object_id: str, *, staff_id: int, actor: str,
          now: datetime) -> tuple[bytes, str] | None:
     """The file and its suffix, if `object_id` is this person's own upload and not expired."""
+    if not _ID.fullmatch(object_id or ""):
+        return None
     upload = session.scalar(select(ImportUpload).where(ImportUpload.object_id == object_id))
     if upload is None or upload.staff_id != staff_id or upload.expires_at <= now:
         return None
@@ -57,6 +61,8 @@ def take(session: Session, vault, object_id: str, *, staff_id: int, actor: str,
 
 def drop(session: Session, vault, object_id: str, *, staff_id: int, actor: str) -> bool:
     """Forget this person's upload: the row now, the encrypted file once that is committed."""
+    if not _ID.fullmatch(object_id or ""):
+        return False
     done = session.execute(delete(ImportUpload).where(
         ImportUpload.object_id == object_id, ImportUpload.staff_id == staff_id)).rowcount
     if done:

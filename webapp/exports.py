@@ -32,6 +32,7 @@ bp = Blueprint("exports", __name__, url_prefix="/exports")
 
 NAMES = {"roster": "学生名册", "register": "档案登记簿", "loans": "档案借阅登记簿",
          "figures": "交接考核统计", "audit": "访问日志"}
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2100, 12, 31)
 NOTHING = "您的工作范围不包括任何导出（制度 C1）。"
 
 
@@ -76,9 +77,21 @@ def _day(name: str, default: date | None = None) -> date:
     if not raw and default is not None:
         return default
     try:
-        return date.fromisoformat(raw)
+        day = date.fromisoformat(raw)
     except ValueError:
         raise ValidationFailed([FieldProblem(name, "日期格式应为 YYYY-MM-DD。")]) from None
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise ValidationFailed([FieldProblem(name, "日期应在 2000 年至 2100 年之间。")])
+    return day
+
+
+def _text(name: str, most: int) -> str:
+    """A short identifier typed into a field (学号, a class name); control characters and
+    over-long text are a typing mistake, refused before any query."""
+    raw = request.form.get(name, "").strip()
+    if len(raw) > most or any(ord(c) < 32 or 0xD800 <= ord(c) <= 0xDFFF for c in raw):
+        raise ValidationFailed([FieldProblem(name, "内容格式不正确，请重新填写。")])
+    return raw
 
 
 def _period() -> tuple[date, date]:
@@ -113,7 +126,7 @@ def roster():
     def make():
         purpose, fmt = check_purpose(request.form.get("purpose", "")), _format(FORMATS)
         data = export_roster(get_db(), services().ledger, _me(), purpose=purpose, fmt=fmt,
-                             class_name=request.form.get("class_name", "") or None)
+                             class_name=_text("class_name", 64) or None)
         return _file(data, "roster", fmt)
     return _answer("roster", make)
 
@@ -166,7 +179,7 @@ def figures():
 def audit():
     def make():
         purpose, fmt = check_purpose(request.form.get("purpose", "")), _format(FORMATS)
-        student_no = request.form.get("student_no", "").strip()
+        student_no = _text("student_no", 32)
         since = until = None
         if not student_no:
             first, last = _period()
