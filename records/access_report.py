@@ -13,7 +13,8 @@ from records.handovers import Attachment, Handover, HandoverStudent
 __all__ = ["Access", "accesses_to_student"]
 
 # Ledger actions that show a student's information to someone (reads, not writes).
-VIEW_ACTIONS = {"student.view", "handover.view", "vault.get", "student.list"}
+VIEW_ACTIONS = {"student.view", "handover.view", "vault.get", "student.list", "export.roster"}
+LIST_ACTIONS = {"student.list", "export.roster"}  # name their students by id in the context
 
 @dataclass(frozen=True)
 class Access:
@@ -63,4 +64,4 @@ def _concerns(entry, subjects: set[str], student_id: int) -> bool:
     if entry.subject in subjects:
         return True
     # A list page names the students it showed by id in the entry's context.
-    return entry.action == "student.list" and student_id in (entry.context or {}).get("ids", ())
+    return entry.action in LIST_ACTIONS and student_id in (entry.context or {}).get("ids", ())

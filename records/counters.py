@@ -17,7 +17,8 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from records.db import Base, insert_if_absent
 
-__all__ = ["Counter", "next_in_series", "reserve_in_series", "yearly_numbers"]
+__all__ = ["Counter", "next_in_series", "raise_series_floor", "reserve_in_series",
+           "yearly_numbers"]
 
 
 class Counter(Base):
@@ -50,6 +51,15 @@ def reserve_in_series(session: Session, column, prefix: str, count: int) -> int:
                             .values(value=Counter.value + count)
                             .returning(Counter.value)).scalar_one()
     return value - count + 1
+
+
+def raise_series_floor(session: Session, column, prefix: str, value: int) -> None:
+    """A row numbered `prefix` + `value` from elsewhere (an import keeping its numbers): the
+    series' counter is moved up to it, never down, so the next number follows it."""
+    if session.get(Counter, prefix) is None:
+        reserve_in_series(session, column, prefix, 1)  # creates it past what the table holds
+    session.execute(update(Counter).where(Counter.series == prefix, Counter.value < value)
+                    .values(value=value))
 
 
 def yearly_numbers(session: Session, column, series: str, width: int,

@@ -8,6 +8,7 @@ from records import (  # noqa: F401
     counters,
     credentials,
     handovers,
+    import_uploads,
     money,
     notify,
     obligation_model,

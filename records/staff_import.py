@@ -1,8 +1,9 @@
 """Add many staff accounts at once (a new term, a new branch) from a CSV or .xlsx list read
 exactly as the student import reads one (records.student_import.read_table: encodings, size
-and row limits, blank rows).
+and row limits, blank rows; the header is the first row naming known columns, so a title row
+above it and note rows below it are skipped, and rows keep their spreadsheet numbers).
 
-Columns (header row 1): 登录名, 姓名, 部门 (codes such as TEA or names such as 教学部, several
+Columns: 登录名, 姓名, 部门 (codes such as TEA or names such as 教学部, several
 separated by 、 or spaces), and optionally 负责部门 (the departments this person heads, among
 their own). Administrators are never made from a file.
 
@@ -24,7 +25,13 @@ from typing import Any
 from records.accounts import LOGIN_RE, Accounts
 from records.departments import Department
 from records.errors import Conflict, ValidationFailed
-from records.student_import import ImportFileRejected, ImportProblem, Table, read_table
+from records.student_import import (
+    ImportFileRejected,
+    ImportProblem,
+    Table,
+    header_name,
+    read_table,
+)
 from records.text_rules import bad_characters
 
 __all__ = ["COLUMNS", "MAX_STAFF_ROWS", "StaffRow", "apply_staff_import", "plan_staff_import",
@@ -38,6 +45,7 @@ HEADER_OF = {field: header for header, field in COLUMNS.items()}
 ALIASES = {"账号": "login", "用户名": "login", "所属部门": "departments", "负责人": "heads",
            **{field: field for field in COLUMNS.values()}}
 REQUIRED = ("login", "name", "departments")
+KNOWN_HEADERS = frozenset({*COLUMNS, *ALIASES})
 _SEPARATORS = re.compile(r"[\s,，、;；/]+")
 _BY_LABEL = {d.label_zh: d for d in Department}
 
@@ -58,7 +66,7 @@ class StaffRow:
 def read_staff_table(path: Path) -> Table:
     """The file as a table, or ImportFileRejected with a message about staff."""
     try:
-        return read_table(path, max_rows=MAX_STAFF_ROWS)
+        return read_table(path, max_rows=MAX_STAFF_ROWS, known=KNOWN_HEADERS)
     except ImportFileRejected as exc:
         if exc.reason == "too_many_rows":
             raise ImportFileRejected(exc.reason, f"文件超过 {MAX_STAFF_ROWS} 个账号的上限，"
@@ -72,11 +80,11 @@ def read_staff_table(path: Path) -> Table:
 def plan_staff_import(table: Table, accounts: Accounts) -> tuple[list[StaffRow],
                                                                   list[ImportProblem]]:
     """Every row checked: (the rows, every problem by row)."""
-    columns, problems = _columns(table.headers)
+    columns, problems = _columns(table.headers, table.header_row)
     if problems:
         return [], problems
     if not table.rows:
-        return [], [ImportProblem(2, "", "文件中没有账号数据。")]
+        return [], [ImportProblem(table.header_row + 1, "", "文件中没有账号数据。")]
     existing = {s.login for s in accounts.list()}
     rows, seen = [], {}
     for number, cells in table.rows:
@@ -135,21 +143,22 @@ def apply_staff_import(rows: list[StaffRow], accounts: Accounts, *,
     return added
 
 
-def _columns(headers: tuple[str, ...]) -> tuple[dict[int, str], list[ImportProblem]]:
+def _columns(headers: tuple[str, ...], row: int) -> tuple[dict[int, str], list[ImportProblem]]:
     columns: dict[int, str] = {}
     problems = []
     for index, header in enumerate(headers):
-        if not header:
+        name = header_name(header)
+        if not name:
             continue
-        field = COLUMNS.get(header) or ALIASES.get(header.lower())
+        field = COLUMNS.get(name) or ALIASES.get(name.lower())
         if field is None:
-            problems.append(ImportProblem(1, header, "无法识别的列名，请使用 登录名、姓名、"
+            problems.append(ImportProblem(row, header, "无法识别的列名，请使用 登录名、姓名、"
                                           "部门、负责部门。"))
         elif field in columns.values():
-            problems.append(ImportProblem(1, header, "该列重复出现。"))
+            problems.append(ImportProblem(row, header, "该列重复出现。"))
         else:
             columns[index] = field
-    problems += [ImportProblem(1, HEADER_OF[f], "缺少必填列。") for f in REQUIRED
+    problems += [ImportProblem(row, HEADER_OF[f], "缺少必填列。") for f in REQUIRED
                  if f not in columns.values()]
     return columns, problems
 

@@ -13,7 +13,7 @@ from sqlalchemy import ForeignKey, Integer, String, or_, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from records.clock import utcnow
-from records.counters import next_in_series
+from records.counters import next_in_series, raise_series_floor
 from records.db import Base, UTCDateTime
 from records.errors import Conflict, FieldProblem, NotFound, ValidationFailed
 from records.text_rules import bad_characters
@@ -38,6 +38,7 @@ FIELD_CATEGORY = {
     "health_notes": PrivateCategory.HEALTH,
 }
 
+SERIES_RE = re.compile(r"^(XS-\d{4}-)(\d{1,9})$")
 PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
 GENDERS = ("男", "女")
 
@@ -149,7 +150,10 @@ class Students:
         keys = self.cipher.blind_indexes(f"{data.name.strip()}|{data.birth_date}", kind="identity")
         return self.session.scalar(select(Student).where(Student.identity_bidx.in_(keys)))
 
-    def add(self, data: StudentInput, *, actor_id: int | None, actor: str) -> Student:
+    def add(self, data: StudentInput, *, actor_id: int | None, actor: str,
+            student_no: str | None = None) -> Student:
+        """Register a student under the next 学号 of the series, or under `student_no` (an
+        import keeping the school's own numbers: checked by the caller, unique by the table)."""
         problems = data.problems()
         if problems:
             raise ValidationFailed(problems)
@@ -159,7 +163,7 @@ class Students:
         gphone = normalize_phone(data.guardian_phone) if data.guardian_phone else None
         idno = normalize_id_number(data.id_number) if data.id_number else None
         student = Student(
-            student_no=self._next_number(),
+            student_no=self._keep_number(student_no) if student_no else self._next_number(),
             name=data.name.strip(),
             gender=data.gender or None,
             birth_date=data.birth_date or None,
@@ -185,6 +189,15 @@ class Students:
 
     def _next_number(self) -> str:
         return next_in_series(self.session, Student.student_no, f"XS-{self.clock().year}-", 5)
+
+    def _keep_number(self, student_no: str) -> str:
+        """A given 学号 that looks like one of the series moves the series' counter past it,
+        so that a later student never gets it again (an export re-imported elsewhere)."""
+        if self.session.scalar(select(Student.id).where(Student.student_no == student_no)):
+            raise Conflict("该学号已被登记。")
+        if m := SERIES_RE.fullmatch(student_no):
+            raise_series_floor(self.session, Student.student_no, m[1], int(m[2]))
+        return student_no
 
     def get(self, student_id: int, *, actor: str, reason: str,
             context: dict | None = None) -> Student:

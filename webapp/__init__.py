@@ -28,6 +28,7 @@ from webapp.services import Services
 from webapp.settings import (
     SettingsError,
     check_deadline_settings,
+    check_import_settings,
     check_notify_settings,
     check_search_settings,
     check_vault_settings,
@@ -87,6 +88,7 @@ def _add_pages(app: Flask) -> None:
         base_url_check,
         classes,
         errors,
+        exports,
         handovers,
         home,
         money,
@@ -110,7 +112,7 @@ def _add_pages(app: Flask) -> None:
     for blueprint in (auth.bp, home.bp, handovers.bp, students.bp, verify.bp, search.bp,
                       classes.bp, supervision.bp, approvals.bp,
                       archive.bp, oversight.bp, obligations.bp, observability.bp,
-                      staff_work.bp, notifications.bp, money.bp):
+                      staff_work.bp, notifications.bp, money.bp, exports.bp):
         app.register_blueprint(blueprint)
     # The pages import the PDF stack; the search engine (Whoosh, jieba) is imported on first
     # use elsewhere, but a web server imports it at start, so the first search does not wait.
@@ -147,6 +149,7 @@ def create_app(test_config: dict[str, Any] | None = None, *, pages: bool = True)
     check_notify_settings(settings)
     check_vault_settings(settings)
     check_search_settings(settings)
+    check_import_settings(settings)
     payout_limits(settings)  # and on a refund payout limit out of range
     app.config.update(
         TESTING=bool(test_config.get("TESTING", False)),

@@ -309,6 +309,7 @@ def user_reset_password(login, password_stdin):
 def init_app(app: Flask) -> None:
     from webapp.cli_archive import COMMANDS as ARCHIVE_COMMANDS
     from webapp.cli_classes import COMMANDS as CLASS_COMMANDS
+    from webapp.cli_export import COMMANDS as EXPORT_COMMANDS
     from webapp.cli_handovers import COMMANDS as HANDOVER_COMMANDS
     from webapp.cli_money import COMMANDS as MONEY_COMMANDS
     from webapp.cli_notify import COMMANDS as NOTIFY_COMMANDS
@@ -322,7 +323,7 @@ def init_app(app: Flask) -> None:
     for command in (init_command, demo_command, serve_command, user_group, *VAULT_COMMANDS,
                     *STUDENT_COMMANDS, *HANDOVER_COMMANDS, *SEARCH_COMMANDS, *CLASS_COMMANDS,
                     *ARCHIVE_COMMANDS, *OBLIGATION_COMMANDS, *MONEY_COMMANDS,
-                    *NOTIFY_COMMANDS, *PKI_COMMANDS):
+                    *NOTIFY_COMMANDS, *PKI_COMMANDS, *EXPORT_COMMANDS):
         app.cli.add_command(command)
     for command in USER_COMMANDS:  # staff who come, move and go (webapp.cli_staff)
         user_group.add_command(command)

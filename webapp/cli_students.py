@@ -9,12 +9,11 @@ from pathlib import Path
 import click
 from flask.cli import AppGroup
 
-from records.student_import import ImportResult, apply_import, plan_import, read_table
+from records.student_import import ImportResult, read_table
 from records.visibility import sees_whole_registry
-from webapp import services
 from webapp.cli import acting, domain_errors
 from webapp.db import get_db
-from webapp.students import REGISTRY_ONLY
+from webapp.students import REGISTRY_ONLY, import_for, plan_for
 
 __all__ = ["COMMANDS", "student_group"]
 
@@ -47,16 +46,15 @@ def _report(result: ImportResult) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @domain_errors
 def student_import(file: Path, login: str, good_rows_only: bool, as_json: bool):
-    """Import students from a .csv (UTF-8 or GBK) or .xlsx file; header row 1 uses the Chinese
-    column names 姓名, 性别, 出生日期, 手机, 家庭住址, 身份证号, 监护人, 监护人电话, 健康状况."""
+    """Import students from a .csv (UTF-8 or GBK) or .xlsx file. The header is the first row
+    with the Chinese column names 姓名, 性别, 出生日期, 手机, 家庭住址, 身份证号, 监护人,
+    监护人电话, 健康状况, and optionally 学号 (kept), 班级 (joined) and 课程 (checked)."""
     db = get_db()
     staff = acting(login)
     if not sees_whole_registry(staff):  # policy R-ENR, R-ACA, C1: as on the import page
         raise click.ClickException(REGISTRY_ONLY)
-    students = services().students(db)
-    plan = plan_import(read_table(file), students)
-    result = apply_import(plan, students, only_good_rows=good_rows_only, actor=login,
-                          actor_id=staff.id)
+    plan = plan_for(staff, read_table(file))
+    result = import_for(staff, plan, only_good_rows=good_rows_only)
     db.commit()
     if as_json:
         click.echo(json.dumps({

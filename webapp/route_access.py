@@ -116,6 +116,8 @@ ROUTES: dict[str, RouteAccess] = {
     "students.new": _r("student", Rule.REGISTRY),
     "students.import_": _r("student", Rule.REGISTRY),
     "students.import_template": _r("-", Rule.SIGNED_IN),
+    "students.import_template_xlsx": _r("-", Rule.SIGNED_IN),  # class names only
+    "students.import_abandon": _r("student", Rule.REGISTRY),
     "classes.index": _r("class list", Rule.SIGNED_IN),
     "classes.detail": _r("class", Rule.CLASS_VIEW),
     "classes.new": _r("class", Rule.CLASS_MANAGE),
@@ -160,6 +162,12 @@ ROUTES: dict[str, RouteAccess] = {
     "oversight.register_mine": _r("register", Rule.OVERSIGHT),
     "oversight.register_new": _r("register", Rule.OVERSIGHT),
     "approvals.lookup": _r("student list", Rule.SIGNED_IN),  # 学号, name, class only (C3)
+    "exports.index": _r("-", Rule.SIGNED_IN),  # the forms of the exports one may make
+    "exports.roster": _r("student list", Rule.REGISTRY),
+    "exports.register": _r("archive register", Rule.ARCHIVE_MANAGE),
+    "exports.loans": _r("loan list", Rule.ARCHIVE_MANAGE),
+    "exports.figures": _r("handover figures", Rule.SUPERVISION),
+    "exports.audit": _r("ledger", Rule.SUPERVISION),
     "money.index": _r("payment ledger", Rule.MONEY),
     "money.student": _r("payment ledger", Rule.MONEY),
     "money.totals": _r("payment ledger", Rule.MONEY),

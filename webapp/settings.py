@@ -23,9 +23,9 @@ from records.money.caps import (
 from records.money.payouts import PayoutLimits
 
 __all__ = ["DEADLINE_KEYS", "ENV_PREFIX", "SETTINGS", "Setting", "SettingsError",
-           "VAULT_BACKENDS", "check_deadline_settings", "check_notify_settings",
-           "check_search_settings", "check_vault_settings", "load_settings",
-           "payout_limits", "prepayment_caps"]
+           "VAULT_BACKENDS", "check_deadline_settings", "check_import_settings",
+           "check_notify_settings", "check_search_settings", "check_vault_settings",
+           "load_settings", "payout_limits", "prepayment_caps"]
 
 ENV_PREFIX = "HANDOVER_"
 
@@ -89,6 +89,9 @@ SETTINGS: tuple[Setting, ...] = (
     # handovers after the class, or the student's place in it, ended.
     Setting("TAUGHT_WITHIN_DAYS", int, 180,
             "Days a teacher still sees the students of a class they taught (policy C1)."),
+    # Student imports: the school's own 学号 kept from a file must have its format.
+    Setting("STUDENT_NUMBER_PATTERN", str, "",
+            "Regular expression a 学号 kept from an import must match; empty: letters, digits, -."),
     # The archive's consult/borrow register (policy R-ARC).
     Setting("ARCHIVE_LOAN_DAYS", int, 7, "Days an archive loan runs (due before holidays)."),
     Setting("ARCHIVE_RENEWAL_DAYS", int, 5, "Most days one renewal of a loan adds."),
@@ -191,6 +194,17 @@ def prepayment_caps(settings: Mapping[str, Any]) -> PrepaymentCaps:
                 raise SettingsError(f"{name} is 0 (off): give its legal basis in PREPAY_OFF_BASIS")
             caps.append(Cap(course, unit, limit, settings[f"{prefix}_BASIS"]))
     return PrepaymentCaps(tuple(caps))
+def check_import_settings(settings: Mapping[str, Any]) -> None:
+    """A 学号 format that is not a regular expression would refuse every import: say so at
+    start-up, naming the setting."""
+    import re
+
+    try:
+        re.compile(settings["STUDENT_NUMBER_PATTERN"])
+    except re.error as exc:
+        raise SettingsError(f"STUDENT_NUMBER_PATTERN 不是有效的正则表达式：{exc}") from None
+
+
 def check_notify_settings(settings: Mapping[str, Any]) -> None:
     """Notification settings that cannot work stop the start, naming the setting: a robot's
     webhook only over https (loopback excepted, for tests), since its URL holds the robot's

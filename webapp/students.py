@@ -15,26 +15,34 @@ from flask import (
     redirect,
     render_template,
     request,
-    session,
     url_for,
 )
 from flask_login import current_user, login_required
 from sqlalchemy import Select, exists, select
 from sqlalchemy.orm import load_only
 
-from records import listing, student_lookup
+from records import import_uploads, listing, student_lookup
 from records.catalogue import KINDS
+from records.class_registry import Classes
 from records.clock import utcnow
 from records.departments import Department
 from records.errors import Conflict, NotFound
 from records.handovers import Status
+from records.import_template import XLSX_TYPE, template_xlsx
 from records.student_import import (
     COLUMNS,
+    EXTRA_COLUMNS,
+    FIELD_LABELS,
     HEADER_OF,
     ImportFileRejected,
+    ImportPlan,
+    ImportResult,
+    Table,
     apply_import,
+    header_mapping,
     plan_import,
     read_table_bytes,
+    understood,
 )
 from records.students import FIELD_CATEGORY, Student, StudentInput, mobile_number
 from records.visibility import (
@@ -49,7 +57,7 @@ from webapp import services
 from webapp.db import get_db
 from webapp.paging import page_number
 
-__all__ = ["bp", "mask_phone"]
+__all__ = ["bp", "import_for", "mask_phone", "plan_for"]
 
 bp = Blueprint("students", __name__, url_prefix="/students")
 
@@ -58,7 +66,7 @@ HANDOVERS_PER_PAGE = 20  # the handovers about one student, newest first
 # What the list shows of each student: only these columns are read and decrypted.
 LISTED = (Student.id, Student.student_no, Student.name, Student.gender, Student.guardian_phone)
 IMPORT_SUFFIXES = (".csv", ".xlsx", ".txt")
-PENDING_KEY = "student_import"
+PREVIEW_ROWS = 10  # rows of a file shown as understood before its import
 REGISTRY_ONLY = "只有招生部和教务部可以登记或导入学生（制度 R-ENR、R-ACA）。"
 NO_PHONE_LOOKUP = "您的工作范围不包括学生的联系方式，不能按手机号查找学生（制度 C1、C2）。"
 # The add form, in screen order: (StudentInput field, input type).
@@ -213,55 +221,126 @@ def new():
 # -- importing ---------------------------------------------------------------------------
 
 
-def _upload() -> tuple[bytes, str, str | None]:
-    """The file to check: a new upload, or the one kept in the vault since the first step."""
-    upload = request.files.get("file")
-    if upload and upload.filename:
-        suffix = Path(upload.filename).suffix.lower()
-        return upload.read(), suffix if suffix in IMPORT_SUFFIXES else ".unknown", None
-    pending, object_id = session.get(PENDING_KEY), request.form.get("pending", "")
-    if not pending or pending.get("object") != object_id:  # only this session's own upload
-        abort(400, description="请选择要导入的文件（上一次上传的文件已失效，请重新上传）。")
-    data = services().vault.get(object_id, actor=_me().login, reason="学生导入：确认导入")
-    return data, pending["suffix"], object_id
+def plan_for(staff, table: Table, mapping: dict[int, str] | None = None) -> ImportPlan:
+    """The import plan as `staff` may carry it out: the school's 学号 format, and a 班级
+    column only for those who may group students (policy R-ACA)."""
+    return plan_import(table, services().students(get_db()), mapping=mapping,
+                       number_pattern=services().settings["STUDENT_NUMBER_PATTERN"] or None,
+                       may_assign_classes=Classes.may_manage(staff))
+
+
+def import_for(staff, plan: ImportPlan, *, only_good_rows: bool) -> ImportResult:
+    return apply_import(plan, services().students(get_db()), only_good_rows=only_good_rows,
+                        actor=staff.login, actor_id=staff.id,
+                        classes=services().classes(get_db()), staff=staff)
+
+
+def _mapping(columns: int) -> dict[int, str] | None:
+    """The column mapping chosen on the preview page (map_<index> = field or "")."""
+    if "mapped" not in request.form:
+        return None
+    out = {}
+    for index in range(columns):
+        field = request.form.get(f"map_{index}", "")
+        if field:
+            if field not in FIELD_LABELS:
+                abort(400, description="列的对应内容无效，请重新选择。")
+            out[index] = field
+    return out
 
 
 def _import_page(**context):
-    context = {"result": None, "error": None, "pending": None, **context}
-    return render_template("students/import.html", columns=list(COLUMNS), **context)
+    context = {"result": None, "error": None, "pending": None, "plan": None, "table": None,
+               "mapping": {}, "preview": [], **context}
+    return render_template("students/import.html", columns=list(COLUMNS),
+                           extra_columns=list(EXTRA_COLUMNS), labels=FIELD_LABELS,
+                           kept_minutes=import_uploads.KEPT_MINUTES, **context)
 
 
 @bp.route("/import", methods=["GET", "POST"])
 @login_required
 def import_():
+    """Upload, then a preview (the first rows as read, the column mapping to change), then
+    the import; the file waits encrypted in the vault in between (records.import_uploads)."""
     _require_registry()
+    me, now = _me(), utcnow()
+    import_uploads.sweep(get_db(), services().vault, now=now)
     if request.method == "GET":
+        get_db().commit()
         return _import_page()
-    data, suffix, object_id = _upload()
+    upload = request.files.get("file")
+    if upload and upload.filename:
+        suffix = Path(upload.filename).suffix.lower()
+        data, suffix = upload.read(), suffix if suffix in IMPORT_SUFFIXES else ".unknown"
+        object_id = None
+    else:
+        object_id = request.form.get("pending", "")
+        kept = import_uploads.take(get_db(), services().vault, object_id, staff_id=me.id,
+                                   actor=me.login, now=now)
+        if kept is None:  # only one's own upload, while it is kept
+            abort(400, description="请选择要导入的文件（上一次上传的文件已失效，请重新上传）。")
+        data, suffix = kept
     try:
         table = read_table_bytes(data, suffix)
     except ImportFileRejected as exc:
+        get_db().commit()
         return _import_page(error=exc.message_zh), 400
-    students = services().students(get_db())
-    plan = plan_import(table, students)
-    good_only = object_id is not None and request.form.get("good_rows_only") == "1"
-    result = apply_import(plan, students, only_good_rows=good_only, actor=_me().login,
-                          actor_id=_me().id)
-    can_retry = result.refused and plan.good and not plan.header_problems
-    if can_retry and object_id is None:  # keep the file, encrypted, for the second step
-        object_id = services().vault.put(data, actor=_me().login, reason="学生导入：待确认",
-                                         context={"rows": len(table.rows)})
-        session[PENDING_KEY] = {"object": object_id, "suffix": suffix}
+    mapping = _mapping(len(table.headers))
+    plan = plan_for(me, table, mapping)
+    chosen = header_mapping(table.headers) if mapping is None else mapping
+    if object_id is None:  # a new upload: kept encrypted, previewed, nothing imported yet
+        object_id = import_uploads.keep(get_db(), services().vault, data, suffix,
+                                        staff_id=me.id, actor=me.login, now=now)
+        get_db().commit()
+        return _import_page(plan=plan, table=table, pending=object_id, mapping=chosen,
+                            preview=understood(table, chosen, PREVIEW_ROWS, plan.problems))
+    if request.form.get("action") == "preview":
+        get_db().commit()
+        return _import_page(plan=plan, table=table, pending=object_id, mapping=chosen,
+                            preview=understood(table, chosen, PREVIEW_ROWS, plan.problems))
+    result = import_for(me, plan, only_good_rows=request.form.get("good_rows_only") == "1")
     if result.imported:
-        session.pop(PENDING_KEY, None)
-    return _import_page(result=result, plan=plan, pending=object_id if can_retry else None)
+        import_uploads.drop(get_db(), services().vault, object_id, staff_id=me.id,
+                            actor=me.login)
+    get_db().commit()
+    return _import_page(result=result, plan=plan, table=table, mapping=chosen,
+                        pending=None if result.imported else object_id,
+                        preview=[] if result.imported else understood(
+                            table, chosen, PREVIEW_ROWS, plan.problems))
+
+
+@bp.post("/import/abandon")
+@login_required
+def import_abandon():
+    """Give up a previewed import: the kept file is discarded at once."""
+    _require_registry()
+    import_uploads.drop(get_db(), services().vault, request.form.get("pending", ""),
+                        staff_id=_me().id, actor=_me().login)
+    get_db().commit()
+    flash("已放弃本次导入，上传的文件已删除。", "success")
+    return redirect(url_for("students.import_"))
+
+
+def _attachment(data: bytes, mimetype: str, ascii_name: str, chinese_name: str) -> Response:
+    from urllib.parse import quote
+
+    return Response(data, mimetype=mimetype, headers={
+        "Content-Disposition": f"attachment; filename={ascii_name}; "
+                               f"filename*=UTF-8''{quote(chinese_name)}"})
 
 
 @bp.route("/import/template.csv")
 @login_required
 def import_template():
     body = "\ufeff" + ",".join(COLUMNS) + "\r\n"  # a BOM so that Excel reads it as UTF-8
-    return Response(body.encode("utf-8"), mimetype="text/csv", headers={
-        "Content-Disposition": "attachment; filename=student-import-template.csv; "
-                               "filename*=UTF-8''%E5%AD%A6%E7%94%9F%E5%AF%BC%E5%85%A5%E6%A8%A1"
-                               "%E6%9D%BF.csv"})
+    return _attachment(body.encode("utf-8"), "text/csv", "student-import-template.csv",
+                       "学生导入模板.csv")
+
+
+@bp.route("/import/template.xlsx")
+@login_required
+def import_template_xlsx():
+    """The template as a workbook whose cells check themselves (Excel data validation)."""
+    classes = [c.name for c in services().classes(get_db()).every() if c.active]
+    return _attachment(template_xlsx(classes), XLSX_TYPE, "student-import-template.xlsx",
+                       "学生导入模板.xlsx")

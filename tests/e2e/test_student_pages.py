@@ -47,12 +47,17 @@ def test_enrollment_adds_a_student_and_sees_it_in_the_list(page, live_server, ad
     page.goto(f"{live_server}/students/import")
     page.set_input_files("#file", str(sheet))
     page.click("#upload")
+    assert page.locator("#import-preview").is_visible()  # a preview: nothing imported yet
+    assert page.locator("#preview-rows tbody tr").count() >= 1
     assert page.locator("#import-report tbody tr").count() == 2
-    assert page.locator("#import-refused").is_visible()
     screenshot(page, "student-import-report")
+    page.click("#import-good-rows")  # confirmed without the tick: a faulty file stays out
+    assert page.locator("#import-refused").is_visible()
+    page.click("#abandon")  # and the kept file goes
+    assert page.locator("#import-form").is_visible()
 
     page.set_viewport_size({"width": 375, "height": 740})  # a phone: nothing scrolls sideways
-    for path in ("/students/", "/students/new", "/verify/"):
+    for path in ("/students/", "/students/new", "/students/import", "/exports/", "/verify/"):
         page.goto(f"{live_server}{path}")
         assert page.evaluate("document.documentElement.scrollWidth") <= 375, path
 

@@ -115,17 +115,18 @@ def test_xlsx_with_real_dates_text_dates_and_numbers(env, tmp_path):
     ws.append(["郑六", "男", date(2013, 1, 2), None, None, 3.30106201301020e17, "郑父",
                13800000006, None])
     ws.append([None] * 9)  # a formatted but empty row
-    ws.append(["王七", "男", 41000, None, None, None, "王父", 13800000007, None])
+    ws.append(["王七", "男", 41000, None, None, None, "王父", 13800000007, None])  # a serial date
     wb.save(tmp_path / "in.xlsx")
     plan = plan_import(read_table(tmp_path / "in.xlsx"), env)
     good = {row: data for row, data in plan.good}
-    assert sorted(good) == [2, 3]
+    assert sorted(good) == [2, 3, 6]
     assert (good[2].birth_date, good[2].guardian_phone) == ("2014-03-04", "13800000004")
     assert good[3].birth_date == "2015-06-07"
-    assert [(p.row, p.column) for p in plan.problems] == [(4, "身份证号"), (6, "出生日期")]
+    assert good[6].birth_date == "2012-04-01"  # Excel serial 41000 in a General cell
+    assert [(p.row, p.column) for p in plan.problems] == [(4, "身份证号")]
     result = apply_import(plan, env, only_good_rows=True, actor="aca")
     env.session.commit()
-    assert len(result.imported) == 2 and env.count() == 3
+    assert len(result.imported) == 3 and env.count() == 4
 
 
 def test_unknown_and_missing_columns_block_even_good_rows_only(env, tmp_path):

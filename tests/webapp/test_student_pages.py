@@ -179,7 +179,9 @@ def test_import_reports_each_problem_and_imports_nothing_then_good_rows_only(app
         ("4", "姓名", "与第 2 行重复（姓名与出生日期相同）。"),
         ("5", "姓名", "姓名不能为空。"),
     ]
-    assert "周雨桐" not in html and "1370000" not in html  # the report echoes no value
+    report = re.search(r'id="import-report">(.*?)</table>', html, re.S).group(1)
+    assert "周雨桐" not in report  # the report echoes no value; the preview (the importer's
+    assert ">1370000<" not in html  # own file, as understood) never shows a refused one
     assert count_students(app) == 0
     pending = re.search(r'name="pending" value="([0-9a-f]+)"', html).group(1)
 
@@ -207,7 +209,7 @@ def test_import_pending_file_is_bound_to_the_session(app, add_staff):
     assert r.status_code == 400 and count_students(app) == 0
 
 
-def test_import_of_a_clean_xlsx_imports_at_once(app, add_staff, tmp_path):
+def test_import_of_a_clean_xlsx_is_previewed_then_imported(app, add_staff, tmp_path):
     from openpyxl import Workbook
 
     book = Workbook()
@@ -217,7 +219,10 @@ def test_import_of_a_clean_xlsx_imports_at_once(app, add_staff, tmp_path):
     book.save(path)
     client = signed_in(app, add_staff, "aca", ("ACA",))
     html = upload(client, path.read_bytes(), "名单.xlsx").get_data(as_text=True)
-    assert "已导入 1 名学生" in html and count_students(app) == 1
+    assert 'id="import-preview"' in html and count_students(app) == 0  # nothing before "确认"
+    pending = re.search(r'name="pending" value="([0-9a-f]+)"', html).group(1)
+    done = post_form(client, "/students/import", {"pending": pending, "action": "import"})
+    assert "已导入 1 名学生" in done.get_data(as_text=True) and count_students(app) == 1
 
 
 def test_import_refuses_a_file_that_is_not_a_list(app, add_staff):
