@@ -15,9 +15,14 @@ run: setup
 	$(BIN)/handover demo
 	$(BIN)/handover serve
 
+# The suite on as many processes as the machine has cores (2 here); `make test WORKERS=0` runs it
+# in one. Each test file stays on one process: its module fixtures (a served demo, a browser) are
+# made once.
+WORKERS ?= 2
+
 test: setup
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(WORKERS) --dist loadfile
 
 # axe-core for the browser tests' accessibility check, from the npm registry at the version and
 # hash of tests/e2e/axe/package-lock.json; the tests inject it into the pages (never served).
