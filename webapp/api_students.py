@@ -82,3 +82,15 @@ def students_create():
         StudentInput(**{"name": "", **{k: v.strip() for k, v in data.items()}}),
         actor_id=me().id, actor=me().login)
     return {"id": student.id, "student_no": student.student_no}, 201
+
+
+@operation("/students/<int:student_id>", "PATCH", scope=Scope.STUDENTS_WRITE,
+           summary="更正学生信息（只需给出要改的字段）", request_schema=STUDENT_INPUT,
+           response={"type": "object", "properties": {"id": {"type": "integer"},
+                                                      "student_no": {"type": "string"}}})
+def students_update(student_id: int):
+    data = body(dict.fromkeys(INPUT_FIELDS, str))
+    _require_registry()
+    student = services().students(get_db()).update(
+        student_id, {k: v.strip() for k, v in data.items()}, actor=me().login)
+    return {"id": student.id, "student_no": student.student_no}

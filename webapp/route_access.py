@@ -185,6 +185,7 @@ ROUTES: dict[str, RouteAccess] = {
     "api.openapi": _r("-", Rule.PUBLIC),
     "api.students_list": _r("api student list", Rule.API_TOKEN),  # read
     "api.students_create": _r("api student", Rule.API_TOKEN),  # students:write + R-ENR/R-ACA
+    "api.students_update": _r("api student", Rule.API_TOKEN),  # students:write + R-ENR/R-ACA
     "api.handovers_list": _r("api handover list", Rule.API_TOKEN),  # read
     "api.handovers_get": _r("api handover", Rule.API_TOKEN),  # read + METADATA access
     "api.handovers_create": _r("api handover", Rule.API_TOKEN),  # handovers:write + sender

@@ -231,3 +231,25 @@ def test_the_openapi_document_is_valid_and_covers_every_api_route(app):
     assert listed == routes
     assert doc["paths"]["/api/v1/handovers/{number}"]["get"]["security"] == [
         {"token": ["read"]}]
+
+
+def test_a_student_is_corrected_through_the_registrys_checks(app, school):
+    api, svc = app.test_client(), app.extensions["handover"]
+    secret = _token(app, "wang", "read", "students:write")
+    made = api.post("/api/v1/students", headers=_auth(secret),
+                    json={"name": "王五", "guardian_phone": "13800138000"}).get_json()
+    url = f"/api/v1/students/{made['id']}"
+    r = api.patch(url, headers=_auth(secret), json={"address": "上海市长宁区"})
+    assert r.status_code == 200 and r.get_json()["student_no"] == made["student_no"]
+    body = _problem(api.patch(url, headers=_auth(secret), json={"guardian_phone": ""}), 400)
+    assert {e["field"] for e in body["errors"]} == {"guardian_phone"}  # no phone left at all
+    _problem(api.patch(url, headers=_auth(secret), json={"name": "李浩然",
+                                                        "birth_date": "2014-07-28"}), 409)
+    _problem(api.patch("/api/v1/students/999999", headers=_auth(secret), json={}), 404)
+    tea = _token(app, "tea", "students:write")
+    _problem(api.patch(url, headers=_auth(tea), json={"address": "北京"}), 403)
+    with svc.session_factory() as db:
+        student = svc.students(db).get(made["id"], actor="t", reason="测试")
+        assert student.address == "上海市长宁区" and student.guardian_phone == "13800138000"
+    entry = list(svc.ledger.entries(action="student.update"))[-1]
+    assert entry.actor == "wang" and entry.context == {"fields": ["address"]}
