@@ -7,13 +7,15 @@ C2, records.row_students)."""
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 from flask import request, url_for
 
 from records import listing, row_students
 from records.api_tokens import Scope
 from records.catalogue import KINDS
 from records.clock import utcnow
-from records.errors import FieldProblem, ValidationFailed
+from records.errors import FieldProblem, NotFound, ValidationFailed
 from records.list_filter import ListFilter
 from records.owed_list import owed_rows
 from webapp import services
@@ -21,6 +23,8 @@ from webapp.api import body, me, operation, paged, paging
 from webapp.api_students import PAGE_QUERY, list_of
 from webapp.cli_obligations import obligations_of
 from webapp.db import get_db
+from webapp.verify import NUMBER_RE, SHA256_RE
+from webapp.verify import _public_record as public_record
 
 __all__: list[str] = []
 
@@ -127,3 +131,29 @@ def owed():
                      calendar=services().calendar)
     chunk = rows[(page - 1) * per_page:page * per_page]
     return paged([r.as_dict() for r in chunk], len(rows), page, per_page)
+
+
+@operation("/verify/<number>", "GET", scope=Scope.READ,
+           summary="验证一份纸质或 PDF 交接单（与扫码验证页公开的信息相同）",
+           query=(("sha256", {"type": "string", "pattern": "^[0-9a-f]{64}$"}),),
+           response={"type": "object", "properties": {
+               "number": {"type": "string"}, "kind": {"type": "string"},
+               "kind_name": {"type": "string"}, "version": {"type": "integer"},
+               "status": {"type": "string"}, "sender_dept": {"type": "string"},
+               "receiver_dept": {"type": "string"}, "signed_at": _TIME,
+               "countersigned_at": _TIME, "matches": {"type": ["boolean", "null"]}}})
+def verify(number: str):
+    """What the public QR page shows (policy C1: no name, no value), for a system that
+    checks a scanned form: `matches` says whether `sha256` is a signed version's."""
+    sha256 = request.args.get("sha256", "").strip().lower() or None
+    if sha256 is not None and not SHA256_RE.match(sha256):
+        raise ValidationFailed([FieldProblem("sha256", "应为 64 位十六进制的 SHA-256 值。")])
+    record = public_record(number, sha256) if NUMBER_RE.match(number) else None
+    if record is None:
+        raise NotFound("交接单", number if NUMBER_RE.match(number) else "")
+    services().ledger.append(actor=me().login, action="verify.lookup",
+                             subject=f"handover:{number}", context={"version": record.version})
+    out = asdict(record)
+    for moment in ("signed_at", "countersigned_at"):
+        out[moment] = _iso(out[moment])
+    return out

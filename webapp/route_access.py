@@ -189,5 +189,6 @@ ROUTES: dict[str, RouteAccess] = {
     "api.handovers_list": _r("api handover list", Rule.API_TOKEN),  # read
     "api.handovers_get": _r("api handover", Rule.API_TOKEN),  # read + METADATA access
     "api.handovers_create": _r("api handover", Rule.API_TOKEN),  # handovers:write + sender
+    "api.verify": _r("api handover", Rule.API_TOKEN),  # read; what the public QR page shows
     "api.owed": _r("api obligation list", Rule.API_TOKEN),  # read, the owner's own
 }

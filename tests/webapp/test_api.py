@@ -253,3 +253,16 @@ def test_a_student_is_corrected_through_the_registrys_checks(app, school):
         assert student.address == "上海市长宁区" and student.guardian_phone == "13800138000"
     entry = list(svc.ledger.entries(action="student.update"))[-1]
     assert entry.actor == "wang" and entry.context == {"fields": ["address"]}
+
+
+def test_verify_answers_what_the_public_page_shows(app, school):
+    api, secret = app.test_client(), _token(app, "tea", "read")  # no relation needed
+    got = api.get(f"/api/v1/verify/{school.addressed}", headers=_auth(secret)).get_json()
+    assert got["number"] == school.addressed and got["matches"] is None
+    assert "students" not in got and "李浩然" not in repr(got)  # policy C1
+    wrong = api.get(f"/api/v1/verify/{school.addressed}?sha256={'0' * 64}",
+                    headers=_auth(secret)).get_json()
+    assert wrong["matches"] is False
+    _problem(api.get(f"/api/v1/verify/{school.addressed}?sha256=xyz", headers=_auth(secret)),
+             400)
+    _problem(api.get("/api/v1/verify/JJ-2026-999999", headers=_auth(secret)), 404)
