@@ -15,8 +15,9 @@ from records import listing, row_students
 from records.api_tokens import Scope
 from records.catalogue import KINDS
 from records.clock import utcnow
+from records.departments import Department
 from records.errors import FieldProblem, NotFound, ValidationFailed
-from records.list_filter import ListFilter
+from records.list_filter import LISTED_STATUSES, SORTS, ListFilter
 from records.owed_list import owed_rows
 from webapp import services
 from webapp.api import body, me, operation, paged, paging
@@ -37,10 +38,12 @@ HANDOVER = {"type": "object", "required": ["number", "kind", "status"], "propert
     "due_text": {"type": "string"}, "access": {"enum": ["metadata", "content"]},
     "students": {"type": "array", "items": {"type": "string"}},
     "browser_url": {"type": "string"}}}
-FILTERS = (("kind", {"type": "string"}), ("status", {"type": "string"}),
-           ("dept", {"type": "string"}), ("from", {"type": "string", "format": "date"}),
+FILTERS = (("kind", {"enum": sorted(KINDS)}),
+           ("status", {"enum": [s.value for s in LISTED_STATUSES]}),
+           ("dept", {"enum": [d.value for d in Department]}),
+           ("from", {"type": "string", "format": "date"}),
            ("to", {"type": "string", "format": "date"}),
-           ("sort", {"enum": ["due", "created", "number"]}))
+           ("sort", {"enum": sorted(SORTS)}))
 OWED = {"type": "object", "properties": {
     "id": {"type": "integer"}, "kind": {"type": "string"}, "kind_name": {"type": "string"},
     "clause": {"type": "string"}, "for_whom": {"type": "string"}, "owed_by": {"type": "string"},

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 
 from flask import current_app
+from werkzeug.routing import IntegerConverter
 
 from records.api_tokens import Scope
 from webapp.api import OPERATIONS, operation
@@ -30,9 +31,16 @@ def _path(rule: str) -> str:
     return re.sub(r"<(?:[^:>]+:)?([^>]+)>", r"{\1}", rule)
 
 
+def _path_schema(converter) -> dict:
+    """A path parameter as its URL converter reads it (`<int:...>`: webapp.BoundedInt)."""
+    if isinstance(converter, IntegerConverter):
+        return {"type": "integer", "minimum": 0, "maximum": converter.max}
+    return {"type": "string"}
+
+
 def _operation(op, rule) -> dict:
-    params = [{"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
-              for name in rule.arguments]
+    params = [{"name": name, "in": "path", "required": True, "schema": _path_schema(conv)}
+              for name, conv in rule._converters.items()]
     params += [{"name": name, "in": "query", "required": False, "schema": schema}
                for name, schema in op.query]
     out = {"operationId": op.endpoint.removeprefix("api."), "summary": op.summary,
