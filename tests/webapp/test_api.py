@@ -5,6 +5,7 @@ call in the ledger under the token's owner, and the generated OpenAPI document."
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import timedelta
 
@@ -213,11 +214,19 @@ def test_a_draft_is_created_and_the_call_is_in_the_ledger_under_the_owner(app, s
                                   "token": str(token_id)}
 
 
-def test_owed_lists_the_owners_obligations(app, school):
+def test_owed_lists_the_owners_obligations_as_the_command_does(app, school, runner):
+    svc = app.extensions["handover"]
+    with svc.session_factory() as db:  # wang countersigns the F2: 教务部 now owes what follows
+        wf, wang = svc.workflow(db), svc.relate(db, svc.accounts(db).get("wang"))
+        wf.countersign(wang, wf.get(wang, school.addressed), school.passwords["wang"])
+        db.commit()
     api = app.test_client()
-    got = api.get("/api/v1/owed", headers=_auth(_token(app, "wang", "read"))).get_json()
-    assert set(got) == {"items", "total", "page", "per_page", "next"}
-    assert got["total"] == len(got["items"])
+    for login in ("wang", "tea"):
+        got = api.get("/api/v1/owed?per_page=100", headers=_auth(_token(app, login, "read")))
+        cli = runner.invoke(args=["owed", "--as", login, "--json"])
+        expected = [json.loads(line) for line in cli.output.splitlines() if line.strip()]
+        assert got.get_json()["items"] == expected and got.get_json()["total"] == len(expected)
+        assert bool(expected) == (login == "wang"), login
 
 
 def test_the_openapi_document_is_valid_and_covers_every_api_route(app):
