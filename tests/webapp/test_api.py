@@ -303,3 +303,14 @@ def test_schemathesis_finds_no_server_error_and_no_schema_violation(app, school)
     # all but the document itself, which schemathesis leaves out
     assert sorted(ran) == sorted(e.removeprefix("api.") for e in ROUTES
                                  if e.startswith("api.") and e != "api.openapi")
+
+
+def test_a_disabled_accounts_tokens_stop_working(app, school):
+    api, svc = app.test_client(), app.extensions["handover"]
+    secret = _token(app, "enr2", "read")
+    assert api.get("/api/v1/owed", headers=_auth(secret)).status_code == 200
+    with svc.session_factory() as db:
+        svc.accounts(db).disable("enr2")
+        db.commit()
+    body = _problem(api.get("/api/v1/owed", headers=_auth(secret)), 401)
+    assert body["type"].endswith("token-disabled")
