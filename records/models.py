@@ -2,6 +2,7 @@
 
 from records import (  # noqa: F401
     address_limit,
+    api_tokens,
     approvals,
     archive,
     classes,

@@ -5,8 +5,8 @@ keyed blind indexes, never through the clear value."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from sqlalchemy import ForeignKey, Integer, String, or_, select
@@ -159,30 +159,51 @@ class Students:
             raise ValidationFailed(problems)
         if self.find_duplicate(data) is not None:
             raise Conflict("该学生已登记（姓名与出生日期相同）。")
+        number = self._keep_number(student_no) if student_no else self._next_number()
+        student = Student(student_no=number, **self._columns(data), created_at=self.clock(),
+                          created_by=actor_id)
+        self.session.add(student)
+        self.session.flush()
+        self.audit.append(actor=actor, action="student.add", subject=f"student:{student.id}")
+        for hook in self.on_change:
+            hook(student)
+        return student
+
+    def _columns(self, data: StudentInput) -> dict:
+        """The stored columns of `data`: normalised values and their blind indexes."""
         phone = normalize_phone(data.phone) if data.phone else None
         gphone = normalize_phone(data.guardian_phone) if data.guardian_phone else None
         idno = normalize_id_number(data.id_number) if data.id_number else None
-        student = Student(
-            student_no=self._keep_number(student_no) if student_no else self._next_number(),
-            name=data.name.strip(),
-            gender=data.gender or None,
-            birth_date=data.birth_date or None,
-            phone=phone,
-            address=data.address or None,
-            id_number=idno,
-            guardian_name=data.guardian_name or None,
-            guardian_phone=gphone,
+        return dict(
+            name=data.name.strip(), gender=data.gender or None,
+            birth_date=data.birth_date or None, phone=phone, address=data.address or None,
+            id_number=idno, guardian_name=data.guardian_name or None, guardian_phone=gphone,
             health_notes=data.health_notes or None,
             phone_bidx=phone and self.cipher.blind_index(phone, kind="phone"),
             guardian_phone_bidx=gphone and self.cipher.blind_index(gphone, kind="phone"),
             id_number_bidx=idno and self.cipher.blind_index(idno, kind="id_number"),
-            identity_bidx=self._identity(data),
-            created_at=self.clock(),
-            created_by=actor_id,
-        )
-        self.session.add(student)
+            identity_bidx=self._identity(data))
+
+    def update(self, student_id: int, changes: Mapping[str, str], *, actor: str) -> Student:
+        """Correct some fields of a registered student: the whole record, as changed, passes
+        the same checks as a new one, and may not become a duplicate of another student. The
+        ledger names the fields changed, never their values (policy C2)."""
+        student = self.session.get(Student, student_id)
+        if student is None:
+            raise NotFound("学生", str(student_id))
+        data = replace(StudentInput(**{f: getattr(student, f) or ""
+                                       for f in StudentInput.__dataclass_fields__}), **changes)
+        problems = data.problems()
+        if problems:
+            raise ValidationFailed(problems)
+        duplicate = self.find_duplicate(data)
+        if duplicate is not None and duplicate.id != student.id:
+            raise Conflict("该学生已登记（姓名与出生日期相同）。")
+        for column, value in self._columns(data).items():
+            setattr(student, column, value)
         self.session.flush()
-        self.audit.append(actor=actor, action="student.add", subject=f"student:{student.id}")
+        self.audit.append(actor=actor, action="student.update", subject=f"student:{student.id}",
+                          context={"fields": sorted(changes)})
         for hook in self.on_change:
             hook(student)
         return student

@@ -82,6 +82,8 @@ def _checkout_instance() -> Path:
 def _add_pages(app: Flask) -> None:
     """The pages, sign-in, security headers and error pages."""
     from webapp import (
+        api,
+        api_tokens_page,
         approvals,
         archive,
         auth,
@@ -109,10 +111,12 @@ def _add_pages(app: Flask) -> None:
     auth.init_app(app)
     errors.init_app(app)
     notifications.init_app(app)
+    api.init_app(app)
     for blueprint in (auth.bp, home.bp, handovers.bp, students.bp, verify.bp, search.bp,
                       classes.bp, supervision.bp, approvals.bp,
                       archive.bp, oversight.bp, obligations.bp, observability.bp,
-                      staff_work.bp, notifications.bp, money.bp, exports.bp):
+                      staff_work.bp, notifications.bp, money.bp, exports.bp,
+                      api_tokens_page.bp):
         app.register_blueprint(blueprint)
     # The pages import the PDF stack; the search engine (Whoosh, jieba) is imported on first
     # use elsewhere, but a web server imports it at start, so the first search does not wait.

@@ -61,6 +61,10 @@ def status_for(exc: Exception) -> int:
 
 
 def render_error(status: int, message: str):
+    if request.path.startswith("/api/v1/"):  # the API answers in problem details (RFC 9457)
+        from webapp.api_problems import problem
+
+        return problem(status, message)
     if request.accept_mimetypes.best == "application/json" or request.path.startswith("/api/"):
         return jsonify(error=message, status=status), status
     title = TITLES.get(status, "出错了")

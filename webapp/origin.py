@@ -9,7 +9,7 @@ import os
 import pwd
 
 import click
-from flask import has_request_context, request
+from flask import g, has_request_context, request
 
 __all__ = ["client_address", "current_origin"]
 
@@ -30,9 +30,14 @@ def _os_user() -> str:
 
 
 def current_origin() -> dict[str, str] | None:
-    """{"channel": "web", "address": ...} inside a request, {"channel": "cli", "os_user": ...}
-    inside a command; None for anything else (e.g. a library used from a test)."""
+    """{"channel": "web", "address": ...} inside a request ({"channel": "api", "address": ...,
+    "token": id} for a call with a personal access token, webapp.api), {"channel": "cli",
+    "os_user": ...} inside a command; None for anything else (e.g. a library used from a
+    test)."""
     if has_request_context():
+        token_id = g.get("api_token_id")
+        if token_id is not None:
+            return {"channel": "api", "address": client_address(), "token": str(token_id)}
         return {"channel": "web", "address": client_address()}
     if click.get_current_context(silent=True) is not None:
         return {"channel": "cli", "os_user": _os_user()}

@@ -38,6 +38,9 @@ class Rule(StrEnum):
     STAFF_WORK = "staff_work"  # records.reassignment.managed_departments not empty
     OWN = "own"  # the signed-in person's own objects only (notifications)
     ADMIN = "admin"  # administrators
+    # a live personal access token with the operation's scope; it acts as its owner, so what
+    # shows and what may be done is records.visibility's as on the pages (webapp.api)
+    API_TOKEN = "api_token"  # noqa: S105  (a rule's name, not a secret)
 
     @property
     def label_zh(self) -> str:
@@ -60,6 +63,7 @@ _LABELS = {
     Rule.MONEY: "财务部、管理层", Rule.MONEY_ENTRY: "财务部",
     Rule.STAFF_WORK: "部门负责人（本部门）、管理员", Rule.OWN: "本人",
     Rule.ADMIN: "管理员",
+    Rule.API_TOKEN: "持有效访问令牌（含所需权限范围）者，按令牌所属人员的权限过滤",
 }
 
 
@@ -184,4 +188,15 @@ ROUTES: dict[str, RouteAccess] = {
     "notifications.read_all": _r("notification", Rule.OWN),
     "notifications.choose": _r("staff", Rule.OWN),
     "notifications.retry": _r("notification", Rule.ADMIN),
+    "tokens.index": _r("api token", Rule.OWN),
+    "tokens.revoke": _r("api token", Rule.OWN),
+    "api.openapi": _r("-", Rule.PUBLIC),
+    "api.students_list": _r("api student list", Rule.API_TOKEN),  # read
+    "api.students_create": _r("api student", Rule.API_TOKEN),  # students:write + R-ENR/R-ACA
+    "api.students_update": _r("api student", Rule.API_TOKEN),  # students:write + R-ENR/R-ACA
+    "api.handovers_list": _r("api handover list", Rule.API_TOKEN),  # read
+    "api.handovers_get": _r("api handover", Rule.API_TOKEN),  # read + METADATA access
+    "api.handovers_create": _r("api handover", Rule.API_TOKEN),  # handovers:write + sender
+    "api.verify": _r("api handover", Rule.API_TOKEN),  # read; what the public QR page shows
+    "api.owed": _r("api obligation list", Rule.API_TOKEN),  # read, the owner's own
 }

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from records.accounts import Accounts, LoginPolicy
 from records.address_limit import AddressLimit
+from records.api_tokens import ApiTokens
 from records.approvals import Approvals
 from records.archive import Retention
 from records.archive_loans import Loans
@@ -516,6 +517,9 @@ class Services:
                       retry_base=timedelta(seconds=s["NOTIFY_RETRY_SECONDS"]),
                       digest_hour=s["NOTIFY_DIGEST_HOUR"],
                       soon=timedelta(hours=s["NOTIFY_SOON_HOURS"]), clock=clock)
+
+    def api_tokens(self, session: Session) -> ApiTokens:
+        return ApiTokens(session, audit=self.ledger)
 
     def web_sessions(self, session: Session) -> SessionStore:
         return SessionStore(

@@ -86,9 +86,14 @@ def school(app, add_staff, login_client):
         # the teacher handles the teaching department's work: she reads every F3 it receives,
         # and so sees their students (policy C1)
         svc.accounts(db).set_role("tea", Department.TEA, Role.DEPUTY)
+        api = {}  # the API's clients: a read token of each, no sign-in
+        for login in ("aca", "tea"):
+            _, secret = svc.api_tokens(db).create(svc.accounts(db).get(login), "t", ["read"], 9)
+            api[f"{login}-api"] = app.test_client()
+            api[f"{login}-api"].environ_base["HTTP_AUTHORIZATION"] = f"Bearer {secret}"
         db.commit()
     return {"people": people, "staff": staff, "students": ids,
-            "client": {k: login_client(*v) for k, v in people.items()}}
+            "client": {**{k: login_client(*v) for k, v in people.items()}, **api}}
 
 
 def cost(app, client, path: str) -> tuple[int, int]:
@@ -124,7 +129,11 @@ PAGES = (("aca", "/"), ("tea", "/"), ("sup", "/"), ("aca", "/handovers/"),
          ("tea", "/handovers/?kind=F3&status=completed&sort=created"), ("sup", "/handovers/"),
          ("sup", "/handovers/?page=999999"), ("aca", "/handovers/?list=inbox"),
          ("enr", "/handovers/new/F2"), ("sup", "/supervision/"),
-         ("aca", "/students/{0}"), ("tea", "/students/{1}"))  # F2s; F3s (TEA receives)
+         ("aca", "/students/{0}"), ("tea", "/students/{1}"),  # F2s; F3s (TEA receives)
+         ("aca-api", "/api/v1/handovers?per_page=100"), ("tea-api", "/api/v1/handovers"),
+         ("aca-api", "/api/v1/handovers?status=submitted&sort=number&page=3"),
+         ("tea-api", "/api/v1/students"), ("aca-api", "/api/v1/students?per_page=10"),
+         ("aca-api", "/api/v1/owed"))
 
 
 def measure(app, school) -> dict[tuple[str, str], tuple[int, int]]:
