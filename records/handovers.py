@@ -67,7 +67,7 @@ class Handover(Base):
     sender_dept: Mapped[str] = mapped_column(String(8))
     receiver_dept: Mapped[str] = mapped_column(String(8), index=True)
     receiver_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), index=True)
-    parent_id: Mapped[int | None] = mapped_column(ForeignKey("handover.id"))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("handover.id"), index=True)
     current_version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
