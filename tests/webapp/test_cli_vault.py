@@ -20,7 +20,7 @@ def test_audit_verify_and_show(app, runner, add_staff):
     add_staff("enr")
     _put_documents(app)
     ok = runner.invoke(args=["audit", "verify"])
-    assert ok.exit_code == 0 and "访问日志完整" in ok.output
+    assert ok.exit_code == 0 and "访问日志（文件）完整" in ok.output  # SQLite: the file ledger
     shown = runner.invoke(args=["audit", "show", "--action", "vault.put", "--json"])
     lines = [json.loads(line) for line in shown.output.splitlines()]
     assert len(lines) == 3 and all(e["actor"] == "tester" for e in lines)
